@@ -1,0 +1,171 @@
+package herald
+
+import "time"
+
+// DeliveryStatus is where a delivery (one post on one channel) stands.
+type DeliveryStatus string
+
+const (
+	StatusPendingApproval DeliveryStatus = "pending_approval"
+	StatusScheduled       DeliveryStatus = "scheduled"
+	StatusPublishing      DeliveryStatus = "publishing"
+	StatusRetrying        DeliveryStatus = "retrying"
+	StatusPublished       DeliveryStatus = "published"
+	StatusFailed          DeliveryStatus = "failed"
+	StatusUnknown         DeliveryStatus = "unknown"
+	StatusCancelled       DeliveryStatus = "cancelled"
+	StatusMissed          DeliveryStatus = "missed"
+)
+
+// Statuses lists every delivery status.
+var Statuses = []DeliveryStatus{StatusPendingApproval, StatusScheduled, StatusPublishing, StatusRetrying,
+	StatusPublished, StatusFailed, StatusUnknown, StatusCancelled, StatusMissed}
+
+// Valid reports whether s is a known status.
+func (s DeliveryStatus) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Final reports whether nothing more will happen to a delivery in s without
+// a person acting (retry, resolve) or a new plan upload.
+func (s DeliveryStatus) Final() bool {
+	switch s {
+	case StatusPublished, StatusFailed, StatusUnknown, StatusCancelled, StatusMissed:
+		return true
+	}
+	return false
+}
+
+// Delivery is one post on one channel: the unit the scheduler queues.
+type Delivery struct {
+	ID          int64  `json:"id"`
+	WorkspaceID int64  `json:"-"`
+	PostID      int64  `json:"-"`
+	ChannelID   int64  `json:"-"`
+	PlanKey     string `json:"plan"`
+	PostKey     string `json:"key"`
+	Row         int    `json:"row"`
+	ChannelName string `json:"channel"`
+	Platform    string `json:"platform"`
+
+	Status        DeliveryStatus `json:"status"`
+	DueAt         time.Time      `json:"due_at"`
+	NextAttemptAt time.Time      `json:"next_attempt_at"`
+	Attempts      int            `json:"attempt_count"`
+	// IdempotencyKey is sent to platforms that honour one; it is derived from
+	// the delivery and its content, so a retry of the same content reuses it.
+	IdempotencyKey string     `json:"idempotency_key"`
+	RemoteID       string     `json:"remote_id"`
+	URL            string     `json:"url"`
+	PublishedAt    *time.Time `json:"published_at"`
+	Error          string     `json:"error"`
+	LeaseOwner     string     `json:"-"`
+	LeaseUntil     *time.Time `json:"-"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// Outcome is how a publisher classified a platform's answer.
+type Outcome string
+
+const (
+	OutcomePublished Outcome = "published" // the post is live; RemoteID (and URL where known) set
+	OutcomeRetry     Outcome = "retry"     // try again later (throttled, 5xx, network before sending)
+	OutcomeFailed    Outcome = "failed"    // permanent: the platform refused it; Reason says why
+	OutcomeUnknown   Outcome = "unknown"   // the call may have reached the platform; no answer known
+)
+
+// Attempt is one try of a delivery: when, what was sent, what the platform answered.
+type Attempt struct {
+	ID         int64      `json:"id"`
+	DeliveryID int64      `json:"-"`
+	Number     int        `json:"number"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt time.Time  `json:"finished_at"`
+	Outcome    Outcome    `json:"outcome"`
+	Request    string     `json:"request"`
+	Response   string     `json:"response"`
+	Error      string     `json:"error"`
+	RemoteID   string     `json:"remote_id"`
+	URL        string     `json:"url"`
+	RetryAt    *time.Time `json:"retry_at,omitempty"`
+}
+
+// Message is what a publisher pushes: a post's content for one platform.
+type Message struct {
+	Text  string
+	Media []string // URLs
+	Link  string
+	Tags  []string
+}
+
+// PublishRequest is one attempt of one delivery, as handed to a publisher.
+type PublishRequest struct {
+	DeliveryID     int64
+	IdempotencyKey string
+	Attempt        int // 1 for the first try
+	Channel        Channel
+	Message        Message
+}
+
+// Result is a publisher's classification of one attempt.
+type Result struct {
+	Outcome  Outcome
+	RemoteID string
+	URL      string
+	// RetryAfter is the least wait the platform asked for (0: the scheduler's backoff decides).
+	RetryAfter time.Duration
+	// Reason is the platform's own reason for a failure, retry or unknown outcome.
+	Reason string
+	// Request and Response summarise what was sent (never credentials) and what
+	// the platform answered (truncated), for the attempt record.
+	Request  string
+	Response string
+	// ConfigUpdate holds channel config keys to store for later deliveries
+	// (e.g. Telegram's migrate_to_chat_id).
+	ConfigUpdate map[string]any
+}
+
+// CalendarEntry is one delivery as the calendar (GET …/posts) shows it.
+type CalendarEntry struct {
+	DeliveryID  int64          `json:"delivery_id"`
+	Plan        string         `json:"plan"`
+	Key         string         `json:"key"`
+	Row         int            `json:"row"`
+	Channel     string         `json:"channel"`
+	Platform    string         `json:"platform"`
+	DueAt       time.Time      `json:"due_at"`
+	Status      DeliveryStatus `json:"status"`
+	Text        string         `json:"text"`
+	Rubric      string         `json:"rubric"`
+	Tags        []string       `json:"tags"`
+	RemoteID    string         `json:"remote_id"`
+	URL         string         `json:"url"`
+	PublishedAt *time.Time     `json:"published_at"`
+	Error       string         `json:"error"`
+}
+
+// CalendarFilter narrows the calendar. Zero values mean "any".
+type CalendarFilter struct {
+	From, To time.Time
+	Channel  string
+	Status   DeliveryStatus
+	Rubric   string
+	Limit    int
+	// After is the cursor: entries strictly after (DueAt, DeliveryID).
+	AfterDue time.Time
+	AfterID  int64
+}
+
+// Job is a claimed delivery with what a publisher needs to push it.
+type Job struct {
+	Delivery Delivery
+	Channel  Channel // with decrypted credentials
+	Message  Message // the post's content with the channel platform's variant applied
+	Attempt  int     // the number of this attempt (Delivery.Attempts after the claim)
+}

@@ -1,0 +1,210 @@
+// Package herald holds Herald's domain: workspaces, channels, plans, posts,
+// deliveries and attempts, their statuses and validation, and the error codes.
+// It imports nothing of the project; storage, api, scheduler, publishers and
+// content-plans depend on it, and cmd/herald joins them.
+package herald
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// ValidName reports whether s can be a workspace slug or a channel name:
+// 1–63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit.
+func ValidName(s string) bool { return slugRe.MatchString(s) }
+
+// DefaultMaxLateness is how late a scheduled delivery may still go out when
+// the workspace does not say otherwise; past it the delivery is missed.
+const DefaultMaxLateness = 2 * time.Hour
+
+// Workspace is one client or brand; everything else belongs to exactly one.
+type Workspace struct {
+	ID               int64     `json:"-"`
+	Slug             string    `json:"slug"`
+	Name             string    `json:"name"`
+	Timezone         string    `json:"timezone"`
+	ApprovalRequired bool      `json:"approval_required"`
+	MaxLateness      Duration  `json:"max_lateness"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// Validate returns an EVALIDATION *Error listing every problem, or nil.
+func (w *Workspace) Validate() error {
+	var ps []Problem
+	if !ValidName(w.Slug) {
+		ps = append(ps, Problem{Column: "slug", Code: "invalid_slug", Message: "slug must be 1-63 characters of a-z, 0-9, '-' and '_'"})
+	}
+	if strings.TrimSpace(w.Name) == "" {
+		ps = append(ps, Problem{Column: "name", Code: "required", Message: "name is required"})
+	}
+	if _, err := LoadLocation(w.Timezone); err != nil {
+		ps = append(ps, Problem{Column: "timezone", Code: "invalid_timezone", Message: err.Error()})
+	}
+	if w.MaxLateness < 0 {
+		ps = append(ps, Problem{Column: "max_lateness", Code: "invalid_duration", Message: "max_lateness must not be negative"})
+	}
+	if w.ApprovalRequired {
+		ps = append(ps, Problem{Column: "approval_required", Code: "unsupported", Message: "the approval step is not available yet; set approval_required to false"})
+	}
+	return validation("invalid workspace", ps)
+}
+
+// Lateness is the workspace's lateness window, or the default when unset.
+func (w *Workspace) Lateness() time.Duration {
+	if w.MaxLateness <= 0 {
+		return DefaultMaxLateness
+	}
+	return time.Duration(w.MaxLateness)
+}
+
+// Weekdays as used in slots.
+var Weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// Slot is a weekly posting time of a channel, in the channel's time zone.
+type Slot struct {
+	Day  string `json:"day"`  // mon, tue, … sun
+	Time string `json:"time"` // HH:MM, 24-hour
+}
+
+// Channel is one account, page or chat on one platform.
+type Channel struct {
+	ID          int64          `json:"-"`
+	WorkspaceID int64          `json:"-"`
+	Name        string         `json:"name"`
+	Platform    string         `json:"platform"`
+	Timezone    string         `json:"timezone,omitempty"`
+	Slots       []Slot         `json:"slots"`
+	Config      map[string]any `json:"config"`
+	// Credentials are write-only: decrypted for publishers, never returned by
+	// the API and never logged.
+	Credentials map[string]string `json:"-"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+}
+
+// Validate checks the channel's own fields (not whether its platform exists,
+// which the caller knows). It returns an EVALIDATION *Error or nil.
+func (c *Channel) Validate() error {
+	var ps []Problem
+	if !ValidName(c.Name) {
+		ps = append(ps, Problem{Column: "name", Code: "invalid_name", Message: "name must be 1-63 characters of a-z, 0-9, '-' and '_'"})
+	}
+	if c.Platform == "" {
+		ps = append(ps, Problem{Column: "platform", Code: "required", Message: "platform is required"})
+	}
+	if c.Timezone != "" {
+		if _, err := LoadLocation(c.Timezone); err != nil {
+			ps = append(ps, Problem{Column: "timezone", Code: "invalid_timezone", Message: err.Error()})
+		}
+	}
+	for i, s := range c.Slots {
+		if !validDay(s.Day) {
+			ps = append(ps, Problem{Column: fmt.Sprintf("slots[%d].day", i), Code: "invalid_day", Message: fmt.Sprintf("day %q must be one of mon, tue, wed, thu, fri, sat, sun", s.Day)})
+		}
+		if _, err := time.Parse("15:04", s.Time); err != nil {
+			ps = append(ps, Problem{Column: fmt.Sprintf("slots[%d].time", i), Code: "invalid_time", Message: fmt.Sprintf("time %q must be HH:MM", s.Time)})
+		}
+	}
+	return validation("invalid channel", ps)
+}
+
+// ConfigString returns config[key] as a string ("" when absent). Numbers are
+// formatted without exponent, so a numeric chat id round-trips.
+func (c *Channel) ConfigString(key string) string {
+	switch v := c.Config[key].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		return fmt.Sprintf("%.0f", v)
+	case json.Number:
+		return v.String()
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// Location returns the channel's time zone, falling back to fallback when the
+// channel names none.
+func (c *Channel) Location(fallback *time.Location) *time.Location {
+	if c.Timezone == "" {
+		return fallback
+	}
+	if loc, err := LoadLocation(c.Timezone); err == nil {
+		return loc
+	}
+	return fallback
+}
+
+func validDay(d string) bool {
+	for _, w := range Weekdays {
+		if d == w {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadLocation loads an IANA time zone by name. Unlike time.LoadLocation it
+// refuses "" and "Local", which would depend on the server's settings.
+func LoadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("time zone %q is not an IANA zone name (e.g. Europe/Berlin)", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	return loc, nil
+}
+
+func validation(msg string, ps []Problem) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &Error{Code: EVALIDATION, Message: msg, Details: ps}
+}
+
+// Duration is a time.Duration that reads and writes JSON as "90m", "2h".
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var n float64
+		if err2 := json.Unmarshal(b, &n); err2 != nil {
+			return fmt.Errorf("duration must be a string like \"2h\" or a number of seconds")
+		}
+		*d = Duration(time.Duration(n * float64(time.Second)))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q must look like \"90m\" or \"2h\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Token is an API token. Only a hash of its secret is stored.
+type Token struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// Roles. Only admin exists until workspaces get roles.
+const RoleAdmin = "admin"

@@ -1,0 +1,149 @@
+package herald
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"time"
+)
+
+// Plan is a named content plan (key e.g. "2026-12"), uploaded and re-uploaded whole.
+type Plan struct {
+	ID          int64     `json:"-"`
+	WorkspaceID int64     `json:"-"`
+	Key         string    `json:"key"`
+	Title       string    `json:"title"`
+	Timezone    string    `json:"timezone"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Variant overrides a post's content for one platform.
+type Variant struct {
+	Text string `json:"text,omitempty"`
+}
+
+// Post is one row of a plan.
+type Post struct {
+	ID          int64 `json:"-"`
+	WorkspaceID int64 `json:"-"`
+	PlanID      int64 `json:"-"`
+	// Key identifies the row across re-uploads. KeyDerived is true when the
+	// file had none and it was derived from the row's content and position.
+	Key        string `json:"key"`
+	KeyDerived bool   `json:"key_derived,omitempty"`
+	// Row is where the post stands in the uploaded file as a person sees it
+	// (header = row 1; for JSON plans, the post's index from 1).
+	Row int `json:"row"`
+	// At is the time as written; DueAt the instant it resolved to (UTC).
+	At       string             `json:"at"`
+	DueAt    time.Time          `json:"due_at"`
+	Channels []string           `json:"channels"`
+	Text     string             `json:"text"`
+	Media    []string           `json:"media,omitempty"`
+	Link     string             `json:"link,omitempty"`
+	Rubric   string             `json:"rubric,omitempty"`
+	Tags     []string           `json:"tags,omitempty"`
+	Variants map[string]Variant `json:"variants,omitempty"` // keyed by platform name
+}
+
+// Message returns what is to be published on a channel of the given platform:
+// the post's content with that platform's variant applied.
+func (p *Post) Message(platform string) Message {
+	m := Message{Text: p.Text, Media: p.Media, Link: p.Link, Tags: p.Tags}
+	if v, ok := p.Variants[platform]; ok && v.Text != "" {
+		m.Text = v.Text
+	}
+	return m
+}
+
+// Hash is a digest of everything a re-upload can change about the post
+// (not its row number). Two uploads of the same row give the same hash.
+func (p *Post) Hash() string {
+	chs := append([]string(nil), p.Channels...)
+	sort.Strings(chs)
+	b, _ := json.Marshal(struct {
+		DueAt    string             `json:"d"`
+		Channels []string           `json:"c"`
+		Text     string             `json:"t"`
+		Media    []string           `json:"m"`
+		Link     string             `json:"l"`
+		Rubric   string             `json:"r"`
+		Tags     []string           `json:"g"`
+		Variants map[string]Variant `json:"v"`
+	}{p.DueAt.UTC().Format(time.RFC3339Nano), chs, p.Text, p.Media, p.Link, p.Rubric, p.Tags, p.Variants})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Row actions in a plan apply result.
+const (
+	ActionCreated   = "created"
+	ActionUpdated   = "updated"
+	ActionUnchanged = "unchanged"
+	ActionCancelled = "cancelled"
+	ActionConflict  = "conflict"
+)
+
+// RowResult is what applying a plan did (or would do) to one row.
+type RowResult struct {
+	Key        string `json:"key"`
+	Row        int    `json:"row"`
+	Action     string `json:"action"`
+	KeyDerived bool   `json:"key_derived,omitempty"`
+	Message    string `json:"message,omitempty"`
+}
+
+// PlanResult is the diff answered by a plan apply.
+type PlanResult struct {
+	Plan      string      `json:"plan"`
+	DryRun    bool        `json:"dry_run"`
+	Created   int         `json:"created"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Cancelled int         `json:"cancelled"`
+	Conflicts int         `json:"conflicts"`
+	Warnings  []Problem   `json:"warnings"`
+	Rows      []RowResult `json:"rows"`
+}
+
+// Add records a row result and counts it.
+func (r *PlanResult) Add(row RowResult) {
+	switch row.Action {
+	case ActionCreated:
+		r.Created++
+	case ActionUpdated:
+		r.Updated++
+	case ActionUnchanged:
+		r.Unchanged++
+	case ActionCancelled:
+		r.Cancelled++
+	case ActionConflict:
+		r.Conflicts++
+	}
+	r.Rows = append(r.Rows, row)
+}
+
+// ReportRow is one row × channel of a plan report.
+type ReportRow struct {
+	Key         string         `json:"key"`
+	Row         int            `json:"row"`
+	Channel     string         `json:"channel"`
+	Platform    string         `json:"platform"`
+	DueAt       time.Time      `json:"due_at"`
+	Status      DeliveryStatus `json:"status"`
+	RemoteID    string         `json:"remote_id"`
+	URL         string         `json:"url"`
+	PublishedAt *time.Time     `json:"published_at"`
+	Attempts    int            `json:"attempts"`
+	Error       string         `json:"error"`
+	DeliveryID  int64          `json:"delivery_id"`
+}
+
+// PlanSummary is a plan with its row count and deliveries counted by status.
+type PlanSummary struct {
+	Plan
+	Posts    int                    `json:"posts"`
+	Statuses map[DeliveryStatus]int `json:"statuses"`
+}
