@@ -1,6 +1,9 @@
 package herald
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // DeliveryStatus is where a delivery (one post on one channel) stands.
 type DeliveryStatus string
@@ -47,6 +50,7 @@ type Delivery struct {
 	WorkspaceID int64  `json:"-"`
 	PostID      int64  `json:"-"`
 	ChannelID   int64  `json:"-"`
+	Workspace   string `json:"workspace"` // the workspace's slug
 	PlanKey     string `json:"plan"`
 	PostKey     string `json:"key"`
 	Row         int    `json:"row"`
@@ -104,8 +108,22 @@ type Message struct {
 	Tags  []string
 }
 
+// Body is the text as published on platforms that carry links inside the
+// text (Telegram, Mastodon, …): Text, followed by a blank line and Link when
+// Link is set and Text does not already contain it. Length rules count Body.
+func (m Message) Body() string {
+	if m.Link == "" || strings.Contains(m.Text, m.Link) {
+		return m.Text
+	}
+	if m.Text == "" {
+		return m.Link
+	}
+	return m.Text + "\n\n" + m.Link
+}
+
 // PublishRequest is one attempt of one delivery, as handed to a publisher.
 type PublishRequest struct {
+	Workspace      string // the workspace's slug
 	DeliveryID     int64
 	IdempotencyKey string
 	Attempt        int // 1 for the first try

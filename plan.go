@@ -147,3 +147,13 @@ type PlanSummary struct {
 	Posts    int                    `json:"posts"`
 	Statuses map[DeliveryStatus]int `json:"statuses"`
 }
+
+// PlanUpload is a plan file as uploaded, with what is needed to resolve it.
+type PlanUpload struct {
+	Key      string              // the plan key from the URL
+	Body     []byte              // the file as uploaded
+	Format   string              // "json" or "csv"
+	Timezone string              // zone for local times when the plan names none (the workspace's, or ?timezone=)
+	Channels map[string]*Channel // the workspace's channels by name
+	Now      time.Time
+}
