@@ -1,0 +1,100 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// apiRoutes are every /api/v1 route, plus paths and methods no route serves.
+var apiRoutes = []struct{ method, path string }{
+	{"GET", "/api/v1/workspaces"},
+	{"POST", "/api/v1/workspaces"},
+	{"GET", "/api/v1/workspaces/acme"},
+	{"PATCH", "/api/v1/workspaces/acme"},
+	{"DELETE", "/api/v1/workspaces/acme"},
+	{"GET", "/api/v1/workspaces/acme/channels"},
+	{"POST", "/api/v1/workspaces/acme/channels"},
+	{"GET", "/api/v1/workspaces/acme/channels/demo"},
+	{"PATCH", "/api/v1/workspaces/acme/channels/demo"},
+	{"DELETE", "/api/v1/workspaces/acme/channels/demo"},
+	{"GET", "/api/v1/workspaces/acme/plans"},
+	{"PUT", "/api/v1/workspaces/acme/plans/2026-12"},
+	{"GET", "/api/v1/workspaces/acme/plans/2026-12"},
+	{"DELETE", "/api/v1/workspaces/acme/plans/2026-12"},
+	{"GET", "/api/v1/workspaces/acme/plans/2026-12/report"},
+	{"GET", "/api/v1/workspaces/acme/plans/2026-12/report?format=csv"},
+	{"GET", "/api/v1/workspaces/acme/posts"},
+	{"GET", "/api/v1/workspaces/acme/deliveries/1"},
+	{"POST", "/api/v1/workspaces/acme/deliveries/1/retry"},
+	{"POST", "/api/v1/workspaces/acme/deliveries/1/cancel"},
+	// not routed: unknown paths, wrong methods
+	{"GET", "/api/v1"},
+	{"GET", "/api/v1/"},
+	{"GET", "/api/v1/nope"},
+	{"GET", "/api/v1/workspaces/acme/nope/deeper"},
+	{"PUT", "/api/v1/workspaces"},
+	{"POST", "/api/v1/workspaces/acme/plans/2026-12"},
+}
+
+func TestAuthRequiredOnEveryRoute(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme") // so a missing token, not a missing workspace, is what fails
+	cases := []struct{ name, auth string }{
+		{"no token", ""},
+		{"wrong token", "Bearer hrld_wrong"},
+		{"garbled", "Bearer"},
+		{"other scheme", "Basic " + e.token},
+		{"two tokens", "Bearer " + e.token + " " + e.token},
+	}
+	for _, c := range cases {
+		for _, r := range apiRoutes {
+			got := e.doAs(c.auth, r.method, r.path, `{}`, "Content-Type: application/json")
+			if got.status != 401 || got.errorCode(t) != "unauthorized" {
+				t.Errorf("%s: %s %s = %d %s, want 401 unauthorized", c.name, r.method, r.path, got.status, got.body)
+			}
+		}
+	}
+}
+
+func TestAuthenticatedUnknownRoutes(t *testing.T) {
+	e := newEnv(t)
+	r := must(t, e.do("GET", "/api/v1/nope", nil), 404)
+	if r.errorCode(t) != "not_found" {
+		t.Errorf("code %s", r.body)
+	}
+	r = must(t, e.do("PUT", "/api/v1/workspaces", nil), 405)
+	if r.errorCode(t) != "method_not_allowed" {
+		t.Errorf("code %s", r.body)
+	}
+	// the scheme is case-insensitive
+	must(t, e.doAs("bearer "+e.token, "GET", "/api/v1/workspaces", nil), 200)
+}
+
+func TestHealthAndReady(t *testing.T) {
+	e := newEnv(t)
+	r := must(t, e.doAs("", "GET", "/healthz", nil), 200)
+	if strings.TrimSpace(r.String()) != `{"status":"ok"}` {
+		t.Errorf("healthz %s", r.body)
+	}
+	must(t, e.doAs("", "GET", "/readyz", nil), 200)
+
+	e.db.Close()
+	r = must(t, e.doAs("", "GET", "/readyz", nil), 503)
+	if r.errorCode(t) != "unavailable" {
+		t.Errorf("readyz %s", r.body)
+	}
+}
+
+func TestLogsNeverShowTokenOrBody(t *testing.T) {
+	e := newEnv(t)
+	must(t, e.do("POST", "/api/v1/workspaces", map[string]any{"slug": "acme", "name": "Acme"}), 201)
+	must(t, e.do("POST", "/api/v1/workspaces/acme/channels", map[string]any{
+		"name": "tg", "platform": "telegram", "credentials": map[string]string{"bot_token": "SECRET-BOT-TOKEN"}}), 201)
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"path":"/api/v1/workspaces/acme/channels"`) || !strings.Contains(logs, `"status":201`) {
+		t.Errorf("request not logged: %s", logs)
+	}
+	if strings.Contains(logs, e.token) || strings.Contains(logs, "SECRET-BOT-TOKEN") {
+		t.Errorf("secret in logs: %s", logs)
+	}
+}

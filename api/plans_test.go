@@ -1,0 +1,229 @@
+package api_test
+
+import (
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/api"
+)
+
+type reportJSON struct {
+	Plan string             `json:"plan"`
+	Rows []herald.ReportRow `json:"rows"`
+}
+
+func (e *env) report(ws, key string) reportJSON {
+	e.t.Helper()
+	var rep reportJSON
+	must(e.t, e.do("GET", "/api/v1/workspaces/"+ws+"/plans/"+key+"/report", nil), 200).decode(e.t, &rep)
+	return rep
+}
+
+func (e *env) putPlan(path string, body any, status int, headers ...string) planResult {
+	e.t.Helper()
+	var res planResult
+	must(e.t, e.do("PUT", path, body, headers...), status).decode(e.t, &res)
+	return res
+}
+
+func TestPlanJSONApplyDiffAndDryRun(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	const path = "/api/v1/workspaces/acme/plans/2026-12"
+
+	res := e.putPlan(path, jsonPlan("first", "second"), 200)
+	if res.Plan != "2026-12" || res.Created != 2 || len(res.Rows) != 2 || res.DryRun || res.Warnings == nil {
+		t.Fatalf("first apply: %+v", res)
+	}
+	if e.applied.Load() != 1 {
+		t.Errorf("OnPlanApplied called %d times", e.applied.Load())
+	}
+	res = e.putPlan(path, jsonPlan("first", "second"), 200)
+	if res.Unchanged != 2 || res.Created+res.Updated+res.Cancelled+res.Conflicts != 0 {
+		t.Fatalf("re-apply: %+v", res)
+	}
+
+	// Edit post-a, drop post-b, add post-c: first as a dry run.
+	edited := jsonPlan("first, edited", "second", "third")
+	edited["posts"] = append(edited["posts"].([]map[string]any)[:1], edited["posts"].([]map[string]any)[2])
+	before := e.report("acme", "2026-12")
+	applied := e.applied.Load()
+	dry := e.putPlan(path+"?dry_run=true", edited, 200)
+	if !dry.DryRun || dry.Updated != 1 || dry.Cancelled != 1 || dry.Created != 1 {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	if after := e.report("acme", "2026-12"); !reflect.DeepEqual(before, after) {
+		t.Errorf("dry run changed the plan:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if e.applied.Load() != applied {
+		t.Errorf("dry run woke the scheduler")
+	}
+
+	applyRes := e.putPlan(path, edited, 200)
+	dry.DryRun = false
+	if !reflect.DeepEqual(dry, applyRes) {
+		t.Errorf("dry run and apply differ:\ndry  %+v\nreal %+v", dry, applyRes)
+	}
+	statuses := map[string]herald.DeliveryStatus{}
+	for _, r := range e.report("acme", "2026-12").Rows {
+		statuses[r.Key] = r.Status
+	}
+	if statuses["post-b"] != "" && statuses["post-b"] != herald.StatusCancelled || statuses["post-c"] != herald.StatusScheduled {
+		t.Errorf("after apply: %v", statuses)
+	}
+}
+
+func TestPlanCSV(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	csv := "key,date,time,channels,text\n" +
+		"c1," + future + ",10:00,demo,Hello\n" +
+		"c2," + future + ",11:00,demo,\"Second, with a comma\"\n"
+	const path = "/api/v1/workspaces/acme/plans/csv-plan"
+	res := e.putPlan(path, csv, 200, "Content-Type: text/csv; charset=utf-8")
+	if res.Created != 2 || res.Rows[0].Row != 2 || res.Rows[1].Row != 3 {
+		t.Fatalf("csv apply: %+v", res)
+	}
+	res = e.putPlan(path, csv, 200, "Content-Type: application/csv")
+	if res.Unchanged != 2 {
+		t.Fatalf("csv re-apply: %+v", res)
+	}
+
+	// Without a key column the API says which keys it derived.
+	nokey := "date,time,channels,text\n" + future + ",10:00,demo,Hello\n"
+	res = e.putPlan("/api/v1/workspaces/acme/plans/nokey", nokey, 200, "Content-Type: text/csv")
+	var derived []herald.Problem
+	for _, w := range res.Warnings {
+		if w.Code == "derived_key" {
+			derived = append(derived, w)
+		}
+	}
+	if len(derived) != 1 || derived[0].Row != 2 || !strings.Contains(derived[0].Message, res.Rows[0].Key) {
+		t.Errorf("derived key warning: %+v (rows %+v)", res.Warnings, res.Rows)
+	}
+}
+
+func TestPlanValidationListsEveryProblem(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	plan := map[string]any{"timezone": "UTC", "posts": []map[string]any{
+		{"key": "a", "at": future + " 10:00", "channels": []string{"nope"}, "text": "hi"},
+		{"key": "b", "at": future + " 11:00", "channels": []string{"demo"}, "text": ""},
+		{"key": "c", "at": "not a time", "channels": []string{"demo"}, "text": "hi"},
+	}}
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/bad", plan), 422)
+	var env struct {
+		Error struct {
+			Code    string           `json:"code"`
+			Details []herald.Problem `json:"details"`
+		} `json:"error"`
+	}
+	r.decode(t, &env)
+	rows := map[int]bool{}
+	for _, p := range env.Error.Details {
+		rows[p.Row] = true
+		if p.Code == "" || p.Message == "" {
+			t.Errorf("incomplete problem %+v", p)
+		}
+	}
+	if env.Error.Code != "validation" || !rows[1] || !rows[2] || !rows[3] {
+		t.Errorf("want problems on rows 1, 2 and 3: %s", r.body)
+	}
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans/bad", nil), 404)
+	if e.applied.Load() != 0 {
+		t.Errorf("invalid plan woke the scheduler")
+	}
+}
+
+// unsized hides a reader's length so the client streams it chunked.
+type unsized struct{ io.Reader }
+
+func TestBodyTooLarge(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.MaxBodyBytes = 1024 })
+	e.setup("acme")
+	big := "key,date,time,channels,text\n" + strings.Repeat("x", 2000)
+	for name, body := range map[string]any{"declared length": big, "streamed": unsized{strings.NewReader(big)}} {
+		r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/big", body, "Content-Type: text/csv"), 413)
+		if r.errorCode(t) != "too_large" {
+			t.Errorf("%s: %s", name, r.body)
+		}
+	}
+	r := must(t, e.do("POST", "/api/v1/workspaces", unsized{strings.NewReader(`{"slug":"x","name":"` + strings.Repeat("x", 2000) + `"}`)}), 413)
+	if r.errorCode(t) != "too_large" {
+		t.Errorf("json body: %s", r.body)
+	}
+}
+
+func TestPlanRequestErrors(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	body := "key,date,time,channels,text\n"
+	cases := []struct {
+		name, path, contentType string
+		status                  int
+		code                    string
+	}{
+		{"text/plain", "/api/v1/workspaces/acme/plans/p", "text/plain", 415, "unsupported"},
+		{"no content type", "/api/v1/workspaces/acme/plans/p", "", 415, "unsupported"},
+		{"xml", "/api/v1/workspaces/acme/plans/p", "application/xml", 415, "unsupported"},
+		{"bad key", "/api/v1/workspaces/acme/plans/-p", "text/csv", 400, "invalid"},
+		{"long key", "/api/v1/workspaces/acme/plans/" + strings.Repeat("k", 129), "text/csv", 400, "invalid"},
+		{"bad dry_run", "/api/v1/workspaces/acme/plans/p?dry_run=maybe", "text/csv", 400, "invalid"},
+		{"bad timezone", "/api/v1/workspaces/acme/plans/p?timezone=Mars/Base", "text/csv", 400, "invalid"},
+		{"unknown workspace", "/api/v1/workspaces/nope/plans/p", "text/csv", 404, "not_found"},
+	}
+	for _, c := range cases {
+		var hs []string
+		if c.contentType != "" {
+			hs = append(hs, "Content-Type: "+c.contentType)
+		}
+		r := e.do("PUT", c.path, body, hs...)
+		if r.status != c.status || r.errorCode(t) != c.code {
+			t.Errorf("%s: %d %s, want %d %s", c.name, r.status, r.body, c.status, c.code)
+		}
+	}
+}
+
+func TestPlanListGetDelete(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	e.putPlan("/api/v1/workspaces/acme/plans/p1", jsonPlan("a", "b"), 200)
+	e.putPlan("/api/v1/workspaces/acme/plans/p2", jsonPlan("c"), 200)
+
+	var list struct {
+		Items      []herald.PlanSummary `json:"items"`
+		NextCursor string               `json:"next_cursor"`
+	}
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans?limit=1", nil), 200).decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Key != "p1" || list.NextCursor != "p1" {
+		t.Fatalf("page 1: %+v", list)
+	}
+	if list.Items[0].Statuses[herald.StatusScheduled] != 2 {
+		t.Errorf("statuses: %+v", list.Items[0])
+	}
+	list.Items, list.NextCursor = nil, ""
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans?limit=1&cursor=p1", nil), 200).decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Key != "p2" || list.NextCursor != "" {
+		t.Fatalf("page 2: %+v", list)
+	}
+
+	var got struct {
+		Plan herald.Plan        `json:"plan"`
+		Rows []herald.ReportRow `json:"rows"`
+	}
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans/p1", nil), 200).decode(t, &got)
+	if got.Plan.Key != "p1" || len(got.Rows) != 2 || got.Rows[0].Channel != "demo" {
+		t.Errorf("get: %+v", got)
+	}
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans/nope", nil), 404)
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans/nope/report", nil), 404)
+
+	var del struct{ Cancelled int }
+	must(t, e.do("DELETE", "/api/v1/workspaces/acme/plans/p1", nil), 200).decode(t, &del)
+	if del.Cancelled != 2 {
+		t.Errorf("delete cancelled %d", del.Cancelled)
+	}
+}

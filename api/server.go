@@ -1,0 +1,165 @@
+// Package api is Herald's HTTP interface: the JSON API under /api/v1 (bearer
+// token auth on every route), /healthz and /readyz. Handlers decode the
+// request, validate it, call the Store and answer; every error is a
+// *herald.Error mapped to an HTTP status in one table (see errors.go).
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+)
+
+// DefaultMaxBodyBytes bounds request bodies when Config.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 20 << 20
+
+// Store is the storage the API needs; *storage.DB implements it. Methods
+// return *herald.Error values (ENOTFOUND, ECONFLICT, EUNAUTHORIZED, …) for
+// conditions a client can act on, and other errors for internal failures.
+type Store interface {
+	Authenticate(ctx context.Context, secret string) (*herald.Token, error)
+
+	CreateWorkspace(ctx context.Context, ws *herald.Workspace) error
+	Workspace(ctx context.Context, slug string) (*herald.Workspace, error)
+	ListWorkspaces(ctx context.Context, after string, limit int) ([]*herald.Workspace, error)
+	UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error
+	DeleteWorkspace(ctx context.Context, wsID int64) error
+
+	CreateChannel(ctx context.Context, ch *herald.Channel) error
+	Channel(ctx context.Context, wsID int64, name string) (*herald.Channel, error)
+	ListChannels(ctx context.Context, wsID int64) ([]*herald.Channel, error)
+	UpdateChannel(ctx context.Context, ch *herald.Channel) error
+	DeleteChannel(ctx context.Context, wsID int64, name string) error
+
+	ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts []herald.Post, dryRun bool) (*herald.PlanResult, error)
+	Plan(ctx context.Context, wsID int64, key string) (*herald.Plan, error)
+	ListPlans(ctx context.Context, wsID int64, after string, limit int) ([]*herald.PlanSummary, error)
+	DeletePlan(ctx context.Context, wsID int64, key string) (cancelled int, err error)
+	PlanReport(ctx context.Context, wsID int64, key string) ([]herald.ReportRow, error)
+	Calendar(ctx context.Context, wsID int64, f herald.CalendarFilter) ([]herald.CalendarEntry, error)
+
+	Delivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
+	Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.Attempt, error)
+	RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
+	CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
+}
+
+// Config holds what the API needs besides the store. Zero values get defaults
+// (see New).
+type Config struct {
+	Logger zerolog.Logger
+	// MaxBodyBytes bounds every request body (413 past it); default 20 MiB.
+	MaxBodyBytes int64
+	// ValidateChannel checks a channel against its platform (unknown platform,
+	// missing config or credentials) and returns an EVALIDATION *herald.Error.
+	// Nil accepts every platform.
+	ValidateChannel func(*herald.Channel) error
+	// OnPlanApplied is called after a real (not dry-run) plan apply and after a
+	// delivery retry, to wake the scheduler. May be nil.
+	OnPlanApplied func()
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// BuildPlan parses and validates an uploaded plan (contentplans.Build).
+	// Required for PUT …/plans/{key}; without it that route answers 500.
+	BuildPlan func(herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error)
+	// Ready reports whether the service can serve (database reachable,
+	// migrations current) for /readyz. Nil means always ready.
+	Ready func(ctx context.Context) error
+}
+
+// Server is the HTTP API. Create it with New; serve Handler().
+type Server struct {
+	store Store
+	cfg   Config
+	log   zerolog.Logger
+	echo  *echo.Echo
+}
+
+// New returns a Server on store with cfg, defaults filled in. It does not
+// listen; serve Handler() with an http.Server.
+func New(store Store, cfg Config) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{store: store, cfg: cfg, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	// Pre-middleware runs before routing, so authentication answers 401 even
+	// for paths and methods the router does not know (no 404/405 leaks).
+	e.Pre(s.logRequests, s.recoverPanics, s.authenticate, s.limitBody)
+	s.routes(e)
+	s.echo = e
+	return s
+}
+
+// Handler returns the http.Handler serving every route.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/workspaces", s.listWorkspaces)
+	v1.POST("/workspaces", s.createWorkspace)
+	v1.GET("/workspaces/:ws", s.getWorkspace)
+	v1.PATCH("/workspaces/:ws", s.patchWorkspace)
+	v1.DELETE("/workspaces/:ws", s.deleteWorkspace)
+
+	v1.GET("/workspaces/:ws/channels", s.listChannels)
+	v1.POST("/workspaces/:ws/channels", s.createChannel)
+	v1.GET("/workspaces/:ws/channels/:name", s.getChannel)
+	v1.PATCH("/workspaces/:ws/channels/:name", s.patchChannel)
+	v1.DELETE("/workspaces/:ws/channels/:name", s.deleteChannel)
+
+	v1.GET("/workspaces/:ws/plans", s.listPlans)
+	v1.PUT("/workspaces/:ws/plans/:key", s.putPlan)
+	v1.GET("/workspaces/:ws/plans/:key", s.getPlan)
+	v1.DELETE("/workspaces/:ws/plans/:key", s.deletePlan)
+	v1.GET("/workspaces/:ws/plans/:key/report", s.planReport)
+
+	v1.GET("/workspaces/:ws/posts", s.calendar)
+
+	v1.GET("/workspaces/:ws/deliveries/:id", s.getDelivery)
+	v1.POST("/workspaces/:ws/deliveries/:id/retry", s.retryDelivery)
+	v1.POST("/workspaces/:ws/deliveries/:id/cancel", s.cancelDelivery)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(c.Request().Context()); err != nil {
+			s.log.Warn().Err(err).Msg("not ready")
+			msg := "not ready"
+			if herald.ErrorCode(err) != herald.EINTERNAL {
+				msg = "not ready: " + herald.ErrorMessage(err)
+			}
+			return herald.Errorf(herald.EUNAVAILABLE, "%s", msg)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// workspace loads the {ws} of the path: ENOTFOUND when it does not exist.
+func (s *Server) workspace(c echo.Context) (*herald.Workspace, error) {
+	return s.store.Workspace(c.Request().Context(), c.Param("ws"))
+}
+
+// page is the answer of every list: items and the cursor of the next page
+// ("" on the last page).
+type page struct {
+	Items      any    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}

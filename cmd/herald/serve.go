@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/api"
+	contentplans "github.com/heraldhq/herald/content-plans"
+	"github.com/heraldhq/herald/publishers"
+	"github.com/heraldhq/herald/scheduler"
+	"github.com/heraldhq/herald/storage"
+)
+
+// Main is the running program: the one place that joins storage, the
+// publishers, the scheduler and the API. End-to-end tests drive it too.
+type Main struct {
+	Config Config
+	Stdout io.Writer
+	Log    zerolog.Logger
+
+	// Now is the clock every component uses; HTTPClient is what publishers call platforms with.
+	Now        func() time.Time
+	HTTPClient *http.Client
+
+	DB         *storage.DB
+	Publishers map[string]publishers.Publisher
+	Scheduler  *scheduler.Scheduler
+
+	server   *http.Server
+	listener net.Listener
+	served   chan error
+}
+
+// NewMain returns a Main for cfg that logs to stderr.
+func NewMain(cfg Config, stdout, stderr io.Writer) *Main {
+	return &Main{Config: cfg, Stdout: stdout, Log: newLogger(cfg.LogLevel, stderr), Now: time.Now}
+}
+
+func newLogger(level string, w io.Writer) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || level == "" {
+		lvl = zerolog.InfoLevel
+	}
+	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// OpenDB opens the database and brings its schema up to date.
+func (m *Main) OpenDB(ctx context.Context) error {
+	if err := os.MkdirAll(m.Config.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	key, err := loadSecretKey(m.Config.DataDir, m.Log)
+	if err != nil {
+		return err
+	}
+	db, err := storage.Open(m.Config.dsn(), storage.Options{SecretKey: key, Now: m.Now, Logger: m.Log})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	m.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Run opens the database, prints the first admin token when there is none,
+// starts the scheduler and starts serving the API. It returns once the
+// listener is open; Close stops everything.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.OpenDB(ctx); err != nil {
+		return err
+	}
+	if err := m.firstToken(ctx); err != nil {
+		return err
+	}
+
+	client := m.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 60 * time.Second}
+	}
+	m.Publishers = publishers.New(publishers.Options{DataDir: m.Config.DataDir, HTTPClient: client, Logger: m.Log, Now: m.Now})
+	pubs := make(map[string]scheduler.Publisher, len(m.Publishers))
+	for name, p := range m.Publishers {
+		pubs[name] = p
+	}
+	m.Scheduler = scheduler.New(m.DB, pubs, scheduler.Config{
+		Workers:        m.Config.Workers,
+		Lease:          m.Config.Lease,
+		PublishTimeout: min(60*time.Second, m.Config.Lease/2),
+		ShutdownGrace:  m.Config.Shutdown,
+		Now:            m.Now,
+		Logger:         m.Log.With().Str("component", "scheduler").Logger(),
+	})
+	if err := m.Scheduler.Start(ctx); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+
+	srv := api.New(m.DB, api.Config{
+		Logger:       m.Log.With().Str("component", "api").Logger(),
+		MaxBodyBytes: m.Config.MaxBodyBytes,
+		ValidateChannel: func(ch *herald.Channel) error {
+			return publishers.ValidateChannel(m.Publishers, ch)
+		},
+		OnPlanApplied: m.Scheduler.Wake,
+		Now:           m.Now,
+		BuildPlan:     contentplans.Build,
+		Ready: func(ctx context.Context) error {
+			if err := m.DB.Ping(ctx); err != nil {
+				return err
+			}
+			return m.DB.CheckSchema(ctx)
+		},
+	})
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(ln) }()
+	m.Log.Info().Str("addr", "http://"+ln.Addr().String()).Str("data_dir", m.Config.DataDir).Msg("herald is serving")
+	return nil
+}
+
+// firstToken creates and prints an admin token when the database has none,
+// so a fresh install can be used at once.
+func (m *Main) firstToken(ctx context.Context) error {
+	n, err := m.DB.CountTokens(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	secret, _, err := m.DB.CreateToken(ctx, "first-admin", herald.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "\nHerald created an admin API token. It is shown only this once; keep it:\n\n    %s\n\nUse it as:  export HERALD_TOKEN=%s\n            curl -H \"Authorization: Bearer $HERALD_TOKEN\" http://%s/api/v1/workspaces\n\n",
+		secret, secret, m.Config.Addr)
+	return nil
+}
+
+// Addr is the address the API listens on (useful with port 0).
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+// Close stops in order: no new requests, then no new claims while in-flight
+// publishes finish within the grace period, then the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		cancel()
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.server = nil
+	}
+	if m.Scheduler != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.Shutdown+5*time.Second)
+		if err := m.Scheduler.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("scheduler shutdown: %w", err))
+		}
+		cancel()
+		m.Scheduler = nil
+	}
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		m.DB = nil
+	}
+	return errors.Join(errs...)
+}

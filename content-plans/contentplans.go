@@ -1,0 +1,350 @@
+// Package contentplans parses content plans (the plan JSON and its CSV form,
+// see docs/design.md) into posts and validates them against the workspace's
+// channels: keys, channels, local times in IANA zones (DST gaps and
+// overlaps), URLs and each platform's text and media limits (see Limits).
+// Every problem of a plan is reported at once, pointing at row and column as
+// a person sees them.
+package contentplans
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// rawPost is one row as read from a file, before validation.
+type rawPost struct {
+	row      int
+	key      string
+	at       string // as written (Post.At)
+	atValue  string // what to parse; "" when the parser already reported the time
+	timeCol  string // column named by time problems
+	channels []string
+	text     string
+	media    []string
+	link     string
+	rubric   string
+	tags     []string
+	variants map[string]string // platform → text
+	// Checks to skip because their column is missing (reported once on the
+	// header) or the parser already reported the cell.
+	noTime, noText, noChannels bool
+}
+
+// builder collects problems and warnings while a plan is built.
+type builder struct {
+	up       herald.PlanUpload
+	problems []herald.Problem
+	warnings []herald.Problem
+}
+
+func (b *builder) problem(row int, col, code, format string, args ...any) {
+	b.problems = append(b.problems, herald.Problem{Row: row, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) warn(row int, col, code, format string, args ...any) {
+	b.warnings = append(b.warnings, herald.Problem{Row: row, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// Build parses and validates a whole upload (Format "json" or "csv"). It
+// returns the plan (Key from the upload, Title, Timezone used) and its posts
+// in file order (Key, KeyDerived, Row, At, DueAt in UTC, Channels, content),
+// with warnings (ambiguous fall-back time, time in the past, unused variant,
+// empty plan).
+// When anything is wrong it returns no posts and an EVALIDATION *herald.Error
+// whose Details list every problem, each with its row (CSV: the header is
+// row 1 and a record's row is the line it starts on; JSON: the post's index
+// from 1; 0 for the plan as a whole) and column. An unknown Format gives an
+// EUNSUPPORTED *herald.Error.
+func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
+	b := &builder{up: up}
+	plan := herald.Plan{Key: up.Key}
+	body := trimBOM(up.Body)
+	var rows []rawPost
+	zone := up.Timezone
+	switch strings.ToLower(strings.TrimSpace(up.Format)) {
+	case "json":
+		var title, tz string
+		rows, title, tz = b.parseJSON(body)
+		plan.Title = title
+		if tz != "" {
+			zone = tz
+		}
+	case "csv":
+		rows = b.parseCSV(body)
+	default:
+		return plan, nil, nil, herald.Errorf(herald.EUNSUPPORTED, "plan format %q is not supported; use json or csv", up.Format)
+	}
+	plan.Timezone = zone
+	loc := b.location(zone, rows)
+	posts := make([]herald.Post, 0, len(rows))
+	for _, r := range rows {
+		posts = append(posts, b.post(r, zone, loc))
+	}
+	b.checkKeys(posts)
+	if len(rows) == 0 && len(b.problems) == 0 {
+		b.warn(0, "", "empty_plan", "the plan has no posts: applying it cancels every unpublished post of plan %q", up.Key)
+	}
+	if len(b.problems) > 0 {
+		sort.SliceStable(b.problems, func(i, j int) bool { return b.problems[i].Row < b.problems[j].Row })
+		n := len(b.problems)
+		msg := fmt.Sprintf("plan has %d problems", n)
+		if n == 1 {
+			msg = "plan has 1 problem"
+		}
+		return plan, nil, b.warnings, &herald.Error{Code: herald.EVALIDATION, Message: msg, Details: b.problems}
+	}
+	return plan, posts, b.warnings, nil
+}
+
+func trimBOM(b []byte) []byte {
+	return bytes.TrimPrefix(b, []byte("\uFEFF"))
+}
+
+// location loads the plan's zone. A missing zone is a problem only when a
+// row has a local time to resolve.
+func (b *builder) location(zone string, rows []rawPost) *time.Location {
+	if zone == "" {
+		for _, r := range rows {
+			if m, ok := parseMoment(r.atValue); ok && !m.offset && !r.noTime {
+				b.problem(0, "timezone", "required", "the plan has local times but no time zone; set \"timezone\" (an IANA name such as Europe/Moscow) or the workspace's time zone")
+				break
+			}
+		}
+		return nil
+	}
+	loc, err := herald.LoadLocation(zone)
+	if err != nil {
+		b.problem(0, "timezone", "invalid_timezone", "%s", err)
+		return nil
+	}
+	return loc
+}
+
+// post validates one row and turns it into a post (kept even when invalid,
+// so duplicate keys are still found).
+func (b *builder) post(r rawPost, zone string, loc *time.Location) herald.Post {
+	p := herald.Post{Row: r.row, Key: r.key, At: r.at, Text: r.text, Link: r.link, Rubric: r.rubric,
+		Media: r.media, Tags: r.tags}
+	if r.key != "" && !validKey(r.key) {
+		b.problem(r.row, "key", "invalid_key", "key %q must be 1-128 characters of letters a-z, A-Z, digits and - _ . :", r.key)
+	}
+	if !r.noText && r.text == "" {
+		b.problem(r.row, "text", "required", "text is required")
+	}
+	b.resolveTime(&p, r, zone, loc)
+	for _, u := range r.media {
+		if !httpURL(u) {
+			b.problem(r.row, "media", "invalid_url", "media %q must be an http(s) URL", u)
+		}
+	}
+	if r.link != "" && !httpURL(r.link) {
+		b.problem(r.row, "link", "invalid_url", "link %q must be an http(s) URL", r.link)
+	}
+	for platform, text := range r.variants {
+		if text != "" {
+			if p.Variants == nil {
+				p.Variants = map[string]herald.Variant{}
+			}
+			p.Variants[platform] = herald.Variant{Text: text}
+		}
+	}
+	p.Channels = b.channels(r)
+	b.checkLimits(&p)
+	return p
+}
+
+// channels de-duplicates the row's channels (order kept) and reports the
+// ones the workspace does not have.
+func (b *builder) channels(r rawPost) []string {
+	if r.noChannels {
+		return nil
+	}
+	var out []string
+	for _, name := range r.channels {
+		if containsString(out, name) {
+			continue
+		}
+		out = append(out, name)
+		if ch := b.up.Channels[name]; ch == nil {
+			b.problem(r.row, "channels", "unknown_channel", "unknown channel %q (this workspace has: %s)", name, b.channelNames())
+		}
+	}
+	if len(out) == 0 {
+		b.problem(r.row, "channels", "required", "channels is required: name at least one of this workspace's channels (%s)", b.channelNames())
+	}
+	return out
+}
+
+func (b *builder) channelNames() string {
+	var names []string
+	for name, ch := range b.up.Channels {
+		if ch != nil {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "none yet"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// resolveTime sets p.DueAt from the row's time in loc.
+func (b *builder) resolveTime(p *herald.Post, r rawPost, zone string, loc *time.Location) {
+	if r.noTime {
+		return // no column, or the parser reported it
+	}
+	v := r.atValue
+	switch {
+	case v == "":
+		b.problem(r.row, r.timeCol, "required", "%s is required: %s", r.timeCol, timeHint)
+		return
+	case strings.EqualFold(v, "next"):
+		b.problem(r.row, r.timeCol, "slots_unavailable", "next free slot needs channel slots, not available yet; write a time instead")
+		return
+	}
+	m, ok := parseMoment(v)
+	if !ok {
+		b.problem(r.row, r.timeCol, "invalid_time", "%q must be %s", r.at, timeHint)
+		return
+	}
+	if !m.offset && loc == nil {
+		return // the zone problem is reported once for the plan
+	}
+	res := resolve(m, loc)
+	switch {
+	case res.gap:
+		b.problem(r.row, r.timeCol, "nonexistent_time", "%s", gapMessage(m, zone, res))
+		return
+	case res.ambiguous:
+		b.warn(r.row, r.timeCol, "ambiguous_time", "%s", ambiguousMessage(m, loc, res))
+	}
+	p.DueAt = res.at
+	if !b.up.Now.IsZero() && res.at.Before(b.up.Now) {
+		b.warn(r.row, r.timeCol, "past_time", "%s is in the past: it goes out at once if still within the workspace's lateness window, else it is marked missed", r.at)
+	}
+}
+
+// checkLimits applies each target platform's text and media limits to the
+// message as published there (variant applied, link appended).
+func (b *builder) checkLimits(p *herald.Post) {
+	var platforms []string
+	for _, name := range p.Channels {
+		ch := b.up.Channels[name]
+		if ch == nil {
+			continue
+		}
+		lim := Limits[ch.Platform]
+		m := p.Message(ch.Platform)
+		col := "text"
+		if v, ok := p.Variants[ch.Platform]; ok && v.Text != "" {
+			col = "text:" + ch.Platform
+		}
+		if !containsString(platforms, ch.Platform) {
+			platforms = append(platforms, ch.Platform)
+			if lim.MaxMedia > 0 && len(m.Media) > lim.MaxMedia {
+				b.problem(p.Row, "media", "too_many_media", "post has %d media; %s takes at most %d (channel %s)", len(m.Media), ch.Platform, lim.MaxMedia, name)
+			}
+		}
+		if lim.Length == nil || lim.Max == nil || m.Text == "" {
+			continue
+		}
+		max, note := lim.Max(m, ch)
+		body := m.Body()
+		if n := lim.Length(body, ch); max > 0 && n > max {
+			what := "text"
+			if body != m.Text {
+				what = "text with its link"
+			}
+			b.problem(p.Row, col, "too_long", "%s is %d characters for %s channel %s (limit %d%s, counted in %s)", what, n, ch.Platform, name, max, note, lim.Unit)
+		}
+	}
+	for platform := range p.Variants {
+		if len(platforms) > 0 && !containsString(platforms, platform) {
+			b.warn(p.Row, "text:"+platform, "unused_variant", "the %s variant is not used: no channel of this post is on %s (it has: %s)", platform, platform, strings.Join(platforms, ", "))
+		}
+	}
+}
+
+// checkKeys derives keys for rows without one and reports duplicates on
+// every row after the first.
+func (b *builder) checkKeys(posts []herald.Post) {
+	first := map[string]int{}
+	for i := range posts {
+		p := &posts[i]
+		if p.Key == "" {
+			p.Key, p.KeyDerived = DeriveKey(p.Row, p.Text), true
+		}
+		if row, dup := first[p.Key]; dup {
+			b.problem(p.Row, "key", "duplicate_key", "key %q is already used by row %d; keys must be unique in a plan", p.Key, row)
+			continue
+		}
+		first[p.Key] = p.Row
+	}
+}
+
+// DeriveKey is the key of a row that has none: "row-<row>-" and the first 8
+// hex digits of the SHA-256 of its text, so a re-upload of the same file
+// gives the same keys.
+func DeriveKey(row int, text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return fmt.Sprintf("row-%d-%s", row, hex.EncodeToString(sum[:4]))
+}
+
+func validKey(k string) bool {
+	if len(k) > 128 {
+		return false
+	}
+	for _, c := range []byte(k) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return k != ""
+}
+
+// httpURL reports whether s is an absolute http(s) URL.
+func httpURL(s string) bool {
+	if strings.ContainsAny(s, " \t\r\n") {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// cleanList trims items and drops empty ones (nil when none is left).
+func cleanList(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// splitList splits a list cell on commas, semicolons and line breaks.
+func splitList(s string) []string {
+	return cleanList(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == '\n' || r == '\r'
+	}))
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,253 @@
+package contentplans
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// csvColumns are the columns a CSV plan may have, besides text:<platform>.
+var csvColumns = []string{"key", "date", "time", "at", "channels", "text", "media", "link", "rubric", "tags"}
+
+type csvRecord struct {
+	line   int
+	fields []string
+}
+
+// parseCSV reads the CSV form of a plan. The header is row 1; a record's row
+// is the line it starts on (a quoted cell may span lines). The delimiter is
+// a comma, or a semicolon or tab when the header uses that instead.
+func (b *builder) parseCSV(body []byte) []rawPost {
+	rd := csv.NewReader(bytes.NewReader(body))
+	rd.Comma = sniffDelimiter(body)
+	rd.FieldsPerRecord = -1
+	var recs []csvRecord
+	firstErrLine := 0
+	for {
+		fields, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			b.problem(pe.StartLine, "", "malformed_csv", "%s", csvErrorMessage(pe, body))
+			if firstErrLine == 0 {
+				firstErrLine = pe.StartLine
+			}
+			continue
+		} else if err != nil {
+			b.problem(0, "", "malformed_csv", "the file cannot be read as CSV: %s", err)
+			break
+		}
+		line, _ := rd.FieldPos(0)
+		recs = append(recs, csvRecord{line: line, fields: fields})
+	}
+	if len(recs) == 0 || firstErrLine != 0 && firstErrLine <= recs[0].line {
+		if len(recs) == 0 && firstErrLine == 0 {
+			b.problem(1, "", "missing_header", "the file is empty: the first row must name the columns (%s)", strings.Join(csvColumns, ","))
+		}
+		return nil
+	}
+	h := b.csvHeader(recs[0])
+	var rows []rawPost
+	for _, rec := range recs[1:] {
+		if r, ok := b.csvRow(h, rec); ok {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// csvHeaderInfo maps column names to indexes.
+type csvHeaderInfo struct {
+	names    []string       // per index; "" for an unnamed column
+	index    map[string]int // name → index
+	variants map[string]int // platform → index of text:<platform>
+	missing  map[string]bool
+	useAt    bool // an "at" column instead of "date" and "time"
+}
+
+func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
+	h := csvHeaderInfo{index: map[string]int{}, variants: map[string]int{}, missing: map[string]bool{}}
+	row := rec.line
+	for i, raw := range rec.fields {
+		if !utf8.ValidString(raw) {
+			b.problem(row, fmt.Sprintf("column %d", i+1), "invalid_utf8", "the header is not valid UTF-8; save the file as UTF-8")
+			raw = strings.ToValidUTF8(raw, "\uFFFD")
+		}
+		name := strings.ToLower(strings.TrimSpace(raw))
+		h.names = append(h.names, name)
+		if name == "" {
+			continue
+		}
+		if _, dup := h.index[name]; dup {
+			b.problem(row, name, "duplicate_column", "column %q appears twice in the header", name)
+			continue
+		}
+		h.index[name] = i
+		if platform, ok := strings.CutPrefix(name, "text:"); ok && strings.TrimSpace(platform) != "" {
+			h.variants[strings.TrimSpace(platform)] = i
+		} else if !containsString(csvColumns, name) {
+			b.problem(row, name, "unknown_column", "unknown column %q (columns are %s, and text:<platform> for a variant)", name, strings.Join(csvColumns, ", "))
+		}
+	}
+	has := func(n string) bool { _, ok := h.index[n]; return ok }
+	for _, n := range []string{"channels", "text"} {
+		if !has(n) {
+			h.missing[n] = true
+			b.problem(row, n, "missing_column", "column %q is required", n)
+		}
+	}
+	switch {
+	case has("at") && (has("date") || has("time")):
+		h.missing["time"] = true
+		b.problem(row, "at", "conflicting_columns", `use either an "at" column or "date" and "time" columns, not both`)
+	case has("at"):
+		h.useAt = true
+	case has("date") && has("time"):
+	default:
+		h.missing["time"] = true
+		col := "date"
+		if has("date") {
+			col = "time"
+		}
+		b.problem(row, col, "missing_column", `columns "date" and "time" (or a single "at" column) are required`)
+	}
+	return h
+}
+
+// csvRow reads one record; ok is false for a row whose cells are all empty.
+func (b *builder) csvRow(h csvHeaderInfo, rec csvRecord) (rawPost, bool) {
+	r := rawPost{row: rec.line, noText: h.missing["text"], noChannels: h.missing["channels"], noTime: h.missing["time"]}
+	empty := true
+	for i, cell := range rec.fields {
+		if !utf8.ValidString(cell) {
+			col := fmt.Sprintf("column %d", i+1)
+			if i < len(h.names) && h.names[i] != "" {
+				col = h.names[i]
+			}
+			b.problem(r.row, col, "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
+			rec.fields[i] = strings.ToValidUTF8(cell, "\uFFFD")
+		}
+		if strings.TrimSpace(cell) != "" {
+			empty = false
+			if i >= len(h.names) || h.names[i] == "" {
+				b.problem(r.row, fmt.Sprintf("column %d", i+1), "extra_cell", "the row has a value in column %d, which the header does not name; quote cells that contain the delimiter", i+1)
+			}
+		}
+	}
+	if empty {
+		return r, false
+	}
+	cell := func(name string) string {
+		if i, ok := h.index[name]; ok && i < len(rec.fields) {
+			return strings.TrimSpace(rec.fields[i])
+		}
+		return ""
+	}
+	r.key, r.text, r.link, r.rubric = cell("key"), cell("text"), cell("link"), cell("rubric")
+	r.channels, r.media, r.tags = splitList(cell("channels")), splitList(cell("media")), splitList(cell("tags"))
+	for platform, i := range h.variants {
+		if i < len(rec.fields) {
+			if r.variants == nil {
+				r.variants = map[string]string{}
+			}
+			r.variants[platform] = strings.TrimSpace(rec.fields[i])
+		}
+	}
+	if !r.noTime {
+		b.csvTime(&r, h.useAt, cell)
+	}
+	return r, true
+}
+
+// csvTime sets the row's time from its "at" cell, or from "date" (2026-12-01
+// or 01.12.2026) and "time" (10:00 or 10:00:30). A full date and time in
+// either cell alone is accepted too.
+func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
+	if useAt {
+		r.at, r.atValue, r.timeCol = cell("at"), cell("at"), "at"
+		return
+	}
+	d, t := cell("date"), cell("time")
+	r.at, r.timeCol = strings.TrimSpace(d+" "+t), "time"
+	switch {
+	case d == "" && t == "":
+		b.problem(r.row, "date", "required", "date and time are required (date as 2026-12-01, time as 10:00)")
+		r.noTime = true
+	case strings.EqualFold(t, "next") || t == "" && strings.EqualFold(d, "next"):
+		r.atValue = "next"
+	case d == "" || t == "":
+		missing := "date"
+		if t == "" {
+			missing, r.timeCol = "time", "date"
+		}
+		if _, ok := parseMoment(d + t); ok {
+			r.atValue = d + t
+			return
+		}
+		b.problem(r.row, missing, "required", "%s is required (date as 2026-12-01, time as 10:00)", missing)
+		r.noTime = true
+	default:
+		date, okD := parseDate(d)
+		clock, okT := parseClock(t)
+		if !okD {
+			b.problem(r.row, "date", "invalid_date", "date %q must be YYYY-MM-DD (or DD.MM.YYYY)", d)
+		}
+		if !okT {
+			b.problem(r.row, "time", "invalid_time", `time %q must be HH:MM (24-hour) or "next"`, t)
+		}
+		if !okD || !okT {
+			r.noTime = true
+			return
+		}
+		r.atValue = date.Add(clock).Format("2006-01-02 15:04:05")
+	}
+}
+
+// sniffDelimiter picks the header line's delimiter: a comma unless the line
+// has more semicolons or tabs (spreadsheets in many locales export ';').
+func sniffDelimiter(body []byte) rune {
+	line := body
+	if i := bytes.IndexByte(body, '\n'); i >= 0 {
+		line = body[:i]
+	}
+	best, bestN := ',', bytes.Count(line, []byte(","))
+	for _, d := range []rune{';', '\t'} {
+		if n := bytes.Count(line, []byte(string(d))); n > bestN {
+			best, bestN = d, n
+		}
+	}
+	return best
+}
+
+// csvErrorMessage explains a CSV reader failure with the line and column
+// where the reader stopped.
+func csvErrorMessage(pe *csv.ParseError, body []byte) string {
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Sprintf(`a quote (") inside a cell that does not start with one (line %d, column %d); quote the whole cell and double the quotes inside it ("")`, pe.Line, pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote) && !quoteAt(body, pe.Line, pe.Column):
+		return fmt.Sprintf(`unbalanced quote: a quoted cell that starts on line %d is never closed, so the rest of the file was read into it (the reader stopped at line %d, column %d)`, pe.StartLine, pe.Line, pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Sprintf(`unbalanced quote at line %d, column %d: a quoted cell must end with a quote followed by the delimiter or the line end; double quotes inside it ("")`, pe.Line, pe.Column)
+	}
+	return fmt.Sprintf("malformed CSV at line %d, column %d: %s", pe.Line, pe.Column, pe.Err)
+}
+
+// quoteAt reports whether body has a '"' at line and (1-based byte) column.
+// The reader points at the offending quote of a quoted cell that goes on
+// after its closing quote, and past the line end when the file ended inside
+// a quoted cell.
+func quoteAt(body []byte, line, col int) bool {
+	lines := bytes.SplitN(body, []byte("\n"), line+1)
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	text := lines[line-1]
+	return col >= 1 && col <= len(text) && text[col-1] == '"'
+}

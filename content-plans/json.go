@@ -1,0 +1,220 @@
+package contentplans
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+const postFieldList = `"key", "at", "channels", "text", "media", "link", "rubric", "tags", "variants"`
+
+// parseJSON reads the plan JSON: {"title", "timezone", "posts": [...]}.
+// Row numbers are the posts' indexes from 1; plan-level problems are row 0.
+func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var top map[string]json.RawMessage
+	if err := dec.Decode(&top); err != nil {
+		b.jsonError(body, err)
+		return nil, "", ""
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		b.problem(0, "", "malformed_json", "unexpected data after the plan object at %s", position(body, dec.InputOffset()))
+		return nil, "", ""
+	}
+	if top == nil {
+		b.problem(0, "", "invalid_type", `the plan must be a JSON object {"title", "timezone", "posts": [...]}`)
+		return nil, "", ""
+	}
+	badUTF8 := false
+	if _, ok := top["posts"]; !ok {
+		b.problem(0, "posts", "required", `"posts" is required: a list of posts (it may be empty)`)
+	}
+	for _, name := range sortedKeys(top) {
+		raw := top[name]
+		if !utf8.Valid(raw) {
+			b.problem(0, name, "invalid_utf8", "%s is not valid UTF-8; save the file as UTF-8", name)
+			badUTF8 = true
+		}
+		switch name {
+		case "title":
+			title, _ = b.jsonString(0, name, raw)
+		case "timezone":
+			tz, _ = b.jsonString(0, name, raw)
+		case "posts":
+			var items []json.RawMessage
+			if err := json.Unmarshal(raw, &items); err != nil {
+				b.problem(0, name, "invalid_type", "posts must be a list of post objects")
+				continue
+			}
+			for i, item := range items {
+				rows = append(rows, b.jsonPost(i+1, item, &badUTF8))
+			}
+		default:
+			b.problem(0, name, "unknown_field", `unknown field %q (a plan has "title", "timezone" and "posts")`, name)
+		}
+	}
+	if !badUTF8 && !utf8.Valid(body) {
+		b.problem(0, "", "invalid_utf8", "the file is not valid UTF-8 (first bad byte at offset %d); save it as UTF-8", firstInvalid(body))
+	}
+	return rows, title, tz
+}
+
+// jsonPost reads one post; every field is decoded on its own so that each
+// bad field is reported.
+func (b *builder) jsonPost(row int, raw json.RawMessage, badUTF8 *bool) rawPost {
+	r := rawPost{row: row, timeCol: "at"}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		b.problem(row, "", "invalid_type", "post %d must be an object with %s", row, postFieldList)
+		r.noTime, r.noText, r.noChannels = true, true, true
+		return r
+	}
+	for _, name := range sortedKeys(fields) {
+		v := fields[name]
+		if !utf8.Valid(v) {
+			b.problem(row, name, "invalid_utf8", "%s is not valid UTF-8; save the file as UTF-8", name)
+			*badUTF8 = true
+		}
+		var ok bool
+		switch name {
+		case "key":
+			r.key, _ = b.jsonString(row, name, v)
+		case "at":
+			r.at, ok = b.jsonString(row, name, v)
+			r.atValue, r.noTime = r.at, !ok
+		case "text":
+			r.text, ok = b.jsonString(row, name, v)
+			r.noText = !ok
+		case "link":
+			r.link, _ = b.jsonString(row, name, v)
+		case "rubric":
+			r.rubric, _ = b.jsonString(row, name, v)
+		case "channels":
+			r.channels, ok = b.jsonList(row, name, v)
+			r.noChannels = !ok
+		case "media":
+			r.media, _ = b.jsonList(row, name, v)
+		case "tags":
+			r.tags, _ = b.jsonList(row, name, v)
+		case "variants":
+			r.variants = b.jsonVariants(row, v)
+		default:
+			b.problem(row, name, "unknown_field", "unknown field %q (a post has %s)", name, postFieldList)
+		}
+	}
+	return r
+}
+
+// jsonString decodes a string (null counts as empty), trimmed.
+func (b *builder) jsonString(row int, name string, raw json.RawMessage) (string, bool) {
+	var s *string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		b.problem(row, name, "invalid_type", "%s must be a string", name)
+		return "", false
+	}
+	if s == nil {
+		return "", true
+	}
+	return strings.TrimSpace(*s), true
+}
+
+// jsonList decodes a list of strings; a single string is split like a CSV
+// list cell.
+func (b *builder) jsonList(row int, name string, raw json.RawMessage) ([]string, bool) {
+	var items []string
+	if err := json.Unmarshal(raw, &items); err == nil {
+		return cleanList(items), true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return splitList(s), true
+	}
+	b.problem(row, name, "invalid_type", "%s must be a list of strings", name)
+	return nil, false
+}
+
+// jsonVariants decodes {"<platform>": {"text": "…"}} (or "<platform>": "…").
+func (b *builder) jsonVariants(row int, raw json.RawMessage) map[string]string {
+	var byPlatform map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &byPlatform); err != nil {
+		b.problem(row, "variants", "invalid_type", `variants must be an object like {"mastodon": {"text": "…"}}`)
+		return nil
+	}
+	out := map[string]string{}
+	for _, platform := range sortedKeys(byPlatform) {
+		v := byPlatform[platform]
+		col := "variants." + platform
+		key := strings.ToLower(strings.TrimSpace(platform))
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(v, &fields); err != nil {
+			if s, ok := b.jsonString(row, col, v); ok {
+				out[key] = s
+			}
+			continue
+		}
+		for _, name := range sortedKeys(fields) {
+			if name != "text" {
+				b.problem(row, col+"."+name, "unknown_field", `unknown field %q in a variant (a variant has "text")`, name)
+				continue
+			}
+			if s, ok := b.jsonString(row, "text:"+key, fields[name]); ok {
+				out[key] = s
+			}
+		}
+	}
+	return out
+}
+
+// jsonError turns a decoding failure of the whole document into one problem.
+func (b *builder) jsonError(body []byte, err error) {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		b.problem(0, "", "malformed_json", "malformed JSON at %s: %s", position(body, syn.Offset), syn.Error())
+	case errors.As(err, &typ):
+		b.problem(0, "", "invalid_type", `the plan must be a JSON object {"title", "timezone", "posts": [...]}, not a JSON %s`, typ.Value)
+	case errors.Is(err, io.EOF):
+		b.problem(0, "", "malformed_json", "the file is empty: expected a JSON object with \"posts\"")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		b.problem(0, "", "malformed_json", "malformed JSON: the document ends early at %s (an unclosed bracket, brace or string)", position(body, int64(len(body))))
+	default:
+		b.problem(0, "", "malformed_json", "malformed JSON: %s", err)
+	}
+}
+
+// position describes a byte offset as "line L, column C (byte offset N)".
+func position(body []byte, off int64) string {
+	if off > int64(len(body)) {
+		off = int64(len(body))
+	}
+	before := body[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return fmt.Sprintf("line %d, column %d (byte offset %d)", line, col, off)
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

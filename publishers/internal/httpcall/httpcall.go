@@ -1,0 +1,131 @@
+// Package httpcall holds what the HTTP publisher adapters share: one call
+// that tells whether a failed request may have reached the server, bounded
+// reading of answers, truncation for the attempt record, and scrubbing of
+// secrets from any text that leaves an adapter.
+package httpcall
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultTimeout bounds a whole call when the caller gives no HTTP client.
+const DefaultTimeout = 30 * time.Second
+
+// MaxRecorded is how much of a request or answer is kept in a Result.
+const MaxRecorded = 2048
+
+// Client returns c, or when c is nil a client with DefaultTimeout whose
+// transport keeps up to 100 idle connections per host (the default 2 would
+// reopen connections when many channels publish to one API at once).
+func Client(c *http.Client) *http.Client {
+	if c != nil {
+		return c
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 100
+	return &http.Client{Timeout: DefaultTimeout, Transport: t}
+}
+
+// Response is a platform's answer with its body read up to a bound.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends req with c and reads at most max bytes of the answer's body.
+// On error, sent reports whether the request may have reached the server:
+// it is false only when no connection was ever obtained (DNS or dial error,
+// refused connection, TLS handshake failure, context ended before
+// connecting). When the status line arrived but the body could not be read,
+// Do returns the partial Response together with the error.
+func Do(c *http.Client, req *http.Request, max int64) (resp *Response, sent bool, err error) {
+	var gotConn atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	r, err := c.Do(req)
+	if err != nil {
+		return nil, gotConn.Load() && !isDialError(err), err
+	}
+	defer r.Body.Close()
+	resp = &Response{Status: r.StatusCode, Header: r.Header}
+	resp.Body, err = io.ReadAll(io.LimitReader(r.Body, max))
+	if err != nil {
+		return resp, true, fmt.Errorf("reading the answer: %w", err)
+	}
+	return resp, true, nil
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// Redact replaces every occurrence of each non-empty secret in s (also in
+// its URL-escaped forms) with "<redacted>".
+func Redact(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec), strings.Trim(strconv.Quote(sec), `"`)} {
+			s = strings.ReplaceAll(s, form, "<redacted>")
+		}
+	}
+	return s
+}
+
+// ErrorText describes a transport error without the request URL's secrets:
+// for a *url.Error the URL is replaced by redactedURL, and every secret is
+// scrubbed from the rest.
+func ErrorText(err error, redactedURL string, secrets ...string) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return Redact(fmt.Sprintf("%s %s: %v", ue.Op, redactedURL, ue.Err), secrets...)
+	}
+	return Redact(err.Error(), secrets...)
+}
+
+// Truncate cuts s to at most n bytes on a rune boundary, saying how long it was.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (truncated, %d bytes in all)", s[:cut], len(s))
+}
+
+// Summary formats one call for a Result's Request field: method, URL
+// (already free of secrets) and body, truncated.
+func Summary(method, redactedURL string, body []byte) string {
+	if len(body) == 0 {
+		return method + " " + redactedURL
+	}
+	return Truncate(method+" "+redactedURL+" "+string(body), MaxRecorded)
+}
+
+// Answer formats a response for a Result's Response field, truncated.
+func Answer(resp *Response) string {
+	if resp == nil {
+		return ""
+	}
+	return Truncate(fmt.Sprintf("%d %s", resp.Status, strings.TrimSpace(string(resp.Body))), MaxRecorded)
+}

@@ -1,0 +1,141 @@
+// Package mastodon publishes statuses to a Mastodon account (also
+// GoToSocial, Pleroma and Akkoma, which share the client API).
+//
+// Channel config: instance_url (required, e.g. https://mastodon.social),
+// visibility (public, unlisted, private or direct; default public),
+// language (optional ISO 639 code). Credentials: access_token (required;
+// scopes write:statuses and write:media).
+//
+// Every status is sent with the delivery's Idempotency-Key, which the
+// instance honours for an hour by answering the original status, so any
+// error that leaves the outcome open (network, 5xx) is safely retried.
+package mastodon
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/rs/zerolog"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxMediaBytes = 40 << 20
+	DefaultMediaTimeout  = 60 * time.Second
+	DefaultMediaWait     = 60 * time.Second
+	DefaultPollInterval  = time.Second
+)
+
+// Options configure the publisher. Zero values take the defaults above.
+type Options struct {
+	HTTPClient *http.Client // default: a client with a 30 s timeout
+	Logger     zerolog.Logger
+	Now        func() time.Time // reads X-RateLimit-Reset against it; time.Now when nil
+
+	MaxMediaBytes int64         // largest media file downloaded
+	MediaTimeout  time.Duration // bound on one media download
+	MediaWait     time.Duration // bound on waiting for the instance to process an upload
+	PollInterval  time.Duration // between polls of a processing upload
+}
+
+// Publisher publishes to Mastodon. It is safe for concurrent use.
+type Publisher struct {
+	opts   Options
+	client *http.Client
+	log    zerolog.Logger
+}
+
+// New returns a Mastodon publisher.
+func New(opts Options) *Publisher {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxMediaBytes <= 0 {
+		opts.MaxMediaBytes = DefaultMaxMediaBytes
+	}
+	if opts.MediaTimeout <= 0 {
+		opts.MediaTimeout = DefaultMediaTimeout
+	}
+	if opts.MediaWait <= 0 {
+		opts.MediaWait = DefaultMediaWait
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger}
+}
+
+// Idempotent reports true: statuses carry an Idempotency-Key, so a retry
+// answers the original status instead of posting again.
+func (p *Publisher) Idempotent() bool { return true }
+
+// Visibilities are the accepted config.visibility values.
+var Visibilities = []string{"public", "unlisted", "private", "direct"}
+
+// ValidateChannel checks the channel's Mastodon config and credentials. It
+// returns an EVALIDATION *herald.Error listing every problem (columns
+// "config.instance_url", "config.visibility", "credentials.access_token"),
+// or nil.
+func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
+	var ps []herald.Problem
+	add := func(col, code, msg string) {
+		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
+	}
+	switch u := ch.ConfigString("instance_url"); {
+	case u == "":
+		add("config.instance_url", "required", "config.instance_url is required, e.g. https://mastodon.social")
+	case !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") || len(u) <= len("https://"):
+		add("config.instance_url", "invalid", "config.instance_url must be an absolute http(s) URL, e.g. https://mastodon.social")
+	}
+	if v := ch.ConfigString("visibility"); v != "" && !validVisibility(v) {
+		add("config.visibility", "invalid", "config.visibility must be public, unlisted, private or direct")
+	}
+	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
+		add("credentials.access_token", "required", "credentials.access_token is required (scopes write:statuses and write:media)")
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid mastodon channel", Details: ps}
+}
+
+func validVisibility(v string) bool {
+	for _, s := range Visibilities {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Publish uploads the message's media (downloaded from their URLs), then
+// posts the status with req.IdempotencyKey, and classifies the answer:
+// 200 published (id and url of the status); 401/403 failed (reauthorize);
+// 422 failed with the instance's reason; 429 retry, RetryAfter until
+// X-RateLimit-Reset; 5xx and network errors retry. A media URL that cannot
+// be used (not found, too large, not an image or video) fails the post.
+func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+	start := time.Now()
+	a := p.api(req.Channel)
+	res := a.publish(ctx, req)
+	res.Request = a.redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded))
+	res.Response = a.redact(res.Response)
+	res.Reason = a.redact(res.Reason)
+	p.log.Debug().Str("platform", "mastodon").Str("workspace", req.Workspace).
+		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
+		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
+		Dur("took", time.Since(start)).Msg("mastodon publish")
+	return res
+}
+
+func (p *Publisher) api(ch herald.Channel) *api {
+	return &api{
+		p:     p,
+		base:  strings.TrimRight(ch.ConfigString("instance_url"), "/"),
+		token: ch.Credentials["access_token"],
+	}
+}

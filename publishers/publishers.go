@@ -1,0 +1,105 @@
+// Package publishers joins Herald's platform adapters: the Publisher
+// interface they implement, a flat Registry from platform name to
+// constructor, and channel validation against it. Each platform lives in
+// its own sub-package (outbox, telegram, mastodon) with its own fake
+// server for tests; adding a platform means adding a folder and one entry
+// to Registry.
+package publishers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/mastodon"
+	"github.com/heraldhq/herald/publishers/outbox"
+	"github.com/heraldhq/herald/publishers/telegram"
+	"github.com/rs/zerolog"
+)
+
+// Options are what every adapter may need. Zero values get defaults in New.
+type Options struct {
+	DataDir    string           // the data directory (the outbox writes under DataDir/outbox); "data" when empty
+	HTTPClient *http.Client     // shared by the HTTP adapters; a client with a 30 s timeout when nil
+	Logger     zerolog.Logger   // adapters log without credentials
+	Now        func() time.Time // time.Now when nil
+}
+
+// Publisher pushes one delivery attempt to a platform and classifies the
+// answer. It has the method set the scheduler calls, plus channel
+// validation for the API.
+type Publisher interface {
+	// Publish makes one attempt; it never returns an error, only a
+	// classified Result (published, retry, failed or unknown).
+	Publish(ctx context.Context, req herald.PublishRequest) herald.Result
+	// Idempotent reports whether a retry with req.IdempotencyKey cannot post twice.
+	Idempotent() bool
+	// ValidateChannel returns an EVALIDATION *herald.Error listing every
+	// missing or bad config key and credential of a channel, or nil.
+	ValidateChannel(ch *herald.Channel) error
+}
+
+// Registry maps each platform name to its adapter's constructor.
+var Registry = map[string]func(Options) Publisher{
+	"outbox": func(o Options) Publisher {
+		return outbox.New(outbox.Options{DataDir: o.DataDir, Now: o.Now, Logger: o.Logger})
+	},
+	"telegram": func(o Options) Publisher {
+		return telegram.New(telegram.Options{HTTPClient: o.HTTPClient, Logger: o.Logger})
+	},
+	"mastodon": func(o Options) Publisher {
+		return mastodon.New(mastodon.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
+	},
+}
+
+// New returns one publisher per registered platform, keyed by platform name.
+func New(opts Options) map[string]Publisher {
+	if opts.DataDir == "" {
+		opts.DataDir = "data"
+	}
+	opts.HTTPClient = httpcall.Client(opts.HTTPClient)
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	pubs := make(map[string]Publisher, len(Registry))
+	for name, newPublisher := range Registry {
+		pubs[name] = newPublisher(opts)
+	}
+	return pubs
+}
+
+// Names returns the platform names of pubs, sorted.
+func Names(pubs map[string]Publisher) []string {
+	names := make([]string, 0, len(pubs))
+	for name := range pubs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ValidateChannel checks that ch's platform is one of pubs and that the
+// platform's adapter accepts the channel's config and credentials. It
+// returns an EVALIDATION *herald.Error (a problem on column "platform" for
+// an unknown platform, else the adapter's problems), or nil. It does not
+// repeat ch.Validate.
+func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
+	if ch == nil {
+		return herald.Errorf(herald.EINVALID, "no channel given")
+	}
+	pub, ok := pubs[ch.Platform]
+	if !ok {
+		p := herald.Problem{Column: "platform", Code: "unknown_platform",
+			Message: fmt.Sprintf("platform %q is not supported; use one of %s", ch.Platform, strings.Join(Names(pubs), ", "))}
+		if ch.Platform == "" {
+			p.Code, p.Message = "required", "platform is required; use one of "+strings.Join(Names(pubs), ", ")
+		}
+		return &herald.Error{Code: herald.EVALIDATION, Message: "invalid channel", Details: []herald.Problem{p}}
+	}
+	return pub.ValidateChannel(ch)
+}

@@ -1,0 +1,82 @@
+package publishers_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers"
+	"github.com/heraldhq/herald/publishers/mastodon"
+	"github.com/heraldhq/herald/publishers/outbox"
+	"github.com/heraldhq/herald/publishers/telegram"
+)
+
+// The adapters implement Publisher (asserted here: the sub-packages cannot
+// import publishers without a cycle).
+var (
+	_ publishers.Publisher = (*outbox.Publisher)(nil)
+	_ publishers.Publisher = (*telegram.Publisher)(nil)
+	_ publishers.Publisher = (*mastodon.Publisher)(nil)
+)
+
+func TestNew(t *testing.T) {
+	pubs := publishers.New(publishers.Options{DataDir: t.TempDir()})
+	if got := strings.Join(publishers.Names(pubs), ","); got != "mastodon,outbox,telegram" {
+		t.Fatalf("platforms %s", got)
+	}
+	for name, want := range map[string]bool{"outbox": true, "telegram": false, "mastodon": true} {
+		if pubs[name].Idempotent() != want {
+			t.Errorf("%s.Idempotent() = %v, want %v", name, !want, want)
+		}
+	}
+}
+
+func TestNewOutboxUsesDataDir(t *testing.T) {
+	dir := t.TempDir()
+	pubs := publishers.New(publishers.Options{DataDir: dir})
+	res := pubs["outbox"].Publish(context.Background(), herald.PublishRequest{
+		Workspace: "acme", DeliveryID: 1, Channel: herald.Channel{Name: "demo", Platform: "outbox"},
+		Message: herald.Message{Text: "hi"}})
+	if res.Outcome != herald.OutcomePublished || !strings.HasPrefix(res.URL, "file://"+dir+"/outbox/acme/demo/") {
+		t.Errorf("got %s %q", res.Outcome, res.URL)
+	}
+}
+
+func TestValidateChannel(t *testing.T) {
+	pubs := publishers.New(publishers.Options{DataDir: t.TempDir()})
+	tests := []struct {
+		name  string
+		ch    herald.Channel
+		cols  string // columns of the problems, "" when valid
+		codes string
+	}{
+		{"outbox", herald.Channel{Name: "demo", Platform: "outbox"}, "", ""},
+		{"unknown platform", herald.Channel{Name: "x", Platform: "myspace"}, "platform", "unknown_platform"},
+		{"no platform", herald.Channel{Name: "x"}, "platform", "required"},
+		{"telegram without config", herald.Channel{Name: "tg", Platform: "telegram"},
+			"config.chat_id,credentials.bot_token", "required,required"},
+		{"telegram ok", herald.Channel{Name: "tg", Platform: "telegram", Config: map[string]any{"chat_id": "@brand"},
+			Credentials: map[string]string{"bot_token": "1:A"}}, "", ""},
+		{"mastodon without config", herald.Channel{Name: "m", Platform: "mastodon"},
+			"config.instance_url,credentials.access_token", "required,required"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := publishers.ValidateChannel(pubs, &tc.ch)
+			var cols, codes []string
+			for _, p := range herald.ErrorDetails(err) {
+				cols, codes = append(cols, p.Column), append(codes, p.Code)
+			}
+			if strings.Join(cols, ",") != tc.cols || strings.Join(codes, ",") != tc.codes {
+				t.Errorf("problems %v %v, want %s %s (err %v)", cols, codes, tc.cols, tc.codes, err)
+			}
+			if wantCode := map[bool]string{true: "", false: herald.EVALIDATION}[tc.cols == ""]; herald.ErrorCode(err) != wantCode {
+				t.Errorf("code %q, want %q", herald.ErrorCode(err), wantCode)
+			}
+		})
+	}
+	if err := publishers.ValidateChannel(pubs, &herald.Channel{Platform: "myspace"}); !strings.Contains(herald.ErrorDetails(err)[0].Message, "mastodon, outbox, telegram") {
+		t.Errorf("the message should list the platforms: %v", herald.ErrorDetails(err))
+	}
+}

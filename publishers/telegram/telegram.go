@@ -1,0 +1,164 @@
+// Package telegram publishes to a Telegram chat or channel through the Bot
+// API: sendMessage for text, sendPhoto for one image and sendMediaGroup for
+// albums of 2–10 images, with media passed as URLs.
+//
+// Channel config: chat_id (required: "@username" or a numeric id), base_url
+// (default https://api.telegram.org), parse_mode (HTML, MarkdownV2 or
+// Markdown; optional). Credentials: bot_token (required).
+//
+// Telegram has no idempotency key, so a call that may have reached Telegram
+// without an answer is classified unknown, never retried blindly. The bot
+// token travels in the URL path; it is scrubbed from every Result field and
+// log line.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/rs/zerolog"
+)
+
+// DefaultBaseURL is the Bot API used when a channel names none.
+const DefaultBaseURL = "https://api.telegram.org"
+
+// MaxAlbum is the most images one sendMediaGroup carries.
+const MaxAlbum = 10
+
+// Options configure the publisher.
+type Options struct {
+	HTTPClient *http.Client // default: a client with a 30 s timeout
+	Logger     zerolog.Logger
+}
+
+// Publisher publishes to Telegram. It is safe for concurrent use.
+type Publisher struct {
+	client *http.Client
+	log    zerolog.Logger
+}
+
+// New returns a Telegram publisher.
+func New(opts Options) *Publisher {
+	return &Publisher{client: httpcall.Client(opts.HTTPClient), log: opts.Logger}
+}
+
+// Idempotent reports false: the Bot API has no idempotency key, so a retry
+// after a lost answer could post twice.
+func (p *Publisher) Idempotent() bool { return false }
+
+var chatIDRe = regexp.MustCompile(`^(@[A-Za-z0-9_]{1,64}|-?[0-9]{1,20})$`)
+
+// ValidateChannel checks the channel's Telegram config and credentials. It
+// returns an EVALIDATION *herald.Error listing every problem (columns
+// "config.chat_id", "config.base_url", "config.parse_mode",
+// "credentials.bot_token"), or nil.
+func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
+	var ps []herald.Problem
+	add := func(col, code, msg string) {
+		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
+	}
+	switch chat := ch.ConfigString("chat_id"); {
+	case chat == "":
+		add("config.chat_id", "required", `config.chat_id is required: "@channelusername" or a numeric chat id`)
+	case !chatIDRe.MatchString(chat):
+		add("config.chat_id", "invalid", `config.chat_id must be "@channelusername" or a numeric chat id such as -1001234567890`)
+	}
+	if b := ch.ConfigString("base_url"); b != "" && !validBaseURL(b) {
+		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://api.telegram.org")
+	}
+	switch ch.ConfigString("parse_mode") {
+	case "", "HTML", "MarkdownV2", "Markdown":
+	default:
+		add("config.parse_mode", "invalid", "config.parse_mode must be HTML, MarkdownV2 or Markdown")
+	}
+	if strings.TrimSpace(ch.Credentials["bot_token"]) == "" {
+		add("credentials.bot_token", "required", "credentials.bot_token is required (the token @BotFather gave)")
+	} else if strings.ContainsAny(ch.Credentials["bot_token"], "/?# ") {
+		add("credentials.bot_token", "invalid", "credentials.bot_token must not contain '/', '?', '#' or spaces")
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid telegram channel", Details: ps}
+}
+
+func validBaseURL(s string) bool {
+	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && len(s) > len("https://")
+}
+
+// Publish sends req's message to the channel's chat and classifies the
+// answer (see the package doc). A 400 with migrate_to_chat_id is resent
+// once to the new chat in the same call, and the Result then carries
+// ConfigUpdate{"chat_id": "<new id>"} whatever the resend's outcome.
+func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+	start := time.Now()
+	res := p.publish(ctx, req)
+	p.log.Debug().Str("platform", "telegram").Str("workspace", req.Workspace).
+		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
+		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
+		Dur("took", time.Since(start)).Msg("telegram publish")
+	return res
+}
+
+func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+	ch := req.Channel
+	token := ch.Credentials["bot_token"]
+	chat := ch.ConfigString("chat_id")
+	if token == "" || chat == "" {
+		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "the channel has no chat_id or bot_token configured"}
+	}
+	if n := len(req.Message.Media); n > MaxAlbum {
+		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "a Telegram album holds at most 10 images; this post has " + strconv.Itoa(n)}
+	}
+	c := call{client: p.client, base: strings.TrimRight(ch.ConfigString("base_url"), "/"), token: token}
+	if c.base == "" {
+		c.base = DefaultBaseURL
+	}
+	parseMode := ch.ConfigString("parse_mode")
+	res, migrateTo := c.send(ctx, chat, parseMode, req.Message)
+	if migrateTo == 0 {
+		return res
+	}
+	newChat := strconv.FormatInt(migrateTo, 10)
+	res2, again := c.send(ctx, newChat, parseMode, req.Message)
+	res2.Request = res.Request + "\n" + res2.Request
+	res2.Response = res.Response + "\n" + res2.Response
+	if again != 0 {
+		res2.Outcome = herald.OutcomeFailed
+		res2.Reason = "the chat migrated twice in a row (to " + newChat + ", then to " + strconv.FormatInt(again, 10) + ")"
+	}
+	res2.ConfigUpdate = map[string]any{"chat_id": newChat}
+	return res2
+}
+
+// messageURL is the public link of a message, or "" when the chat has none:
+// https://t.me/<username>/<id> for public chats, https://t.me/c/<id>/<id>
+// for "-100…" supergroups and channels.
+func messageURL(chatID, username string, id int64) string {
+	if id == 0 {
+		return ""
+	}
+	if username == "" {
+		username, _ = strings.CutPrefix(chatID, "@")
+		if username == chatID {
+			username = ""
+		}
+	}
+	if username != "" {
+		return "https://t.me/" + username + "/" + strconv.FormatInt(id, 10)
+	}
+	if internal, ok := strings.CutPrefix(chatID, "-100"); ok && internal != "" {
+		return "https://t.me/c/" + internal + "/" + strconv.FormatInt(id, 10)
+	}
+	return ""
+}
+
+// errNoAnswer marks an answer that could not be read.
+var errNoAnswer = errors.New("no readable answer")

@@ -1,0 +1,357 @@
+package scheduler
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+func TestDueOrderPerChannelOneAtATimeParallelAcrossChannels(t *testing.T) {
+	st := newFakeStore()
+	pub := newFakePublisher(30 * time.Millisecond)
+	now := time.Now()
+	want := map[string][]int64{}
+	for _, ch := range []string{"a", "b", "c", "d", "e"} {
+		// Inserted latest first, so id order is the reverse of due order.
+		var ids []int64
+		for k := 4; k >= 1; k-- {
+			ids = append(ids, st.add(ch, "fake", now.Add(-time.Duration(5-k)*time.Second), "post"))
+		}
+		slices.Reverse(ids)
+		want[ch] = ids
+	}
+	start(t, st, map[string]Publisher{"fake": pub}, Config{Workers: 3, Tick: never})
+
+	eventually(t, func() bool {
+		for _, ids := range want {
+			for _, id := range ids {
+				if st.status(id) != herald.StatusPublished {
+					return false
+				}
+			}
+		}
+		return true
+	}, 5*time.Second, "every delivery published")
+
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
+	if len(pub.overlaps) > 0 {
+		t.Errorf("concurrent publishes on one channel: %v", pub.overlaps)
+	}
+	if pub.maxRunning != 3 {
+		t.Errorf("max concurrent publishes = %d, want 3 (Workers)", pub.maxRunning)
+	}
+	for ch, ids := range want {
+		if got := pub.order[ch]; !slices.Equal(got, ids) {
+			t.Errorf("channel %s published %v, want due order %v", ch, got, ids)
+		}
+	}
+}
+
+func TestPublishRequestCarriesJob(t *testing.T) {
+	st := newFakeStore()
+	pub := newFakePublisher(0)
+	id := st.add("a", "fake", time.Now(), "hello")
+	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 2*time.Second, "published")
+	pub.mu.Lock()
+	req := pub.reqs[id][0]
+	pub.mu.Unlock()
+	if req.Workspace != "ws" || req.DeliveryID != id || req.IdempotencyKey != st.get(id).IdempotencyKey ||
+		req.Attempt != 1 || req.Channel.Name != "a" || req.Channel.Credentials["token"] != "SECRET-TOKEN" || req.Message.Text != "hello" {
+		t.Errorf("request = %+v", req)
+	}
+	if d := st.get(id); d.RemoteID != "1" || d.PublishedAt == nil {
+		t.Errorf("delivery after publish = %+v", d)
+	}
+}
+
+func TestRetryAtHonoursRetryAfterAndBackoff(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	clk := newClock(t0)
+	st := newFakeStore()
+	cases := []struct {
+		ch         string
+		priorTries int
+		retryAfter time.Duration
+		lo, hi     time.Duration
+	}{
+		{"first", 0, 0, 4 * time.Second, 6 * time.Second},                     // 5s ±20 %
+		{"fourth", 3, 0, 32 * time.Second, 48 * time.Second},                  // 5s·2³ = 40s ±20 %
+		{"capped", 11, 0, 24 * time.Minute, 36 * time.Minute},                 // min(30m, 5s·2¹¹) ±20 %
+		{"after-long", 0, time.Hour, time.Hour, time.Hour},                    // Retry-After wins
+		{"after-equal", 0, 5 * time.Second, 5 * time.Second, 6 * time.Second}, // jitter never below Retry-After
+	}
+	after := map[string]time.Duration{}
+	ids := map[string]int64{}
+	for _, c := range cases {
+		id := st.add(c.ch, "fake", t0, "post")
+		st.set(id, func(d *herald.Delivery) {
+			d.Attempts = c.priorTries
+			if c.priorTries > 0 {
+				d.Status = herald.StatusRetrying
+			}
+		})
+		ids[c.ch], after[c.ch] = id, c.retryAfter
+	}
+	pub := newFakePublisher(0)
+	pub.fn = func(_ context.Context, req herald.PublishRequest) herald.Result {
+		return herald.Result{Outcome: herald.OutcomeRetry, Reason: "throttled", RetryAfter: after[req.Channel.Name]}
+	}
+	start(t, st, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 20, Tick: never})
+
+	for _, c := range cases {
+		id := ids[c.ch]
+		eventually(t, func() bool { return st.status(id) == herald.StatusRetrying && st.get(id).Attempts == c.priorTries+1 },
+			2*time.Second, c.ch+" retrying")
+		d := st.get(id)
+		if got := d.NextAttemptAt.Sub(t0); got < c.lo || got > c.hi {
+			t.Errorf("%s: retry in %s, want within [%s, %s]", c.ch, got, c.lo, c.hi)
+		}
+		if d.Error != "throttled" {
+			t.Errorf("%s: error %q, want the platform's reason", c.ch, d.Error)
+		}
+		if n := pub.callsOf(id); n != 1 {
+			t.Errorf("%s: %d publish calls before retryAt, want 1", c.ch, n)
+		}
+	}
+}
+
+func TestRetryDelayJitterBounds(t *testing.T) {
+	s := New(newFakeStore(), nil, Config{BaseBackoff: time.Second, MaxBackoff: time.Minute})
+	for attempt := 1; attempt <= 70; attempt++ {
+		want := min(time.Minute, time.Second<<min(attempt-1, 20))
+		lo, hi := time.Duration(float64(want)*0.8), time.Duration(float64(want)*1.2)
+		seenLow, seenHigh := false, false
+		for range 300 {
+			d := s.retryDelay(attempt, 0)
+			if d < lo || d > hi {
+				t.Fatalf("attempt %d: delay %s outside [%s, %s]", attempt, d, lo, hi)
+			}
+			seenLow = seenLow || d < time.Duration(float64(want)*0.9)
+			seenHigh = seenHigh || d > time.Duration(float64(want)*1.1)
+			if ra := hi + time.Millisecond; s.retryDelay(attempt, ra) != ra {
+				t.Fatalf("attempt %d: Retry-After %s not honoured", attempt, ra)
+			}
+			if ra := want; s.retryDelay(attempt, ra) < ra {
+				t.Fatalf("attempt %d: jitter went below Retry-After %s", attempt, ra)
+			}
+		}
+		if !seenLow || !seenHigh {
+			t.Errorf("attempt %d: no jitter spread (low %v, high %v)", attempt, seenLow, seenHigh)
+		}
+	}
+}
+
+func TestMaxAttemptsFails(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	clk := newClock(t0)
+	st := newFakeStore()
+	id := st.add("a", "fake", t0, "post")
+	pub := newFakePublisher(0)
+	pub.fn = func(context.Context, herald.PublishRequest) herald.Result {
+		return herald.Result{Outcome: herald.OutcomeRetry, Reason: "HTTP 503"}
+	}
+	s := start(t, st, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 3, Tick: never})
+
+	for attempt := 1; attempt < 3; attempt++ {
+		eventually(t, func() bool { d := st.get(id); return d.Status == herald.StatusRetrying && d.Attempts == attempt },
+			2*time.Second, "retrying")
+		clk.Set(st.get(id).NextAttemptAt)
+		s.Wake()
+	}
+	eventually(t, func() bool { return st.status(id) == herald.StatusFailed }, 2*time.Second, "failed")
+	if got, want := st.get(id).Error, "gave up after 3 attempts: HTTP 503"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
+	var attempts []int
+	for _, r := range pub.reqs[id] {
+		attempts = append(attempts, r.Attempt)
+	}
+	if !slices.Equal(attempts, []int{1, 2, 3}) {
+		t.Errorf("attempt numbers sent = %v, want [1 2 3]", attempts)
+	}
+}
+
+func TestPanicMissingPublisherAndBadOutcome(t *testing.T) {
+	st := newFakeStore()
+	now := time.Now()
+	boom := st.add("a", "panicky", now, "post")
+	ghost := st.add("b", "ghost", now, "post")
+	empty := st.add("c", "empty", now, "post")
+	ok := st.add("d", "fake", now, "post")
+	panicky := newFakePublisher(0)
+	panicky.fn = func(context.Context, herald.PublishRequest) herald.Result { panic("boom: nil map") }
+	emptyPub := newFakePublisher(0)
+	emptyPub.fn = func(context.Context, herald.PublishRequest) herald.Result { return herald.Result{} }
+	start(t, st, map[string]Publisher{"panicky": panicky, "empty": emptyPub, "fake": newFakePublisher(0)}, Config{Tick: never})
+
+	eventually(t, func() bool {
+		return st.status(boom).Final() && st.status(ghost).Final() && st.status(empty).Final() && st.status(ok).Final()
+	}, 2*time.Second, "all resolved")
+	check := func(id int64, status herald.DeliveryStatus, errPart string) {
+		t.Helper()
+		d := st.get(id)
+		if d.Status != status || !strings.Contains(d.Error, errPart) {
+			t.Errorf("delivery %d: %s %q, want %s with %q", id, d.Status, d.Error, status, errPart)
+		}
+	}
+	check(boom, herald.StatusUnknown, "publisher panicked: boom: nil map")
+	check(ghost, herald.StatusFailed, "no publisher for platform ghost")
+	check(empty, herald.StatusUnknown, "no valid outcome")
+	check(ok, herald.StatusPublished, "")
+}
+
+func TestWakeClaimsImmediately(t *testing.T) {
+	st := newFakeStore()
+	pub := newFakePublisher(0)
+	s := start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	// Nothing was due at start, so no timer is armed and the tick never comes:
+	// only Wake can get this delivery out.
+	id := st.add("a", "fake", time.Now(), "post")
+	s.Wake()
+	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 2*time.Second, "published after Wake")
+}
+
+func TestFinishedWorkerClaimsChannelsNextDelivery(t *testing.T) {
+	st := newFakeStore()
+	pub := newFakePublisher(10 * time.Millisecond)
+	now := time.Now()
+	var ids []int64
+	for range 5 {
+		ids = append(ids, st.add("a", "fake", now, "post"))
+	}
+	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	eventually(t, func() bool { return st.status(ids[4]) == herald.StatusPublished }, 2*time.Second, "the chain published")
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
+	if !slices.Equal(pub.order["a"], ids) {
+		t.Errorf("order %v, want %v", pub.order["a"], ids)
+	}
+}
+
+func TestPublishesAtDueTimeWithoutTick(t *testing.T) {
+	st := newFakeStore()
+	pub := newFakePublisher(0)
+	due := time.Now().Add(300 * time.Millisecond)
+	id := st.add("a", "fake", due, "post")
+	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	eventually(t, func() bool { return pub.callsOf(id) == 1 }, 2*time.Second, "published")
+	if late := pub.startedAt(id).Sub(due); late < 0 || late > 150*time.Millisecond {
+		t.Errorf("published %s after due, want within [0, 150ms]", late)
+	}
+}
+
+func TestStartRecoversExpiredLeases(t *testing.T) {
+	st := newFakeStore()
+	now := time.Now()
+	expired := now.Add(-time.Minute)
+	live := now.Add(time.Hour)
+	seed := func(platform string, until time.Time) int64 {
+		id := st.add("ch-"+platform, platform, now.Add(-10*time.Minute), "post")
+		st.set(id, func(d *herald.Delivery) {
+			d.Status, d.Attempts, d.LeaseOwner, d.LeaseUntil = herald.StatusPublishing, 1, "dead-process", &until
+		})
+		st.mu.Lock()
+		st.recs[id].attempts = []fakeAttempt{{number: 1}}
+		st.mu.Unlock()
+		return id
+	}
+	idem, plain, ghost, held := seed("idem", expired), seed("plain", expired), seed("ghost", expired), seed("held", live)
+	idemPub := newFakePublisher(0)
+	idemPub.idempotent = true
+	plainPub := newFakePublisher(0)
+	heldPub := newFakePublisher(0)
+	heldPub.idempotent = true
+	start(t, st, map[string]Publisher{"idem": idemPub, "plain": plainPub, "held": heldPub}, Config{Tick: never})
+
+	// Recovery ran inside Start, before it returned.
+	if s := st.status(plain); s != herald.StatusUnknown {
+		t.Errorf("non-idempotent platform: status %s, want unknown", s)
+	}
+	if s := st.status(ghost); s != herald.StatusUnknown {
+		t.Errorf("platform without publisher: status %s, want unknown", s)
+	}
+	eventually(t, func() bool { return st.status(idem) == herald.StatusPublished }, 2*time.Second, "idempotent delivery retried")
+	idemPub.mu.Lock()
+	req := idemPub.reqs[idem][0]
+	idemPub.mu.Unlock()
+	if req.Attempt != 2 || req.IdempotencyKey != st.get(idem).IdempotencyKey {
+		t.Errorf("retry request attempt %d key %q", req.Attempt, req.IdempotencyKey)
+	}
+	if plainPub.callsOf(plain) != 0 || st.status(held) != herald.StatusPublishing || heldPub.callsOf(held) != 0 {
+		t.Errorf("re-published a delivery that must not be: plain calls %d, held %s", plainPub.callsOf(plain), st.status(held))
+	}
+}
+
+func TestLoopRecoversLeasesThatExpireLater(t *testing.T) {
+	t0 := time.Now()
+	clk := newClock(t0)
+	st := newFakeStore()
+	s := start(t, st, map[string]Publisher{}, Config{Now: clk.Now, Tick: never})
+	id := st.add("a", "plain", t0, "post")
+	until := t0.Add(time.Second)
+	st.set(id, func(d *herald.Delivery) {
+		d.Status, d.Attempts, d.LeaseOwner, d.LeaseUntil = herald.StatusPublishing, 1, "other", &until
+	})
+	clk.Set(t0.Add(recoverEvery + time.Second))
+	s.Wake()
+	eventually(t, func() bool { return st.status(id) == herald.StatusUnknown }, 2*time.Second, "recovered by the loop")
+}
+
+func TestCompleteRetriedOnStoreErrorNotOnLostLease(t *testing.T) {
+	st := newFakeStore()
+	st.failComplete = 2
+	id := st.add("a", "fake", time.Now(), "post")
+	start(t, st, map[string]Publisher{"fake": newFakePublisher(0)}, Config{Tick: never})
+	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 5*time.Second, "published despite store errors")
+	st.mu.Lock()
+	if st.completeCalls != 3 {
+		t.Errorf("Complete called %d times, want 3", st.completeCalls)
+	}
+	st.mu.Unlock()
+
+	st2 := newFakeStore()
+	st2.completeErr = herald.Errorf(herald.ECONFLICT, "lease lost")
+	st2.add("a", "fake", time.Now(), "post")
+	s2 := start(t, st2, map[string]Publisher{"fake": newFakePublisher(0)}, Config{Tick: never})
+	eventually(t, func() bool {
+		s2.mu.Lock()
+		defer s2.mu.Unlock()
+		st2.mu.Lock()
+		defer st2.mu.Unlock()
+		return st2.completeCalls > 0 && s2.busy == 0
+	}, 2*time.Second, "worker done")
+	st2.mu.Lock()
+	defer st2.mu.Unlock()
+	if st2.completeCalls != 1 {
+		t.Errorf("Complete called %d times after a lost lease, want 1", st2.completeCalls)
+	}
+}
+
+func TestStartValidatesConfig(t *testing.T) {
+	s := New(newFakeStore(), nil, Config{})
+	if s.cfg.Workers != 64 || s.cfg.Lease != 5*time.Minute || s.cfg.PublishTimeout != time.Minute ||
+		s.cfg.ShutdownGrace != 30*time.Second || s.cfg.MaxAttempts != 10 || s.cfg.BaseBackoff != 5*time.Second ||
+		s.cfg.MaxBackoff != 30*time.Minute || s.cfg.Tick != "* * * * * *" || s.Owner() == "" {
+		t.Errorf("defaults = %+v", s.cfg)
+	}
+	if o := New(newFakeStore(), nil, Config{}).Owner(); o == s.Owner() {
+		t.Errorf("two schedulers share owner %q", o)
+	}
+	for name, cfg := range map[string]Config{
+		"timeout not below lease": {Lease: time.Minute, PublishTimeout: time.Minute},
+		"tick without seconds":    {Tick: "* * * * *"},
+		"max below base backoff":  {BaseBackoff: time.Minute, MaxBackoff: time.Second},
+	} {
+		if err := New(newFakeStore(), nil, cfg).Start(context.Background()); herald.ErrorCode(err) != herald.EINVALID {
+			t.Errorf("%s: Start = %v, want EINVALID", name, err)
+		}
+	}
+}

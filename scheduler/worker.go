@@ -1,0 +1,158 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// run publishes one claimed job and records its result, then frees its
+// worker slot and wakes the loop so the channel's next delivery is claimed
+// at once. When the scheduler is stopping before the publish begins, the job
+// stays in unstarted for Shutdown to release.
+func (s *Scheduler) run(job herald.Job) {
+	defer s.wg.Done()
+	if s.beforeRun != nil {
+		s.beforeRun(job)
+	}
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.unstarted, job.Delivery.ID)
+	s.mu.Unlock()
+
+	defer func() {
+		s.mu.Lock()
+		s.busy--
+		s.mu.Unlock()
+		s.Wake()
+	}()
+
+	d := job.Delivery
+	log := s.log.With().Int64("delivery", d.ID).Str("workspace", d.Workspace).
+		Str("channel", job.Channel.Name).Str("platform", job.Channel.Platform).
+		Int("attempt", job.Attempt).Logger()
+
+	start := time.Now()
+	res := s.publish(job)
+	latency := time.Since(start)
+	finished := s.cfg.Now()
+
+	var retryAt time.Time
+	switch res.Outcome {
+	case herald.OutcomePublished, herald.OutcomeFailed, herald.OutcomeUnknown:
+	case herald.OutcomeRetry:
+		if job.Attempt >= s.cfg.MaxAttempts {
+			res.Outcome = herald.OutcomeFailed
+			res.Reason = fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, res.Reason)
+		} else {
+			retryAt = finished.Add(s.retryDelay(job.Attempt, res.RetryAfter))
+		}
+	default:
+		res.Reason = fmt.Sprintf("publisher returned no valid outcome (%q): %s", res.Outcome, res.Reason)
+		res.Outcome = herald.OutcomeUnknown
+	}
+
+	ev := log.Info()
+	if res.Outcome != herald.OutcomePublished {
+		ev = log.Warn().Str("reason", truncate(res.Reason, logReasonMax))
+	}
+	ev = ev.Str("outcome", string(res.Outcome)).Dur("latency", latency)
+	if res.RemoteID != "" {
+		ev = ev.Str("remote_id", res.RemoteID)
+	}
+	if !retryAt.IsZero() {
+		ev = ev.Time("retry_at", retryAt)
+	}
+	ev.Msg("delivery attempt finished")
+
+	s.complete(job, res, finished, retryAt)
+}
+
+// publish calls the platform's publisher under PublishTimeout. A missing
+// publisher fails the delivery; a panic is recorded as unknown, since the
+// call may have reached the platform.
+func (s *Scheduler) publish(job herald.Job) (res herald.Result) {
+	pub, ok := s.pubs[job.Channel.Platform]
+	if !ok || pub == nil {
+		return herald.Result{Outcome: herald.OutcomeFailed, Reason: fmt.Sprintf("no publisher for platform %s", job.Channel.Platform)}
+	}
+	ctx, cancel := context.WithTimeout(s.pubCtx, s.cfg.PublishTimeout)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error().Int64("delivery", job.Delivery.ID).Str("platform", job.Channel.Platform).
+				Str("panic", fmt.Sprint(v)).Bytes("stack", debug.Stack()).Msg("publisher panicked")
+			res = herald.Result{Outcome: herald.OutcomeUnknown, Reason: fmt.Sprintf("publisher panicked: %v", v)}
+		}
+	}()
+	return pub.Publish(ctx, herald.PublishRequest{
+		Workspace:      job.Delivery.Workspace,
+		DeliveryID:     job.Delivery.ID,
+		IdempotencyKey: job.Delivery.IdempotencyKey,
+		Attempt:        job.Attempt,
+		Channel:        job.Channel,
+		Message:        job.Message,
+	})
+}
+
+// complete records the result, retrying on store errors. A lost lease
+// (ECONFLICT) is logged and not retried: another process owns the delivery.
+// When every try fails the delivery stays publishing until its lease expires
+// and RecoverExpired resolves it.
+func (s *Scheduler) complete(job herald.Job, res herald.Result, finished, retryAt time.Time) {
+	wait := completeBackoff
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		err := s.store.Complete(ctx, s.cfg.Owner, job, res, finished, retryAt)
+		cancel()
+		if err == nil {
+			return
+		}
+		if herald.ErrorCode(err) == herald.ECONFLICT {
+			s.log.Error().Err(err).Int64("delivery", job.Delivery.ID).Str("outcome", string(res.Outcome)).
+				Msg("lease lost before the result was recorded; another process owns the delivery")
+			return
+		}
+		if try == completeTries {
+			s.log.Error().Err(err).Int64("delivery", job.Delivery.ID).Str("outcome", string(res.Outcome)).
+				Msg("could not record the result; the lease will expire and the delivery be recovered")
+			return
+		}
+		s.log.Warn().Err(err).Int64("delivery", job.Delivery.ID).Int("try", try).Msg("record result failed; retrying")
+		time.Sleep(wait)
+		wait *= 2
+	}
+}
+
+// retryDelay is how long to wait before the next attempt after a retryable
+// outcome of attempt: min(MaxBackoff, BaseBackoff·2^(attempt-1)) with ±20 %
+// jitter, and never less than retryAfter.
+func (s *Scheduler) retryDelay(attempt int, retryAfter time.Duration) time.Duration {
+	backoff := s.cfg.MaxBackoff
+	if attempt < 1 {
+		attempt = 1
+	}
+	if shift := attempt - 1; shift < 62 {
+		if b := s.cfg.BaseBackoff << shift; b>>shift == s.cfg.BaseBackoff && b < backoff {
+			backoff = b
+		}
+	}
+	jittered := time.Duration(float64(backoff) * (0.8 + 0.4*rand.Float64()))
+	return max(jittered, retryAfter)
+}
+
+// truncate shortens s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
