@@ -20,6 +20,7 @@ type Config struct {
 	MaxBodyBytes int64
 	Lease        time.Duration
 	Shutdown     time.Duration
+	RetryBase    time.Duration
 }
 
 // env returns the variable's value, or def when it is unset or empty.
@@ -53,6 +54,7 @@ func (c *Config) registerCommon(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", envInt("HERALD_WORKERS", 100), "publishing workers across channels (HERALD_WORKERS)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", int64(envInt("HERALD_MAX_BODY_BYTES", 20<<20)), "largest accepted request body in bytes (HERALD_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.Lease, "lease", envDuration("HERALD_LEASE", 5*time.Minute), "how long a claimed delivery is held before another process may recover it (HERALD_LEASE)")
+	fs.DurationVar(&c.RetryBase, "retry-backoff", envDuration("HERALD_RETRY_BACKOFF", 5*time.Second), "first retry delay after a retryable error; doubles each attempt, with jitter (HERALD_RETRY_BACKOFF)")
 	fs.DurationVar(&c.Shutdown, "shutdown-grace", 30*time.Second, "how long in-flight publishes may finish on shutdown")
 }
 
@@ -73,6 +75,9 @@ func (c *Config) validate() error {
 	}
 	if c.Lease < 2*time.Second {
 		return fmt.Errorf("--lease must be at least 2s")
+	}
+	if c.RetryBase <= 0 {
+		return fmt.Errorf("--retry-backoff must be positive")
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("--max-body must be at least 1024 bytes")

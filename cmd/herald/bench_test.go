@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
+)
+
+// BenchmarkBurst: 1,000 deliveries due at one instant over 100 Telegram
+// channels whose platform answers after 50 ms, through the whole service
+// (SQLite storage, scheduler, Telegram adapter, fake). The floor is the
+// longest per-channel chain, 10 × 50 ms. Reported: the makespan (due
+// instant → last answer) as a multiple of the floor, and the lateness of
+// each channel's first post (median and worst).
+//
+//	go test -run '^$' -bench Burst -benchtime 3x ./cmd/herald/
+func BenchmarkBurst(b *testing.B) {
+	const (
+		channels = 100
+		perChan  = 10
+		latency  = 50 * time.Millisecond
+	)
+	floor := time.Duration(perChan) * latency
+	var ratios, firstMedian, firstWorst []float64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		fake := telegramfake.New(telegramfake.Options{Latency: latency})
+		cfg := testConfig(b.TempDir())
+		cfg.LogLevel = "error"
+		tm := mustRunMain(b, cfg)
+		ctx := context.Background()
+		ws := &herald.Workspace{Slug: "bench", Name: "Bench", Timezone: "UTC"}
+		if err := tm.DB.CreateWorkspace(ctx, ws); err != nil {
+			b.Fatal(err)
+		}
+		names := make([]string, channels)
+		for c := range names {
+			names[c] = fmt.Sprintf("ch-%03d", c)
+			ch := &herald.Channel{WorkspaceID: ws.ID, Name: names[c], Platform: "telegram",
+				Config:      map[string]any{"chat_id": fmt.Sprintf("@chat%03d", c), "base_url": fake.URL},
+				Credentials: map[string]string{"bot_token": fake.Token}}
+			if err := tm.DB.CreateChannel(ctx, ch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		due := time.Now().Add(2 * time.Second).Truncate(time.Millisecond)
+		posts := make([]herald.Post, perChan)
+		for p := range posts {
+			posts[p] = herald.Post{Key: fmt.Sprintf("p%02d", p), Row: p + 2, At: due.Format(time.RFC3339Nano),
+				DueAt: due, Channels: names, Text: fmt.Sprintf("Burst post %d", p)}
+		}
+		if _, err := tm.DB.ApplyPlan(ctx, ws.ID, herald.Plan{Key: "burst", Timezone: "UTC"}, posts, false); err != nil {
+			b.Fatal(err)
+		}
+		tm.Scheduler.Wake()
+		b.StartTimer()
+
+		msgs, err := fake.WaitMessages(channels*perChan, 60*time.Second)
+		b.StopTimer()
+		if err != nil {
+			b.Fatalf("%d of %d messages: %v", len(msgs), channels*perChan, err)
+		}
+		// No duplicate, none lost: each chat got each post exactly once.
+		seen := map[string]bool{}
+		first := map[string]time.Time{}
+		var last time.Time
+		for _, m := range msgs {
+			k := m.ChatID + "|" + m.Text
+			if seen[k] {
+				b.Fatalf("duplicate: %s", k)
+			}
+			seen[k] = true
+			if f, ok := first[m.ChatID]; !ok || m.Received.Before(f) {
+				first[m.ChatID] = m.Received
+			}
+			if m.Received.After(last) {
+				last = m.Received
+			}
+		}
+		if len(seen) != channels*perChan {
+			b.Fatalf("%d distinct messages, want %d", len(seen), channels*perChan)
+		}
+		// Once every delivery is recorded published, no call can follow.
+		eventually(b, 30*time.Second, func() string {
+			rows, err := tm.DB.PlanReport(ctx, ws.ID, "burst")
+			if err != nil {
+				return err.Error()
+			}
+			for _, r := range rows {
+				if r.Status != herald.StatusPublished || r.Attempts != 1 {
+					return fmt.Sprintf("%s/%s is %s after %d attempts", r.Key, r.Channel, r.Status, r.Attempts)
+				}
+			}
+			return ""
+		})
+		if n := len(fake.Calls()); n != channels*perChan {
+			b.Fatalf("%d calls, want %d", n, channels*perChan)
+		}
+		makespan := last.Add(latency).Sub(due) // the last answer leaves latency after the request arrives
+		ratios = append(ratios, float64(makespan)/float64(floor))
+		var late []float64
+		for _, f := range first {
+			late = append(late, float64(f.Sub(due))/float64(time.Millisecond))
+		}
+		sort.Float64s(late)
+		firstMedian = append(firstMedian, late[len(late)/2])
+		firstWorst = append(firstWorst, late[len(late)-1])
+		fake.Close()
+	}
+	b.ReportMetric(mean(ratios), "makespan/floor")
+	b.ReportMetric(mean(firstMedian), "first-post-median-ms")
+	b.ReportMetric(mean(firstWorst), "first-post-worst-ms")
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testMain runs Main on a temp data dir and port 0, as `herald serve` would.
+type testMain struct {
+	*Main
+	Token string
+	URL   string
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the service's goroutines
+// while a test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var tokenRe = regexp.MustCompile(`hrld_[A-Za-z0-9_-]+`)
+
+func testConfig(dataDir string) Config {
+	return Config{
+		Addr:         "127.0.0.1:0",
+		DataDir:      dataDir,
+		LogLevel:     "warn",
+		Workers:      100,
+		MaxBodyBytes: 20 << 20,
+		Lease:        5 * time.Minute,
+		Shutdown:     5 * time.Second,
+		RetryBase:    200 * time.Millisecond,
+	}
+}
+
+// mustRunMain starts a Main with cfg and returns it with the admin token it
+// printed on its first start. It is closed when the test ends.
+func mustRunMain(tb testing.TB, cfg Config) *testMain {
+	tb.Helper()
+	var stdout, stderr syncBuffer
+	m := NewMain(cfg, &stdout, &stderr)
+	if err := m.Run(context.Background()); err != nil {
+		tb.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	tb.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			tb.Errorf("close: %v", err)
+		}
+	})
+	tok := tokenRe.FindString(stdout.String())
+	if tok == "" {
+		tb.Fatalf("no admin token printed on first start; stdout:\n%s", stdout.String())
+	}
+	return &testMain{Main: m, Token: tok, URL: "http://" + m.Addr()}
+}
+
+// call does an API request and decodes a JSON answer into out (when not nil).
+// It fails the test when the status is not want.
+func call(tb testing.TB, base, token, method, path, contentType string, body any, want int, out any) []byte {
+	tb.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+		if contentType == "" {
+			contentType = "application/json"
+		}
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		tb.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			tb.Fatalf("%s %s: decode %s: %v", method, path, data, err)
+		}
+	}
+	return data
+}
+
+func (tm *testMain) do(tb testing.TB, method, path string, body any, want int, out any) []byte {
+	tb.Helper()
+	return call(tb, tm.URL, tm.Token, method, path, "", body, want, out)
+}
+
+// eventually polls cond until it returns "" or the deadline passes, then
+// fails with cond's last explanation.
+func eventually(tb testing.TB, timeout time.Duration, cond func() string) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		why := cond()
+		if why == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("condition not met within %s: %s", timeout, why)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type reportRow struct {
+	Key         string     `json:"key"`
+	Row         int        `json:"row"`
+	Channel     string     `json:"channel"`
+	Platform    string     `json:"platform"`
+	DueAt       time.Time  `json:"due_at"`
+	Status      string     `json:"status"`
+	RemoteID    string     `json:"remote_id"`
+	URL         string     `json:"url"`
+	PublishedAt *time.Time `json:"published_at"`
+	Attempts    int        `json:"attempts"`
+	Error       string     `json:"error"`
+	DeliveryID  int64      `json:"delivery_id"`
+}
+
+type report struct {
+	Plan string      `json:"plan"`
+	Rows []reportRow `json:"rows"`
+}
+
+func (tm *testMain) report(tb testing.TB, ws, plan string) report {
+	tb.Helper()
+	var r report
+	tm.do(tb, "GET", fmt.Sprintf("/api/v1/workspaces/%s/plans/%s/report", ws, plan), nil, 200, &r)
+	return r
+}
+
+// waitStatuses waits until every report row of the plan has a final status
+// for which accept returns true, and returns the report.
+func (tm *testMain) waitReport(tb testing.TB, ws, plan string, timeout time.Duration, want map[string]string) report {
+	tb.Helper()
+	var r report
+	eventually(tb, timeout, func() string {
+		r = tm.report(tb, ws, plan)
+		got := map[string]string{}
+		for _, row := range r.Rows {
+			got[row.Key+"/"+row.Channel] = row.Status
+		}
+		for k, v := range want {
+			if got[k] != v {
+				return fmt.Sprintf("%s is %q, want %q (report %v)", k, got[k], v, got)
+			}
+		}
+		return ""
+	})
+	return r
+}
+
+type planResult struct {
+	Plan      string `json:"plan"`
+	DryRun    bool   `json:"dry_run"`
+	Created   int    `json:"created"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Cancelled int    `json:"cancelled"`
+	Conflicts int    `json:"conflicts"`
+	Rows      []struct {
+		Key     string `json:"key"`
+		Row     int    `json:"row"`
+		Action  string `json:"action"`
+		Message string `json:"message"`
+	} `json:"rows"`
+}
+
+func (p planResult) actions() map[string]string {
+	m := map[string]string{}
+	for _, r := range p.Rows {
+		m[r.Key] = r.Action
+	}
+	return m
+}
