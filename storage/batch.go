@@ -1,0 +1,94 @@
+package storage
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// completer batches concurrent Complete calls into shared transactions
+// (group commit): with ~64 workers finishing together, one commit serves
+// many instead of each paying its own. No goroutine of its own: the first
+// caller to find it idle runs a batch, then hands over to the oldest caller
+// still waiting, so nobody runs more than one batch.
+type completer struct {
+	mu      sync.Mutex
+	pending []*completion
+	busy    bool // a caller is running a batch
+}
+
+// maxBatch bounds one transaction.
+const maxBatch = 128
+
+// submit returns once c.err is final.
+func (q *completer) submit(db *DB, c *completion) {
+	q.mu.Lock()
+	q.pending = append(q.pending, c)
+	if q.busy {
+		q.mu.Unlock()
+		select {
+		case <-c.done:
+			return
+		case <-c.lead: // c is first in line: run the next batch
+		}
+	} else {
+		q.busy = true
+		q.mu.Unlock()
+	}
+	q.mu.Lock()
+	n := min(len(q.pending), maxBatch)
+	batch := q.pending[:n:n]
+	q.pending = q.pending[n:]
+	q.mu.Unlock()
+
+	db.runBatch(batch)
+
+	q.mu.Lock()
+	if len(q.pending) > 0 {
+		close(q.pending[0].lead)
+	} else {
+		q.busy = false
+		q.pending = nil
+	}
+	q.mu.Unlock()
+}
+
+// runBatch applies a batch in one transaction. If the database fails
+// mid-batch, it rolls back and applies each completion in its own
+// transaction, so one failure fails only its own call.
+func (db *DB) runBatch(batch []*completion) {
+	defer func() {
+		for _, c := range batch {
+			close(c.done)
+		}
+	}()
+	ctx := context.Background() // the batch is not any one caller's
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, c := range batch {
+			conflict, err := c.apply(ctx, db, tx)
+			if err != nil {
+				return err
+			}
+			c.err = conflict
+		}
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	if len(batch) == 1 {
+		batch[0].err = err
+		return
+	}
+	for _, c := range batch {
+		c.err = nil
+		if err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+			conflict, err := c.apply(ctx, db, tx)
+			c.err = conflict
+			return err
+		}); err != nil {
+			c.err = err
+		}
+	}
+}

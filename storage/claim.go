@@ -1,0 +1,177 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
+)
+
+// claimSQL claims, in one statement, the head of each channel that has a
+// waiting delivery due and none publishing: the head is the channel's
+// earliest (due_at, id) scheduled/retrying delivery, claimed only when its
+// own next attempt is due (a later delivery never overtakes it). It starts
+// from the free channels with something due, so its cost follows the due
+// deliveries, not the backlog; each head is one seek in deliveries_waiting.
+// On SQLite the write transaction is the only writer; a PostgreSQL set adds
+// FOR UPDATE SKIP LOCKED and a per-channel lock.
+// Binds: owner, lease_until, updated_at, now, now, limit.
+const claimSQL = `UPDATE deliveries
+SET status = 'publishing', attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
+WHERE id IN (
+	SELECT d.id FROM (
+		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = q.channel_id AND e.status IN ('scheduled', 'retrying')
+			ORDER BY e.due_at, e.id LIMIT 1) AS id
+		FROM (SELECT DISTINCT channel_id FROM deliveries
+			WHERE status IN ('scheduled', 'retrying') AND next_attempt_at <= ?
+			AND channel_id NOT IN (SELECT channel_id FROM deliveries WHERE status = 'publishing')) q
+	) h
+	JOIN deliveries d ON d.id = h.id
+	WHERE d.next_attempt_at <= ?
+	ORDER BY d.due_at, d.id
+	LIMIT ?)
+RETURNING ` + deliveryCols
+
+// ClaimDue first marks missed every scheduled or retrying delivery whose due
+// time plus its workspace's lateness window is before now. Then, in the same
+// transaction, it claims at most limit deliveries, at most one per channel:
+// each channel's earliest (due_at, id) scheduled/retrying delivery, when its
+// next_attempt_at <= now and no delivery of the channel is publishing. Claimed
+// deliveries become publishing under owner's lease until now+lease, their
+// attempt count goes up by one and an attempt row is started. Jobs come
+// ordered by due time, with the channel's credentials decrypted. An empty
+// owner gives EINVALID; database errors are wrapped.
+func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Job, error) {
+	if owner == "" {
+		return nil, herald.Errorf(herald.EINVALID, "claim owner is required")
+	}
+	var jobs []herald.Job
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := markMissed(ctx, tx, ms(now)); err != nil {
+			return fmt.Errorf("mark missed: %w", err)
+		}
+		if limit <= 0 {
+			return nil
+		}
+		var ds []deliveryRow
+		err := sqlx.SelectContext(ctx, tx, &ds, tx.Rebind(claimSQL), owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		ids := make([]int64, len(ds))
+		for i, d := range ds {
+			ids[i] = d.ID
+		}
+		q, args, err := in(tx, `INSERT INTO attempts (delivery_id, number, started_at)
+			SELECT id, attempts, ? FROM deliveries WHERE id IN (?)`, ms(now), ids)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("start attempts: %w", err)
+		}
+		jobs, err = db.loadJobs(ctx, tx, ds)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	return jobs, nil
+}
+
+// markMissed moves past their lateness window the deliveries still waiting.
+func markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
+	def := herald.DefaultMaxLateness.Milliseconds()
+	var least sql.NullInt64
+	if err := get(ctx, tx, &least, `SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE ? END) FROM workspaces`, def); err != nil {
+		return err
+	}
+	if !least.Valid {
+		return nil
+	}
+	var late []struct {
+		ID       int64 `db:"id"`
+		DueAt    int64 `db:"due_at"`
+		Lateness int64 `db:"lateness"`
+	}
+	// due_at < now - least narrows the index range before the per-workspace window.
+	if err := sel(ctx, tx, &late, `SELECT d.id, d.due_at, CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END AS lateness
+		FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id
+		WHERE d.status IN ('scheduled', 'retrying') AND d.due_at < ?
+		AND d.due_at + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END < ?`,
+		def, now-least.Int64, def, now); err != nil {
+		return err
+	}
+	for _, d := range late {
+		msg := fmt.Sprintf("missed: due at %s and not published within the lateness window (%s)",
+			fromMs(d.DueAt).Format(time.RFC3339), time.Duration(d.Lateness)*time.Millisecond)
+		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'missed', error = ?, updated_at = ? WHERE id = ?`,
+			msg, now, d.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadJobs completes claimed deliveries with their channels, post content
+// and names, ordered by (due_at, id).
+func (db *DB) loadJobs(ctx context.Context, tx *sqlx.Tx, ds []deliveryRow) ([]herald.Job, error) {
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].DueAt != ds[j].DueAt {
+			return ds[i].DueAt < ds[j].DueAt
+		}
+		return ds[i].ID < ds[j].ID
+	})
+	chIDs := make([]int64, 0, len(ds))
+	postIDs := make([]int64, 0, len(ds))
+	for _, d := range ds {
+		chIDs, postIDs = append(chIDs, d.ChannelID), append(postIDs, d.PostID)
+	}
+	channels, err := db.channelsByID(ctx, tx, chIDs)
+	if err != nil {
+		return nil, fmt.Errorf("load jobs: %w", err)
+	}
+	var posts []struct {
+		ID        int64  `db:"id"`
+		Key       string `db:"key"`
+		Row       int    `db:"row_num"`
+		Content   string `db:"content"`
+		PlanKey   string `db:"plan_key"`
+		Workspace string `db:"workspace"`
+	}
+	q, args, err := in(tx, `SELECT p.id, p.key, p.row_num, p.content, pl.key AS plan_key, w.slug AS workspace
+		FROM posts p JOIN plans pl ON pl.id = p.plan_id JOIN workspaces w ON w.id = p.workspace_id WHERE p.id IN (?)`, postIDs)
+	if err == nil {
+		err = sqlx.SelectContext(ctx, tx, &posts, q, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load jobs: posts: %w", err)
+	}
+	byID := make(map[int64]int, len(posts))
+	content := make([]herald.Post, len(posts))
+	for i, p := range posts {
+		var c postContent
+		if err := json.Unmarshal([]byte(p.Content), &c); err != nil {
+			return nil, fmt.Errorf("load jobs: post %d: %w", p.ID, err)
+		}
+		byID[p.ID], content[i] = i, c.post()
+	}
+	jobs := make([]herald.Job, len(ds))
+	for i, d := range ds {
+		ch, ok := channels[d.ChannelID]
+		pi, ok2 := byID[d.PostID]
+		if !ok || !ok2 {
+			return nil, fmt.Errorf("load jobs: delivery %d: channel or post missing", d.ID)
+		}
+		p := posts[pi]
+		d.Workspace, d.PlanKey, d.PostKey, d.Row = p.Workspace, p.PlanKey, p.Key, p.Row
+		d.ChannelName, d.Platform = ch.Name, ch.Platform
+		jobs[i] = herald.Job{Delivery: *d.delivery(), Channel: ch, Message: content[pi].Message(ch.Platform), Attempt: d.Attempts}
+	}
+	return jobs, nil
+}

@@ -1,0 +1,209 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
+)
+
+// Complete records the result of a claimed job's attempt, in one
+// transaction, only while the delivery is still publishing under owner's
+// lease for that attempt (job.Attempt). published → published with remote id,
+// URL and published_at = finished; retry → retrying with next_attempt_at =
+// retryAt (finished when zero; cancelled instead when the row was removed
+// from its plan while publishing); failed and unknown → that status; the error
+// is res.Reason (cleared when published). The attempt row gets finished_at,
+// outcome, request, response, error, remote id, URL and retry_at;
+// res.ConfigUpdate is merged into the channel's config; the lease is cleared.
+// Calls made at the same time share a transaction (group commit); each
+// still succeeds or fails alone. It gives ECONFLICT (nothing written) when
+// the delivery is no longer publishing under that lease, EINVALID for an
+// unknown outcome, ctx's error when ctx is done before it starts, and wraps
+// database errors.
+func (db *DB) Complete(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time) error {
+	c, err := prepareCompletion(owner, job, res, finished, retryAt)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.completer.submit(db, c)
+	return c.err
+}
+
+func prepareCompletion(owner string, job herald.Job, res herald.Result, finished, retryAt time.Time) (*completion, error) {
+	c := &completion{owner: owner, job: job, res: res, fin: ms(finished), done: make(chan struct{}), lead: make(chan struct{})}
+	switch res.Outcome {
+	case herald.OutcomePublished:
+		c.set, c.args = `status = 'published', remote_id = ?, url = ?, published_at = ?, error = ''`, []any{res.RemoteID, res.URL, c.fin}
+	case herald.OutcomeRetry:
+		if retryAt.IsZero() {
+			retryAt = finished
+		}
+		c.retry = sql.NullInt64{Int64: ms(retryAt), Valid: true}
+		c.set, c.args = `status = CASE WHEN `+postRemoved+` THEN 'cancelled' ELSE 'retrying' END, next_attempt_at = ?, error = ?`,
+			[]any{c.retry.Int64, res.Reason}
+	case herald.OutcomeFailed:
+		c.set, c.args = `status = 'failed', error = ?`, []any{res.Reason}
+	case herald.OutcomeUnknown:
+		c.set, c.args = `status = 'unknown', error = ?`, []any{res.Reason}
+	default:
+		return nil, herald.Errorf(herald.EINVALID, "unknown outcome %q", res.Outcome)
+	}
+	return c, nil
+}
+
+// completion is one prepared Complete call.
+type completion struct {
+	owner string
+	job   herald.Job
+	res   herald.Result
+	fin   int64
+	set   string
+	args  []any
+	retry sql.NullInt64
+
+	err  error
+	done chan struct{} // closed when err is final
+	lead chan struct{} // closed when this caller is to run the next batch
+}
+
+// apply writes c in tx. conflict is c's own refusal (nothing written);
+// err is a database error after which tx must be rolled back.
+func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, err error) {
+	id := c.job.Delivery.ID
+	args := append(append([]any(nil), c.args...), c.fin, id, c.owner, c.job.Attempt)
+	n, err := exec(ctx, tx, `UPDATE deliveries SET `+c.set+`, lease_owner = '', lease_until = NULL, updated_at = ?
+		WHERE id = ? AND status = 'publishing' AND lease_owner = ? AND attempts = ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+	}
+	if n == 0 {
+		return herald.Errorf(herald.ECONFLICT, "delivery %d is no longer publishing under this lease (attempt %d)", id, c.job.Attempt), nil
+	}
+	remoteID, url := "", ""
+	if c.res.Outcome == herald.OutcomePublished {
+		remoteID, url = c.res.RemoteID, c.res.URL
+	}
+	if _, err := exec(ctx, tx, `UPDATE attempts SET finished_at = ?, outcome = ?, request = ?, response = ?, error = ?,
+		remote_id = ?, url = ?, retry_at = ? WHERE delivery_id = ? AND number = ?`,
+		c.fin, string(c.res.Outcome), c.res.Request, c.res.Response, c.res.Reason, remoteID, url, c.retry, id, c.job.Attempt); err != nil {
+		return nil, fmt.Errorf("complete delivery %d: attempt: %w", id, err)
+	}
+	if len(c.res.ConfigUpdate) > 0 {
+		var chID int64
+		if err := get(ctx, tx, &chID, `SELECT channel_id FROM deliveries WHERE id = ?`, id); err != nil {
+			return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+		}
+		if err := db.mergeConfig(ctx, tx, chID, c.res.ConfigUpdate); err != nil {
+			return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+		}
+	}
+	return nil, nil
+}
+
+// Release hands back claimed deliveries that were never started (shutdown):
+// each one still publishing under owner's lease goes back to scheduled, or to
+// retrying when it had attempts before this claim (cancelled when its row was
+// removed from the plan meanwhile), with its attempt count lowered by one,
+// the claim's attempt row deleted and the lease cleared. Other ids are left
+// alone. Database errors are wrapped.
+func (db *DB) Release(ctx context.Context, owner string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		now := db.nowMs()
+		for _, id := range ids {
+			var attempts int
+			err := get(ctx, tx, &attempts, `SELECT attempts FROM deliveries WHERE id = ? AND status = 'publishing' AND lease_owner = ?`, id, owner)
+			if notFound(err) {
+				continue
+			} else if err != nil {
+				return fmt.Errorf("release %d: %w", id, err)
+			}
+			if _, err := exec(ctx, tx, `DELETE FROM attempts WHERE delivery_id = ? AND number = ?`, id, attempts); err != nil {
+				return fmt.Errorf("release %d: %w", id, err)
+			}
+			if _, err := exec(ctx, tx, `UPDATE deliveries SET status = CASE WHEN `+postRemoved+` THEN 'cancelled'
+				WHEN attempts > 1 THEN 'retrying' ELSE 'scheduled' END,
+				attempts = attempts - 1, lease_owner = '', lease_until = NULL, updated_at = ? WHERE id = ?`, now, id); err != nil {
+				return fmt.Errorf("release %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// postRemoved is true in an UPDATE of deliveries when the delivery's row was
+// removed from its plan (or the plan deleted) while it was publishing: such a
+// delivery never goes back to waiting.
+const postRemoved = `EXISTS (SELECT 1 FROM posts p WHERE p.id = deliveries.post_id AND p.removed = 1)`
+
+// Errors RecoverExpired records.
+const (
+	errLeaseRetried = "lease expired; retried with the same idempotency key"
+	errLeaseUnknown = "the process stopped while publishing; the post may or may not be on the platform — check it, then retry or resolve"
+)
+
+// RecoverExpired resolves publishing deliveries whose lease ended before now
+// (their process died mid-call): on a platform where idempotent says a retry
+// with the same idempotency key cannot post twice, the delivery is retrying
+// with next_attempt_at = now; elsewhere — or when its row was removed from
+// the plan meanwhile — it becomes unknown. Either way its open attempt is
+// finished with outcome unknown. It returns how many it resolved; database
+// errors are wrapped.
+func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error) {
+	var n int
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var expired []struct {
+			ID       int64  `db:"id"`
+			Attempts int    `db:"attempts"`
+			Platform string `db:"platform"`
+			Removed  bool   `db:"removed"`
+		}
+		if err := sel(ctx, tx, &expired, `SELECT d.id, d.attempts, c.platform, p.removed FROM deliveries d
+			JOIN channels c ON c.id = d.channel_id JOIN posts p ON p.id = d.post_id
+			WHERE d.status = 'publishing' AND d.lease_until < ?`, ms(now)); err != nil {
+			return err
+		}
+		for _, d := range expired {
+			status, msg := "unknown", errLeaseUnknown
+			if idempotent != nil && idempotent(d.Platform) && !d.Removed {
+				status, msg = "retrying", errLeaseRetried
+			}
+			if _, err := exec(ctx, tx, `UPDATE deliveries SET status = ?, error = ?, next_attempt_at = ?, lease_owner = '',
+				lease_until = NULL, updated_at = ? WHERE id = ?`, status, msg, ms(now), ms(now), d.ID); err != nil {
+				return err
+			}
+			if _, err := exec(ctx, tx, `UPDATE attempts SET finished_at = ?, outcome = 'unknown', error = ?
+				WHERE delivery_id = ? AND number = ?`, ms(now), msg, d.ID, d.Attempts); err != nil {
+				return err
+			}
+		}
+		n = len(expired)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("recover expired leases: %w", err)
+	}
+	return n, nil
+}
+
+// NextDue returns the earliest next_attempt_at among scheduled and retrying
+// deliveries, with ok false when there is none. Database errors are wrapped.
+func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := get(ctx, db.r, &next, `SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('scheduled', 'retrying')`); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMs(next.Int64), true, nil
+}

@@ -1,0 +1,172 @@
+// Package storage keeps Herald's workspaces, channels, plans, posts,
+// deliveries, attempts and API tokens in SQLite (sqlx over go-sqlite3).
+//
+// The SQL is written to carry over to PostgreSQL: times are BIGINT Unix
+// milliseconds UTC, booleans INTEGER 0/1, structured content JSON text, binds
+// are "?" rebound per driver, and the few SQLite-only pieces (connection
+// string, constraint errors, DDL) live in sqlite.go and migrations/.
+package storage
+
+import (
+	"context"
+	"crypto/cipher"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/rs/zerolog"
+)
+
+// Options configure a DB.
+type Options struct {
+	SecretKey []byte           // 32 bytes, AES-256-GCM key for channel credentials (required)
+	Now       func() time.Time // default time.Now; times are always stored in UTC
+	Logger    zerolog.Logger
+}
+
+// DB is Herald's store. It is safe for concurrent use.
+//
+// Writes go through one connection (w) so that goroutines of this process
+// queue in Go instead of spinning on SQLite's busy handler; reads use a pool
+// (r) that WAL lets run beside the writer.
+type DB struct {
+	w, r      *sqlx.DB
+	aead      cipher.AEAD
+	channels  channelCache
+	completer completer
+	now       func() time.Time
+	log       zerolog.Logger
+
+	stop, stopped chan struct{} // the checkpoint goroutine's (nil for :memory:)
+	closeOnce     sync.Once
+	closeErr      error
+}
+
+// Open opens (creating if missing, with its parent directory) a SQLite
+// database. dsn is a file path or a "file:" URI; connection parameters of the
+// URI override Herald's defaults (WAL, busy_timeout 10s, foreign keys on,
+// immediate write transactions, synchronous NORMAL). A "postgres://" or
+// "postgresql://" dsn returns an EUNSUPPORTED *herald.Error, a secret key
+// that is not 32 bytes an EINVALID one. Open does not migrate.
+func Open(dsn string, opts Options) (*DB, error) {
+	aead, err := newAEAD(opts.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{aead: aead, now: opts.Now, log: opts.Logger}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if err := db.openSQLite(dsn); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database. Calling it again returns the first call's error.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		if db.stop != nil {
+			close(db.stop)
+			<-db.stopped
+		}
+		db.closeErr = db.w.Close()
+		if db.r != db.w {
+			if rerr := db.r.Close(); db.closeErr == nil {
+				db.closeErr = rerr
+			}
+		}
+	})
+	return db.closeErr
+}
+
+// Ping checks that the database answers; it returns the driver's error wrapped.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	if err := db.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// nowMs is the injectable clock in storage form.
+func (db *DB) nowMs() int64 { return db.now().UnixMilli() }
+
+// inTx runs fn in a write transaction and commits it when fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Query helpers: every query is written with "?" binds and rebound for the
+// connection's driver.
+
+func get(ctx context.Context, q sqlx.ExtContext, dest any, query string, args ...any) error {
+	return sqlx.GetContext(ctx, q, dest, q.Rebind(query), args...)
+}
+
+func sel(ctx context.Context, q sqlx.ExtContext, dest any, query string, args ...any) error {
+	return sqlx.SelectContext(ctx, q, dest, q.Rebind(query), args...)
+}
+
+func exec(ctx context.Context, q sqlx.ExtContext, query string, args ...any) (int64, error) {
+	res, err := q.ExecContext(ctx, q.Rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// in expands "IN (?)" for a slice argument, then rebinds.
+func in(q sqlx.ExtContext, query string, args ...any) (string, []any, error) {
+	query, args, err := sqlx.In(query, args...)
+	if err != nil {
+		return "", nil, err
+	}
+	return q.Rebind(query), args, nil
+}
+
+// insertID runs an INSERT … RETURNING id (SQLite ≥ 3.35 and PostgreSQL).
+func insertID(ctx context.Context, q sqlx.ExtContext, query string, args ...any) (int64, error) {
+	var id int64
+	err := q.QueryRowxContext(ctx, q.Rebind(query+" RETURNING id"), args...).Scan(&id)
+	return id, err
+}
+
+func notFound(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Time and boolean conversions.
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMs(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMs(v.Int64)
+	return &t
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

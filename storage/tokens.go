@@ -1,0 +1,89 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/heraldhq/herald"
+)
+
+// tokenPrefix starts every API token secret.
+const tokenPrefix = "hrld_"
+
+type tokenRow struct {
+	ID         int64         `db:"id"`
+	Name       string        `db:"name"`
+	Role       string        `db:"role"`
+	CreatedAt  int64         `db:"created_at"`
+	LastUsedAt sql.NullInt64 `db:"last_used_at"`
+}
+
+func (r tokenRow) token() *herald.Token {
+	return &herald.Token{ID: r.ID, Name: r.Name, Role: r.Role, CreatedAt: fromMs(r.CreatedAt), LastUsedAt: fromNullMs(r.LastUsedAt)}
+}
+
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken creates an API token and returns its secret ("hrld_" + 32
+// random bytes base64url), which is shown once: only its SHA-256 is stored.
+// An empty name or a role other than herald.RoleAdmin gives EINVALID.
+func (db *DB) CreateToken(ctx context.Context, name, role string) (string, *herald.Token, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", nil, herald.Errorf(herald.EINVALID, "token name is required")
+	}
+	if role != herald.RoleAdmin {
+		return "", nil, herald.Errorf(herald.EINVALID, "unknown role %q (only %q exists)", role, herald.RoleAdmin)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, fmt.Errorf("token secret: %w", err)
+	}
+	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	now := db.nowMs()
+	id, err := insertID(ctx, db.w, `INSERT INTO api_tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`,
+		name, role, hashSecret(secret), now)
+	if err != nil {
+		return "", nil, fmt.Errorf("create token: %w", err)
+	}
+	return secret, &herald.Token{ID: id, Name: name, Role: role, CreatedAt: fromMs(now)}, nil
+}
+
+// Authenticate returns the token whose secret this is and records its use
+// (last_used_at). An unknown secret gives EUNAUTHORIZED.
+func (db *DB) Authenticate(ctx context.Context, secret string) (*herald.Token, error) {
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return nil, herald.Errorf(herald.EUNAUTHORIZED, "invalid API token")
+	}
+	var r tokenRow
+	err := get(ctx, db.r, &r, `SELECT id, name, role, created_at, last_used_at FROM api_tokens WHERE hash = ?`, hashSecret(secret))
+	if notFound(err) {
+		return nil, herald.Errorf(herald.EUNAUTHORIZED, "invalid API token")
+	} else if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	now := db.nowMs()
+	if _, err := exec(ctx, db.w, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now, r.ID); err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	r.LastUsedAt = sql.NullInt64{Int64: now, Valid: true}
+	return r.token(), nil
+}
+
+// CountTokens returns how many API tokens exist; errors are wrapped.
+func (db *DB) CountTokens(ctx context.Context) (int, error) {
+	var n int
+	if err := get(ctx, db.r, &n, `SELECT COUNT(*) FROM api_tokens`); err != nil {
+		return 0, fmt.Errorf("count tokens: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,61 @@
+package storage
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+func TestTokens(t *testing.T) {
+	db := MustOpenDB(t)
+	if n, err := db.CountTokens(ctx); err != nil || n != 0 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	secret, tok, err := db.CreateToken(ctx, "admin", herald.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, "hrld_") || len(secret) != 5+43 || tok.ID == 0 || tok.Name != "admin" || tok.LastUsedAt != nil {
+		t.Fatalf("secret %q token %+v", secret, tok)
+	}
+	var stored []string
+	if err := db.w.SelectContext(ctx, &stored, `SELECT name || role || hash FROM api_tokens`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stored[0], secret[5:]) || !strings.Contains(stored[0], hashSecret(secret)) {
+		t.Fatalf("token row %q must hold only the secret's hash", stored[0])
+	}
+
+	clockOf(db).Set(t0.Add(time.Hour))
+	got, err := db.Authenticate(ctx, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != tok.ID || got.Role != herald.RoleAdmin || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("authenticated %+v", got)
+	}
+	var last int64
+	if err := db.w.GetContext(ctx, &last, `SELECT last_used_at FROM api_tokens WHERE id = ?`, tok.ID); err != nil || last != t0.Add(time.Hour).UnixMilli() {
+		t.Fatalf("last_used_at = %d, %v", last, err)
+	}
+
+	for _, bad := range []string{"", "hrld_", secret + "x", strings.Replace(secret, "hrld_", "xxxx_", 1), secret[:len(secret)-1] + "A"} {
+		if bad == secret {
+			continue
+		}
+		_, err := db.Authenticate(ctx, bad)
+		wantCode(t, err, herald.EUNAUTHORIZED)
+	}
+	_, _, err = db.CreateToken(ctx, "ci", "viewer")
+	wantCode(t, err, herald.EINVALID)
+	_, _, err = db.CreateToken(ctx, " ", herald.RoleAdmin)
+	wantCode(t, err, herald.EINVALID)
+	if _, _, err := db.CreateToken(ctx, "ci", herald.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.CountTokens(ctx); err != nil || n != 2 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+}

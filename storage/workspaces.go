@@ -1,0 +1,131 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
+)
+
+type workspaceRow struct {
+	ID               int64  `db:"id"`
+	Slug             string `db:"slug"`
+	Name             string `db:"name"`
+	Timezone         string `db:"timezone"`
+	ApprovalRequired bool   `db:"approval_required"`
+	MaxLatenessMs    int64  `db:"max_lateness_ms"`
+	CreatedAt        int64  `db:"created_at"`
+	UpdatedAt        int64  `db:"updated_at"`
+}
+
+const workspaceCols = `id, slug, name, timezone, approval_required, max_lateness_ms, created_at, updated_at`
+
+func (r workspaceRow) workspace() *herald.Workspace {
+	return &herald.Workspace{ID: r.ID, Slug: r.Slug, Name: r.Name, Timezone: r.Timezone,
+		ApprovalRequired: r.ApprovalRequired, MaxLateness: herald.Duration(time.Duration(r.MaxLatenessMs) * time.Millisecond),
+		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+}
+
+func latenessMs(d herald.Duration) int64 { return time.Duration(d).Milliseconds() }
+
+// CreateWorkspace stores a validated workspace and sets its ID, CreatedAt and
+// UpdatedAt. A slug already taken gives ECONFLICT.
+func (db *DB) CreateWorkspace(ctx context.Context, ws *herald.Workspace) error {
+	now := db.nowMs()
+	id, err := insertID(ctx, db.w, `INSERT INTO workspaces (slug, name, timezone, approval_required, max_lateness_ms, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), now, now)
+	if isUnique(err) {
+		return herald.Errorf(herald.ECONFLICT, "workspace %q already exists", ws.Slug)
+	} else if err != nil {
+		return fmt.Errorf("create workspace: %w", err)
+	}
+	ws.ID, ws.CreatedAt, ws.UpdatedAt = id, fromMs(now), fromMs(now)
+	return nil
+}
+
+// Workspace returns the workspace with this slug, or ENOTFOUND.
+func (db *DB) Workspace(ctx context.Context, slug string) (*herald.Workspace, error) {
+	var r workspaceRow
+	err := get(ctx, db.r, &r, `SELECT `+workspaceCols+` FROM workspaces WHERE slug = ?`, slug)
+	if notFound(err) {
+		return nil, herald.Errorf(herald.ENOTFOUND, "workspace %q not found", slug)
+	} else if err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	return r.workspace(), nil
+}
+
+// ListWorkspaces returns up to limit workspaces (100 when limit <= 0) whose
+// slug sorts after after, ordered by slug. Errors are wrapped.
+func (db *DB) ListWorkspaces(ctx context.Context, after string, limit int) ([]*herald.Workspace, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var rows []workspaceRow
+	if err := sel(ctx, db.r, &rows, `SELECT `+workspaceCols+` FROM workspaces WHERE slug > ? ORDER BY slug LIMIT ?`, after, limit); err != nil {
+		return nil, fmt.Errorf("list workspaces: %w", err)
+	}
+	out := make([]*herald.Workspace, len(rows))
+	for i, r := range rows {
+		out[i] = r.workspace()
+	}
+	return out, nil
+}
+
+// UpdateWorkspace stores the name, timezone, approval_required and
+// max_lateness of the workspace ws.ID and refreshes ws from the database (the
+// slug cannot change). An unknown ID gives ENOTFOUND.
+func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		n, err := exec(ctx, tx, `UPDATE workspaces SET name = ?, timezone = ?, approval_required = ?, max_lateness_ms = ?, updated_at = ?
+			WHERE id = ?`, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), db.nowMs(), ws.ID)
+		if err != nil {
+			return fmt.Errorf("update workspace: %w", err)
+		}
+		if n == 0 {
+			return herald.Errorf(herald.ENOTFOUND, "workspace %q not found", ws.Slug)
+		}
+		var r workspaceRow
+		if err := get(ctx, tx, &r, `SELECT `+workspaceCols+` FROM workspaces WHERE id = ?`, ws.ID); err != nil {
+			return fmt.Errorf("update workspace: %w", err)
+		}
+		*ws = *r.workspace()
+		return nil
+	})
+}
+
+// DeleteWorkspace removes the workspace and everything in it (channels,
+// plans, posts, deliveries, attempts). It gives ENOTFOUND for an unknown id
+// and ECONFLICT while one of its deliveries is publishing.
+func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var slug string
+		if err := get(ctx, tx, &slug, `SELECT slug FROM workspaces WHERE id = ?`, wsID); notFound(err) {
+			return herald.Errorf(herald.ENOTFOUND, "workspace not found")
+		} else if err != nil {
+			return fmt.Errorf("delete workspace: %w", err)
+		}
+		var busy int
+		if err := get(ctx, tx, &busy, `SELECT COUNT(*) FROM deliveries WHERE workspace_id = ? AND status = 'publishing'`, wsID); err != nil {
+			return fmt.Errorf("delete workspace: %w", err)
+		}
+		if busy > 0 {
+			return herald.Errorf(herald.ECONFLICT, "workspace %q has %d delivery(ies) being published right now; try again when they finish", slug, busy)
+		}
+		for _, q := range []string{
+			`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE workspace_id = ?)`,
+			`DELETE FROM deliveries WHERE workspace_id = ?`,
+			`DELETE FROM posts WHERE workspace_id = ?`,
+			`DELETE FROM plans WHERE workspace_id = ?`,
+			`DELETE FROM channels WHERE workspace_id = ?`,
+			`DELETE FROM workspaces WHERE id = ?`,
+		} {
+			if _, err := exec(ctx, tx, q, wsID); err != nil {
+				return fmt.Errorf("delete workspace: %w", err)
+			}
+		}
+		return nil
+	})
+}
