@@ -253,12 +253,33 @@ func TestClaimHeadWaits(t *testing.T) {
 	if jobs, _ := db.ClaimDue(ctx, "w1", t0, time.Minute, 10); len(jobs) != 0 {
 		t.Fatalf("overtook the waiting head: %s", claimKeys(jobs))
 	}
-	if next, ok, _ := db.NextDue(ctx); !ok || !next.Equal(t0.Add(-5*time.Minute)) {
-		t.Fatalf("NextDue = %v %v", next, ok)
+	// The head's retry time is what comes next, not the due delivery behind it.
+	if next, ok, _ := db.NextDue(ctx); !ok || !next.Equal(t0.Add(5*time.Minute)) {
+		t.Fatalf("NextDue = %v %v, want the head's retry time", next, ok)
 	}
 	jobs, _ = db.ClaimDue(ctx, "w1", t0.Add(5*time.Minute), time.Minute, 10)
 	if len(jobs) != 1 || jobs[0].Delivery.PostKey != "first" || jobs[0].Attempt != 2 {
 		t.Fatalf("at the retry time: %s", claimKeys(jobs))
+	}
+}
+
+// TestNextDueIgnoresBlockedDeliveries: deliveries queued behind a channel
+// that is publishing do not hide another channel's later delivery.
+func TestNextDueIgnoresBlockedDeliveries(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	mustChannel(t, db, ws.ID, "busy", "telegram")
+	mustChannel(t, db, ws.ID, "idle", "telegram")
+	mustApply(t, db, ws.ID, "p", []herald.Post{
+		mkPost("b1", 2, t0.Add(-2*time.Minute), "x", "busy"),
+		mkPost("b2", 3, t0.Add(-1*time.Minute), "x", "busy"),
+		mkPost("i1", 4, t0.Add(10*time.Minute), "x", "idle"),
+	})
+	if jobs, _ := db.ClaimDue(ctx, "w1", t0, time.Minute, 10); len(jobs) != 1 || jobs[0].Delivery.PostKey != "b1" {
+		t.Fatalf("claimed %s", claimKeys(jobs))
+	}
+	if next, ok, _ := db.NextDue(ctx); !ok || !next.Equal(t0.Add(10*time.Minute)) {
+		t.Fatalf("NextDue = %v %v, want the idle channel's delivery at %v", next, ok, t0.Add(10*time.Minute))
 	}
 }
 

@@ -195,11 +195,24 @@ func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func
 	return n, nil
 }
 
-// NextDue returns the earliest next_attempt_at among scheduled and retrying
-// deliveries, with ok false when there is none. Database errors are wrapped.
+// nextDueSQL is the earliest next attempt among the heads of channels with
+// nothing publishing: what the scheduler can claim next. Deliveries queued
+// behind a head, or on a channel that is publishing, are not claimable, so
+// they must not hide a later head on an idle channel. One seek per channel.
+const nextDueSQL = `SELECT MIN(h.next_attempt_at) FROM (
+	SELECT (SELECT e.next_attempt_at FROM deliveries e
+		WHERE e.channel_id = c.id AND e.status IN ('scheduled', 'retrying')
+		ORDER BY e.due_at, e.id LIMIT 1) AS next_attempt_at
+	FROM channels c
+	WHERE NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing')
+) h`
+
+// NextDue returns the earliest next_attempt_at among the deliveries the
+// scheduler could claim next (each idle channel's earliest waiting
+// delivery), with ok false when there is none. Database errors are wrapped.
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	if err := get(ctx, db.r, &next, `SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('scheduled', 'retrying')`); err != nil {
+	if err := get(ctx, db.r, &next, nextDueSQL); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
 	if !next.Valid {

@@ -104,7 +104,7 @@ func (m *Main) Run(ctx context.Context) error {
 		PublishTimeout: min(60*time.Second, m.Config.Lease/2),
 		ShutdownGrace:  m.Config.Shutdown,
 		Now:            m.Now,
-		Logger:         m.Log.With().Str("component", "scheduler").Logger(),
+		Logger:         m.Log,
 	})
 	if err := m.Scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
