@@ -1,0 +1,105 @@
+package herald_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+func TestWorkspaceValidateListsEveryProblem(t *testing.T) {
+	ws := herald.Workspace{Slug: "Bad Slug", Timezone: "Mars/Base", MaxLateness: -1, ApprovalRequired: true}
+	err := ws.Validate()
+	if herald.ErrorCode(err) != herald.EVALIDATION {
+		t.Fatalf("code %q", herald.ErrorCode(err))
+	}
+	cols := map[string]bool{}
+	for _, p := range herald.ErrorDetails(err) {
+		cols[p.Column] = true
+	}
+	for _, c := range []string{"slug", "name", "timezone", "max_lateness", "approval_required"} {
+		if !cols[c] {
+			t.Errorf("no problem for %s: %v", c, herald.ErrorDetails(err))
+		}
+	}
+	ok := herald.Workspace{Slug: "brand", Name: "Brand", Timezone: "Europe/Moscow"}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("valid workspace: %v", err)
+	}
+}
+
+func TestChannelValidate(t *testing.T) {
+	ch := herald.Channel{Name: "tg-main", Platform: "telegram", Timezone: "Europe/Berlin",
+		Slots: []herald.Slot{{Day: "mon", Time: "10:00"}, {Day: "funday", Time: "25:00"}}}
+	ps := herald.ErrorDetails(ch.Validate())
+	if len(ps) != 2 || ps[0].Column != "slots[1].day" || ps[1].Column != "slots[1].time" {
+		t.Fatalf("problems %+v", ps)
+	}
+	if _, err := herald.LoadLocation("Local"); err == nil {
+		t.Error("Local accepted as a time zone")
+	}
+}
+
+func TestConfigString(t *testing.T) {
+	var ch herald.Channel
+	if err := json.Unmarshal([]byte(`{"config":{"chat_id":-1001234567890,"name":"@brand"}}`), &ch); err != nil {
+		t.Fatal(err)
+	}
+	if got := ch.ConfigString("chat_id"); got != "-1001234567890" {
+		t.Errorf("numeric chat id = %q", got)
+	}
+	if ch.ConfigString("name") != "@brand" || ch.ConfigString("missing") != "" {
+		t.Errorf("string config wrong")
+	}
+}
+
+func TestMessageBodyAndVariants(t *testing.T) {
+	p := herald.Post{Text: "Hello", Link: "https://example.com/a",
+		Variants: map[string]herald.Variant{"mastodon": {Text: "Hi fediverse https://example.com/a"}}}
+	if got := p.Message("telegram").Body(); got != "Hello\n\nhttps://example.com/a" {
+		t.Errorf("telegram body %q", got)
+	}
+	if got := p.Message("mastodon").Body(); got != "Hi fediverse https://example.com/a" {
+		t.Errorf("mastodon body (link already in the text) %q", got)
+	}
+}
+
+func TestPostHashIgnoresRowAndChannelOrder(t *testing.T) {
+	due := time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)
+	a := herald.Post{Key: "k", Row: 2, DueAt: due, Channels: []string{"a", "b"}, Text: "x"}
+	b := herald.Post{Key: "k", Row: 9, DueAt: due.In(time.FixedZone("MSK", 3*3600)), Channels: []string{"b", "a"}, Text: "x"}
+	if a.Hash() != b.Hash() {
+		t.Error("row number, zone or channel order changed the hash")
+	}
+	b.Text = "y"
+	if a.Hash() == b.Hash() {
+		t.Error("a text change did not change the hash")
+	}
+}
+
+func TestErrorHelpers(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", herald.Errorf(herald.ENOTFOUND, "channel %q not found", "x"))
+	if herald.ErrorCode(err) != herald.ENOTFOUND || herald.ErrorMessage(err) != `channel "x" not found` {
+		t.Errorf("code %q message %q", herald.ErrorCode(err), herald.ErrorMessage(err))
+	}
+	if herald.ErrorCode(errors.New("disk on fire")) != herald.EINTERNAL || herald.ErrorMessage(errors.New("disk on fire")) != "internal error" {
+		t.Error("a plain error must be internal and not shown")
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	var v struct{ D herald.Duration }
+	if err := json.Unmarshal([]byte(`{"D":"90m"}`), &v); err != nil || time.Duration(v.D) != 90*time.Minute {
+		t.Fatalf("%v %v", v.D, err)
+	}
+	if err := json.Unmarshal([]byte(`{"D":"soon"}`), &v); err == nil {
+		t.Error("bad duration accepted")
+	}
+	b, _ := json.Marshal(v)
+	if string(b) != `{"D":"1h30m0s"}` {
+		t.Errorf("marshal %s", b)
+	}
+}
