@@ -240,3 +240,31 @@ func TestEndToEndRetries(t *testing.T) {
 		}
 	}
 }
+
+// The example plans apply as shipped, in both forms, to the channels they name.
+func TestExamplesApply(t *testing.T) {
+	fake := telegramfake.New(telegramfake.Options{})
+	defer fake.Close()
+	tm := mustRunMain(t, testConfig(t.TempDir()))
+	tm.do(t, "POST", "/api/v1/workspaces", map[string]any{"slug": "zerno", "name": "Зерно", "timezone": "Europe/Moscow"}, 201, nil)
+	createTelegram(t, tm, "zerno", "tg-main", "@zerno", fake)
+	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "masto", "platform": "mastodon",
+		"config": map[string]any{"instance_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
+	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "demo", "platform": "outbox"}, 201, nil)
+
+	for _, ex := range []struct{ file, contentType, plan string }{
+		{"2026-12.json", "application/json", "json-month"},
+		{"2026-12.csv", "text/csv", "csv-month"},
+		{"demo.json", "application/json", "demo"},
+	} {
+		body, err := os.ReadFile(filepath.Join("..", "..", "content-plans", "examples", ex.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res planResult
+		call(t, tm.URL, tm.Token, "PUT", "/api/v1/workspaces/zerno/plans/"+ex.plan+"?dry_run=true", ex.contentType, body, 200, &res)
+		if res.Created == 0 || res.Created != len(res.Rows) {
+			t.Errorf("%s: %+v", ex.file, res)
+		}
+	}
+}
