@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"net/http"
 	"testing"
 	"time"
 )
@@ -50,4 +51,67 @@ func TestGate(t *testing.T) {
 	<-held
 	g.Close()
 	g.Hold() // returns at once once closed
+}
+
+func TestBase(t *testing.T) {
+	var b Base[string, string]
+	url := Start(&b, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := TakeFault(&b, func(f string) bool { return f == r.URL.Path })
+		Record(&b, r.URL.Path+" "+f)
+		if ok && f == "/hang" {
+			Hold(&b)
+		}
+		Delay(&b)
+	}))
+	b.Script("/hang", "/other")
+	if b.Pending() != 2 {
+		t.Fatalf("Pending = %d, want 2", b.Pending())
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := http.Get(url + "/hang"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	calls, err := b.WaitCalls(1, 5*time.Second)
+	if err != nil || calls[0] != "/hang /hang" || b.Pending() != 1 {
+		t.Fatalf("WaitCalls = %q, %v; %d pending", calls, err, b.Pending())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.Held() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	b.Release()
+	<-done
+	b.SetLatency(time.Hour)
+	go func() {
+		if resp, err := http.Get(url + "/slow"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	if _, err := b.WaitCalls(2, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	b.Close() // ends the hour's Delay early
+	if got := b.Calls(); len(got) != 2 || got[1] != "/slow " {
+		t.Errorf("Calls = %q", got)
+	}
+}
+
+func TestConnFaultName(t *testing.T) {
+	for _, tc := range []struct {
+		hang, drop, post bool
+		want             string
+	}{
+		{false, false, false, ""},
+		{true, false, false, "hang"},
+		{false, true, false, "drop"},
+		{false, true, true, "drop-after-post"},
+		{false, false, true, ""},
+	} {
+		if got := ConnFaultName(tc.hang, tc.drop, tc.post); got != tc.want {
+			t.Errorf("ConnFaultName(%v, %v, %v) = %q, want %q", tc.hang, tc.drop, tc.post, got, tc.want)
+		}
+	}
 }

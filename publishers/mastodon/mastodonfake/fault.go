@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
 // Fault is one scripted answer in place of the normal one. Script queues
@@ -36,13 +38,8 @@ func (f Fault) matches(path string) bool { return strings.HasPrefix(path, f.Path
 
 // String names the fault in Call records.
 func (f Fault) String() string {
-	switch {
-	case f.Hang:
-		return "hang"
-	case f.Drop && f.Post:
-		return "drop-after-post"
-	case f.Drop:
-		return "drop"
+	if name := fakeserver.ConnFaultName(f.Hang, f.Drop, f.Post); name != "" {
+		return name
 	}
 	return fmt.Sprintf("%d %s", f.Status, f.Error)
 }

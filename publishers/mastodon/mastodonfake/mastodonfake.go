@@ -81,20 +81,23 @@ type Call struct {
 	Fault          string // the scripted fault that answered it, or ""
 }
 
+// base is embedded in Server through an alias so the field stays unexported.
+type base = fakeserver.Base[Fault, Call]
+
 // Server is a running fake. Its methods are safe for concurrent use.
+// Through fakeserver.Base it also has Close, SetLatency, Script (each call
+// consumes the first queued fault whose Path matches it), Pending, Release,
+// Held, Calls and WaitCalls (authorized requests within the rate limit).
 type Server struct {
+	base
+
 	// URL is the instance URL, to put in a channel's config.instance_url.
 	URL   string
 	Token string
 
 	opts     Options
-	srv      *httptest.Server
-	latency  fakeserver.Latency
-	script   fakeserver.Script[Fault]
-	gate     *fakeserver.Gate
 	statuses fakeserver.Log[Status]
 	media    fakeserver.Log[Media]
-	calls    fakeserver.Log[Call]
 
 	mu          sync.Mutex
 	nextID      int64
@@ -133,35 +136,11 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{Token: opts.Token, opts: opts, gate: fakeserver.NewGate(), nextID: 110000000000000000,
+	s := &Server{Token: opts.Token, opts: opts, nextID: 110000000000000000,
 		byID: map[string]Status{}, byKey: map[string]keyed{}, uploads: map[string]*upload{}}
-	s.latency.Set(opts.Latency)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
-	s.URL = s.srv.URL
+	s.URL = fakeserver.Start(&s.base, opts.Latency, http.HandlerFunc(s.handle))
 	return s
 }
-
-// Close releases held calls and stops the server.
-func (s *Server) Close() {
-	s.gate.Close()
-	s.srv.Close()
-}
-
-// SetLatency changes the delay added to every answer.
-func (s *Server) SetLatency(d time.Duration) { s.latency.Set(d) }
-
-// Script queues faults: each following call consumes the first queued
-// fault whose Path matches it and answers with it.
-func (s *Server) Script(faults ...Fault) { s.script.Push(faults...) }
-
-// Pending reports how many scripted faults are still queued.
-func (s *Server) Pending() int { return s.script.Len() }
-
-// Release lets every call held by a Hang fault go on.
-func (s *Server) Release() { s.gate.Release() }
-
-// Held reports how many calls a Hang fault is holding now.
-func (s *Server) Held() int { return s.gate.Waiting() }
 
 // Statuses returns every status posted so far, in order (replays excluded).
 func (s *Server) Statuses() []Status { return s.statuses.All() }
@@ -174,15 +153,6 @@ func (s *Server) WaitStatuses(n int, timeout time.Duration) ([]Status, error) {
 
 // Media returns every upload so far, in order.
 func (s *Server) Media() []Media { return s.media.All() }
-
-// Calls returns every authorized request within the rate limit so far, in order.
-func (s *Server) Calls() []Call { return s.calls.All() }
-
-// WaitCalls waits until at least n requests arrived and returns them all;
-// after timeout it returns those received and an error.
-func (s *Server) WaitCalls(n int, timeout time.Duration) ([]Call, error) {
-	return s.calls.Wait(n, timeout)
-}
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
@@ -197,15 +167,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := Call{Method: r.Method, Path: r.URL.Path, IdempotencyKey: r.Header.Get("Idempotency-Key"), Received: now}
-	fault, faulted := s.script.Take(func(f Fault) bool { return f.matches(r.URL.Path) })
+	fault, faulted := fakeserver.TakeFault(&s.base, func(f Fault) bool { return f.matches(r.URL.Path) })
 	if faulted {
 		call.Fault = fault.String()
 	}
-	s.calls.Append(call)
+	fakeserver.Record(&s.base, call)
 	rec := httptest.NewRecorder()
 	switch {
 	case faulted && fault.Hang:
-		s.gate.Hold()
+		fakeserver.Hold(&s.base)
 		s.route(rec, r, now)
 	case faulted && fault.Drop:
 		if fault.Post {
@@ -228,7 +198,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.route(rec, r, now)
 	}
-	s.gate.Delay(s.latency.Get())
+	fakeserver.Delay(&s.base)
 	for k, vs := range rec.Header() {
 		w.Header()[k] = vs
 	}

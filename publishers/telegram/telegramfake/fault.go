@@ -1,6 +1,10 @@
 package telegramfake
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/heraldhq/herald/publishers/internal/fakeserver"
+)
 
 // Fault is one scripted answer to the next send call, in place of the
 // normal one. Script queues faults; each send call consumes one.
@@ -23,14 +27,10 @@ type Fault struct {
 
 // String names the fault in Call records.
 func (f Fault) String() string {
-	switch {
-	case f.Hang:
-		return "hang"
-	case f.Drop && f.Post:
-		return "drop-after-post"
-	case f.Drop:
-		return "drop"
-	case f.MigrateTo != 0:
+	if name := fakeserver.ConnFaultName(f.Hang, f.Drop, f.Post); name != "" {
+		return name
+	}
+	if f.MigrateTo != 0 {
 		return fmt.Sprintf("migrate %d", f.MigrateTo)
 	}
 	return fmt.Sprintf("%d %s", f.Status, f.Description)

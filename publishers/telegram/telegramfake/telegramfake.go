@@ -9,7 +9,6 @@ package telegramfake
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -48,19 +47,22 @@ type Call struct {
 	Fault    string // the scripted fault that answered it, or ""
 }
 
+// base is embedded in Server through an alias so the field stays unexported.
+type base = fakeserver.Base[Fault, Call]
+
 // Server is a running fake. Its methods are safe for concurrent use.
+// Through fakeserver.Base it also has Close, SetLatency, Script (each send
+// call consumes the next queued fault instead of posting), Pending, Release,
+// Held, Calls and WaitCalls (every authorized call).
 type Server struct {
+	base
+
 	// URL is the API base URL, to put in a channel's config.base_url.
 	URL   string
 	Token string
 
-	srv      *httptest.Server
 	now      func() time.Time
-	latency  fakeserver.Latency
-	script   fakeserver.Script[Fault]
-	gate     *fakeserver.Gate
 	messages fakeserver.Log[Message]
-	calls    fakeserver.Log[Call]
 
 	mu       sync.Mutex
 	nextID   map[string]int64 // per chat
@@ -73,7 +75,6 @@ func New(opts Options) *Server {
 	s := &Server{
 		Token:    opts.Token,
 		now:      opts.Now,
-		gate:     fakeserver.NewGate(),
 		nextID:   map[string]int64{},
 		migrated: map[string]int64{},
 	}
@@ -83,33 +84,9 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.latency.Set(opts.Latency)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
-	s.URL = s.srv.URL
+	s.URL = fakeserver.Start(&s.base, opts.Latency, http.HandlerFunc(s.handle))
 	return s
 }
-
-// Close releases held calls and stops the server.
-func (s *Server) Close() {
-	s.gate.Close()
-	s.srv.Close()
-}
-
-// SetLatency changes the delay added to every answer.
-func (s *Server) SetLatency(d time.Duration) { s.latency.Set(d) }
-
-// Script queues faults: each following send call consumes the first one
-// and answers with it instead of posting.
-func (s *Server) Script(faults ...Fault) { s.script.Push(faults...) }
-
-// Pending reports how many scripted faults are still queued.
-func (s *Server) Pending() int { return s.script.Len() }
-
-// Release lets every call held by a Hang fault go on.
-func (s *Server) Release() { s.gate.Release() }
-
-// Held reports how many calls a Hang fault is holding now.
-func (s *Server) Held() int { return s.gate.Waiting() }
 
 // Messages returns every message posted so far, in order.
 func (s *Server) Messages() []Message { return s.messages.All() }
@@ -118,15 +95,6 @@ func (s *Server) Messages() []Message { return s.messages.All() }
 // all; after timeout it returns those posted and an error.
 func (s *Server) WaitMessages(n int, timeout time.Duration) ([]Message, error) {
 	return s.messages.Wait(n, timeout)
-}
-
-// Calls returns every authorized call received so far, in order.
-func (s *Server) Calls() []Call { return s.calls.All() }
-
-// WaitCalls waits until at least n calls arrived and returns them all; after
-// timeout it returns those received and an error.
-func (s *Server) WaitCalls(n int, timeout time.Duration) ([]Call, error) {
-	return s.calls.Wait(n, timeout)
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
@@ -151,15 +119,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := Call{Method: method, ChatID: p.str("chat_id"), Received: received}
-	fault, faulted := s.script.Take(func(Fault) bool { return true })
+	fault, faulted := fakeserver.TakeFault(&s.base, func(Fault) bool { return true })
 	if faulted {
 		call.Fault = fault.String()
 	}
-	s.calls.Append(call)
+	fakeserver.Record(&s.base, call)
 	if faulted {
 		switch {
 		case fault.Hang:
-			s.gate.Hold()
+			fakeserver.Hold(&s.base)
 		case fault.Drop:
 			if fault.Post {
 				s.post(method, p, received)
@@ -172,13 +140,13 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 				s.migrated[call.ChatID] = fault.MigrateTo
 				s.mu.Unlock()
 			}
-			s.gate.Delay(s.latency.Get())
+			fakeserver.Delay(&s.base)
 			writeEnvelope(w, fault)
 			return
 		}
 	}
 	result, fail := s.post(method, p, received)
-	s.gate.Delay(s.latency.Get())
+	fakeserver.Delay(&s.base)
 	if fail != nil {
 		writeEnvelope(w, *fail)
 		return
