@@ -10,13 +10,15 @@ import (
 
 // Plan is a named content plan (key e.g. "2026-12"), uploaded and re-uploaded whole.
 type Plan struct {
-	ID          int64     `json:"-"`
-	WorkspaceID int64     `json:"-"`
-	Key         string    `json:"key"`
-	Title       string    `json:"title"`
-	Timezone    string    `json:"timezone"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64  `json:"-"`
+	WorkspaceID int64  `json:"-"`
+	Key         string `json:"key"`
+	Title       string `json:"title"`
+	Timezone    string `json:"timezone"`
+	// Start, when set, is the earliest instant a "next free slot" row may take.
+	Start     *time.Time `json:"start,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // Variant overrides a post's content for one platform.
@@ -37,8 +39,11 @@ type Post struct {
 	// (header = row 1; for JSON plans, the post's index from 1).
 	Row int `json:"row"`
 	// At is the time as written; DueAt the instant it resolved to (UTC).
+	// NextSlot is set for "next free slot" rows: DueAt is then zero and each
+	// channel's delivery takes that channel's first free weekly slot.
 	At       string             `json:"at"`
 	DueAt    time.Time          `json:"due_at"`
+	NextSlot bool               `json:"next_slot,omitempty"`
 	Channels []string           `json:"channels"`
 	Text     string             `json:"text"`
 	Media    []string           `json:"media,omitempty"`
@@ -65,6 +70,7 @@ func (p *Post) Hash() string {
 	sort.Strings(chs)
 	b, _ := json.Marshal(struct {
 		DueAt    string             `json:"d"`
+		NextSlot bool               `json:"n,omitempty"`
 		Channels []string           `json:"c"`
 		Text     string             `json:"t"`
 		Media    []string           `json:"m"`
@@ -72,7 +78,7 @@ func (p *Post) Hash() string {
 		Rubric   string             `json:"r"`
 		Tags     []string           `json:"g"`
 		Variants map[string]Variant `json:"v"`
-	}{p.DueAt.UTC().Format(time.RFC3339Nano), chs, p.Text, p.Media, p.Link, p.Rubric, p.Tags, p.Variants})
+	}{p.DueAt.UTC().Format(time.RFC3339Nano), p.NextSlot, chs, p.Text, p.Media, p.Link, p.Rubric, p.Tags, p.Variants})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
@@ -152,8 +158,18 @@ type PlanSummary struct {
 type PlanUpload struct {
 	Key      string              // the plan key from the URL
 	Body     []byte              // the file as uploaded
-	Format   string              // "json" or "csv"
+	Format   string              // "json", "csv" or "xlsx"
 	Timezone string              // zone for local times when the plan names none (the workspace's, or ?timezone=)
 	Channels map[string]*Channel // the workspace's channels by name
 	Now      time.Time
+
+	// Profile is the import profile of a spreadsheet: "herald", "hootsuite"
+	// or "publer"; "" detects it from the header.
+	Profile string
+	// Sheet names the XLSX sheet to read ("" = the first).
+	Sheet string
+	// DateOrder is "dmy" or "mdy" for profiles whose dates are ambiguous (Hootsuite).
+	DateOrder string
+	// DefaultChannels are the target channels for profiles without a channel column (?channels=a,b).
+	DefaultChannels []string
 }
