@@ -46,17 +46,22 @@ type Response struct {
 
 // Do sends req with c and reads at most max bytes of the answer's body.
 // On error, sent reports whether the request may have reached the server:
-// it is false only when no connection was ever obtained (DNS or dial error,
-// refused connection, TLS handshake failure, context ended before
-// connecting). When the status line arrived but the body could not be read,
+// it is false only when the request was never completely written (DNS or
+// dial error, refused connection, TLS handshake failure, a reused connection
+// found closed before the request went out, context ended before sending);
+// a server cannot act on a request it did not receive whole. When the status line arrived but the body could not be read,
 // Do returns the partial Response together with the error.
 func Do(c *http.Client, req *http.Request, max int64) (resp *Response, sent bool, err error) {
-	var gotConn atomic.Bool
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }}
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	r, err := c.Do(req)
 	if err != nil {
-		return nil, gotConn.Load() && !isDialError(err), err
+		return nil, wrote.Load() && !isDialError(err), err
 	}
 	defer r.Body.Close()
 	resp = &Response{Status: r.StatusCode, Header: r.Header}
