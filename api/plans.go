@@ -7,7 +7,9 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/heraldhq/herald"
 	"github.com/labstack/echo/v4"
@@ -24,6 +26,9 @@ func planKey(c echo.Context) (string, error) {
 	return key, nil
 }
 
+// xlsxContentType is the media type of an XLSX workbook.
+const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 // planFormat maps the request's Content-Type to a plan format; EUNSUPPORTED
 // for any other type.
 func planFormat(contentType string) (string, error) {
@@ -34,9 +39,51 @@ func planFormat(contentType string) (string, error) {
 			return "json", nil
 		case "text/csv", "application/csv":
 			return "csv", nil
+		case xlsxContentType:
+			return "xlsx", nil
 		}
 	}
-	return "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json or text/csv", contentType)
+	return "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json, text/csv or %s (XLSX)", contentType, xlsxContentType)
+}
+
+// importProfiles are the values of ?format= (see contentplans.Profiles).
+var importProfiles = []string{"herald", "hootsuite", "publer"}
+
+// spreadsheetOptions reads a plan upload's spreadsheet options from the
+// query: ?format= (the import profile), ?sheet=, ?date_order=dmy|mdy and
+// ?channels=a,b (the channels of profiles without a channel column). A bad
+// value is EINVALID.
+func spreadsheetOptions(c echo.Context, up *herald.PlanUpload) error {
+	if v := strings.ToLower(strings.TrimSpace(c.QueryParam("format"))); v != "" {
+		if !slices.Contains(importProfiles, v) {
+			return herald.Errorf(herald.EINVALID, "format %q is not an import profile; use one of %s", v, strings.Join(importProfiles, ", "))
+		}
+		if v != "herald" && up.Format == "json" {
+			return herald.Errorf(herald.EINVALID, "format %s is a spreadsheet layout: send the file as text/csv or XLSX, not JSON", v)
+		}
+		up.Profile = v
+	}
+	up.Sheet = strings.TrimSpace(c.QueryParam("sheet"))
+	if up.Sheet != "" && up.Format != "xlsx" {
+		return herald.Errorf(herald.EINVALID, "sheet is for XLSX workbooks; this upload is %s", up.Format)
+	}
+	switch v := strings.ToLower(strings.TrimSpace(c.QueryParam("date_order"))); v {
+	case "", "dmy", "mdy":
+		up.DateOrder = v
+	default:
+		return herald.Errorf(herald.EINVALID, "date_order must be dmy (day first) or mdy (month first), not %q", v)
+	}
+	if _, ok := c.QueryParams()["channels"]; ok {
+		for _, name := range strings.Split(c.QueryParam("channels"), ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				up.DefaultChannels = append(up.DefaultChannels, name)
+			}
+		}
+		if len(up.DefaultChannels) == 0 {
+			return herald.Errorf(herald.EINVALID, "channels must name at least one channel: ?channels=a,b")
+		}
+	}
+	return nil
 }
 
 func (s *Server) putPlan(c echo.Context) error {
@@ -64,6 +111,10 @@ func (s *Server) putPlan(c echo.Context) error {
 		}
 		tz = q
 	}
+	up := herald.PlanUpload{Key: key, Format: format, Timezone: tz}
+	if err := spreadsheetOptions(c, &up); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var maxSize *http.MaxBytesError
@@ -83,9 +134,8 @@ func (s *Server) putPlan(c echo.Context) error {
 	for _, ch := range chs {
 		byName[ch.Name] = ch
 	}
-	plan, posts, warnings, err := s.cfg.BuildPlan(herald.PlanUpload{
-		Key: key, Body: body, Format: format, Timezone: tz, Channels: byName, Now: s.cfg.Now(),
-	})
+	up.Body, up.Channels, up.Now = body, byName, s.cfg.Now()
+	plan, posts, warnings, err := s.cfg.BuildPlan(up)
 	if err != nil {
 		return err
 	}
@@ -95,7 +145,7 @@ func (s *Server) putPlan(c echo.Context) error {
 		return err
 	}
 	res.DryRun = dryRun
-	res.Warnings = append(append([]herald.Problem{}, warnings...), derivedKeyWarnings(posts, format)...)
+	res.Warnings = append(append([]herald.Problem{}, warnings...), derivedKeyWarnings(posts, format, up.Profile)...)
 	if res.Rows == nil {
 		res.Rows = []herald.RowResult{}
 	}
@@ -107,16 +157,19 @@ func (s *Server) putPlan(c echo.Context) error {
 
 // derivedKeyWarnings tells, for each post whose key was derived, that edits
 // to that row will replace it rather than update it.
-func derivedKeyWarnings(posts []herald.Post, format string) []herald.Problem {
-	where := "column"
-	if format == "json" {
-		where = "field"
+func derivedKeyWarnings(posts []herald.Post, format, profile string) []herald.Problem {
+	advice := "add a key column so edits update this row instead of replacing it"
+	switch {
+	case format == "json":
+		advice = "add a key field so edits update this row instead of replacing it"
+	case profile != "" && profile != "herald":
+		advice = "a " + profile + " file has no key column, so editing this row replaces its post"
 	}
 	var ps []herald.Problem
 	for _, p := range posts {
 		if p.KeyDerived {
 			ps = append(ps, herald.Problem{Row: p.Row, Column: "key", Code: "derived_key",
-				Message: fmt.Sprintf("row has no key; derived key %s — add a key %s so edits update this row instead of replacing it", p.Key, where)})
+				Message: fmt.Sprintf("row has no key; derived key %s — %s", p.Key, advice)})
 		}
 	}
 	return ps

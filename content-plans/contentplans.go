@@ -43,6 +43,10 @@ type builder struct {
 	up       herald.PlanUpload
 	problems []herald.Problem
 	warnings []herald.Problem
+	start    string // the plan's "start" as written (JSON), resolved by planStart
+	// columns shows an import profile's problems under the file's column
+	// names: Herald's name → the profile's (see renameColumns).
+	columns map[string]string
 }
 
 func (b *builder) problem(row int, col, code, format string, args ...any) {
@@ -53,19 +57,26 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 	b.warnings = append(b.warnings, herald.Problem{Row: row, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
-// Build parses and validates a whole upload (Format "json" or "csv"). It
+// Build parses and validates a whole upload (Format "json", "csv" or
+// "xlsx"; a spreadsheet in the import profile up.Profile, or the one its
+// first row shows, see ProfileHerald, ProfileHootsuite, ProfilePubler). It
 // returns the plan (Key from the upload, Title, Timezone used) and its posts
 // in file order (Key, KeyDerived, Row, At, DueAt in UTC, Channels, content),
 // with warnings (ambiguous fall-back time, time in the past, unused variant,
-// empty plan).
+// empty plan, two posts on a channel within a minute, the same text on a
+// channel within 3 days: see checkSpacing).
 // When anything is wrong it returns no posts and an EVALIDATION *herald.Error
 // whose Details list every problem, each with its row (CSV: the header is
-// row 1 and a record's row is the line it starts on; JSON: the post's index
-// from 1; 0 for the plan as a whole) and column. An unknown Format gives an
-// EUNSUPPORTED *herald.Error.
+// row 1 and a record's row is the line it starts on; XLSX: the row number the
+// spreadsheet shows; JSON: the post's index from 1; 0 for the plan as a
+// whole) and column (as the file names it). An unknown Format gives an
+// EUNSUPPORTED *herald.Error; an unknown Profile or DateOrder an EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
 	b := &builder{up: up}
 	plan := herald.Plan{Key: up.Key}
+	if err := checkOptions(up); err != nil {
+		return plan, nil, nil, err
+	}
 	body := trimBOM(up.Body)
 	var rows []rawPost
 	zone := up.Timezone
@@ -79,16 +90,21 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 		}
 	case "csv":
 		rows = b.parseCSV(body)
+	case "xlsx":
+		rows = b.parseXLSX(up.Body)
 	default:
-		return plan, nil, nil, herald.Errorf(herald.EUNSUPPORTED, "plan format %q is not supported; use json or csv", up.Format)
+		return plan, nil, nil, herald.Errorf(herald.EUNSUPPORTED, "plan format %q is not supported; use json, csv or xlsx", up.Format)
 	}
 	plan.Timezone = zone
 	loc := b.location(zone, rows)
+	plan.Start = b.planStart(zone, loc)
 	posts := make([]herald.Post, 0, len(rows))
 	for _, r := range rows {
 		posts = append(posts, b.post(r, zone, loc))
 	}
 	b.checkKeys(posts)
+	b.checkSpacing(rows, posts)
+	b.renameColumns()
 	if len(rows) == 0 && len(b.problems) == 0 {
 		b.warn(0, "", "empty_plan", "the plan has no posts: applying it cancels every unpublished post of plan %q", up.Key)
 	}
@@ -208,7 +224,7 @@ func (b *builder) resolveTime(p *herald.Post, r rawPost, zone string, loc *time.
 		b.problem(r.row, r.timeCol, "required", "%s is required: %s", r.timeCol, timeHint)
 		return
 	case strings.EqualFold(v, "next"):
-		b.problem(r.row, r.timeCol, "slots_unavailable", "next free slot needs channel slots, not available yet; write a time instead")
+		b.nextSlot(p, r)
 		return
 	}
 	m, ok := parseMoment(v)
@@ -230,47 +246,6 @@ func (b *builder) resolveTime(p *herald.Post, r rawPost, zone string, loc *time.
 	p.DueAt = res.at
 	if !b.up.Now.IsZero() && res.at.Before(b.up.Now) {
 		b.warn(r.row, r.timeCol, "past_time", "%s is in the past: it goes out at once if still within the workspace's lateness window, else it is marked missed", r.at)
-	}
-}
-
-// checkLimits applies each target platform's text and media limits to the
-// message as published there (variant applied, link appended).
-func (b *builder) checkLimits(p *herald.Post) {
-	var platforms []string
-	for _, name := range p.Channels {
-		ch := b.up.Channels[name]
-		if ch == nil {
-			continue
-		}
-		lim := Limits[ch.Platform]
-		m := p.Message(ch.Platform)
-		col := "text"
-		if v, ok := p.Variants[ch.Platform]; ok && v.Text != "" {
-			col = "text:" + ch.Platform
-		}
-		if !containsString(platforms, ch.Platform) {
-			platforms = append(platforms, ch.Platform)
-			if lim.MaxMedia > 0 && len(m.Media) > lim.MaxMedia {
-				b.problem(p.Row, "media", "too_many_media", "post has %d media; %s takes at most %d (channel %s)", len(m.Media), ch.Platform, lim.MaxMedia, name)
-			}
-		}
-		if lim.Length == nil || lim.Max == nil || m.Text == "" {
-			continue
-		}
-		max, note := lim.Max(m, ch)
-		body := m.Body()
-		if n := lim.Length(body, ch); max > 0 && n > max {
-			what := "text"
-			if body != m.Text {
-				what = "text with its link"
-			}
-			b.problem(p.Row, col, "too_long", "%s is %d characters for %s channel %s (limit %d%s, counted in %s)", what, n, ch.Platform, name, max, note, lim.Unit)
-		}
-	}
-	for platform := range p.Variants {
-		if len(platforms) > 0 && !containsString(platforms, platform) {
-			b.warn(p.Row, "text:"+platform, "unused_variant", "the %s variant is not used: no channel of this post is on %s (it has: %s)", platform, platform, strings.Join(platforms, ", "))
-		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,9 +19,10 @@ type csvRecord struct {
 	fields []string
 }
 
-// parseCSV reads the CSV form of a plan. The header is row 1; a record's row
-// is the line it starts on (a quoted cell may span lines). The delimiter is
-// a comma, or a semicolon or tab when the header uses that instead.
+// parseCSV reads a plan in CSV, in any import profile (see readTable). The
+// header is row 1; a record's row is the line it starts on (a quoted cell
+// may span lines). The delimiter is a comma, or a semicolon or tab when the
+// first line uses that instead.
 func (b *builder) parseCSV(body []byte) []rawPost {
 	rd := csv.NewReader(bytes.NewReader(body))
 	rd.Comma = sniffDelimiter(body)
@@ -52,13 +54,7 @@ func (b *builder) parseCSV(body []byte) []rawPost {
 		}
 		return nil
 	}
-	h := b.csvHeader(recs[0])
-	var rows []rawPost
-	for _, rec := range recs[1:] {
-		if r, ok := b.csvRow(h, rec); ok {
-			rows = append(rows, r)
-		}
-	}
+	rows, _ := b.readTable(slices.Values(recs), nil)
 	return rows
 }
 
@@ -167,7 +163,8 @@ func (b *builder) csvRow(h csvHeaderInfo, rec csvRecord) (rawPost, bool) {
 
 // csvTime sets the row's time from its "at" cell, or from "date" (2026-12-01
 // or 01.12.2026) and "time" (10:00 or 10:00:30). A full date and time in
-// either cell alone is accepted too.
+// either cell alone is accepted too. Both cells empty, or "next" in either,
+// is the next free slot.
 func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
 	if useAt {
 		r.at, r.atValue, r.timeCol = cell("at"), cell("at"), "at"
@@ -176,10 +173,7 @@ func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
 	d, t := cell("date"), cell("time")
 	r.at, r.timeCol = strings.TrimSpace(d+" "+t), "time"
 	switch {
-	case d == "" && t == "":
-		b.problem(r.row, "date", "required", "date and time are required (date as 2026-12-01, time as 10:00)")
-		r.noTime = true
-	case strings.EqualFold(t, "next") || t == "" && strings.EqualFold(d, "next"):
+	case d == "" && t == "", strings.EqualFold(t, "next") || t == "" && strings.EqualFold(d, "next"):
 		r.atValue = "next"
 	case d == "" || t == "":
 		missing := "date"
@@ -209,16 +203,27 @@ func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
 	}
 }
 
-// sniffDelimiter picks the header line's delimiter: a comma unless the line
+// sniffDelimiter picks the first line's delimiter: a comma unless the line
 // has more semicolons or tabs (spreadsheets in many locales export ';').
+// Only those outside quoted cells count (a Hootsuite file has no header: its
+// first line is a post whose message may hold any of them).
 func sniffDelimiter(body []byte) rune {
 	line := body
 	if i := bytes.IndexByte(body, '\n'); i >= 0 {
 		line = body[:i]
 	}
-	best, bestN := ',', bytes.Count(line, []byte(","))
+	counts := map[byte]int{}
+	quoted := false
+	for _, c := range line {
+		if c == '"' {
+			quoted = !quoted
+		} else if !quoted {
+			counts[c]++
+		}
+	}
+	best, bestN := ',', counts[',']
 	for _, d := range []rune{';', '\t'} {
-		if n := bytes.Count(line, []byte(string(d))); n > bestN {
+		if n := counts[byte(d)]; n > bestN {
 			best, bestN = d, n
 		}
 	}

@@ -65,8 +65,8 @@ func TestCSVMalformed(t *testing.T) {
 		{"cell beyond the header", csvHeader + "a,2026-12-01,10:00,demo,x,extra\n", 2, "extra_cell", "column 6"},
 		{"bad date", csvHeader + "a,2026-13-01,10:00,demo,x\n", 2, "invalid_date", "2026-13-01"},
 		{"bad time", csvHeader + "a,2026-12-01,25:00,demo,x\n", 2, "invalid_time", "25:00"},
-		{"next in the time cell", csvHeader + "a,2026-12-01,next,demo,x\n", 2, "slots_unavailable", "slots"},
-		{"date and time both empty", csvHeader + "a,,,demo,x\n", 2, "required", "date and time"},
+		{"next in the time cell", csvHeader + "a,2026-12-01,next,demo,x\n", 2, "no_slots", "channel demo has no posting slots"},
+		{"date and time both empty is next", csvHeader + "a,,,demo,x\n", 2, "no_slots", "channel demo has no posting slots"},
 		{"missing time", csvHeader + "a,2026-12-01,,demo,x\n", 2, "required", "time"},
 	}
 	for _, tt := range tests {

@@ -45,6 +45,8 @@ func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
 			title, _ = b.jsonString(0, name, raw)
 		case "timezone":
 			tz, _ = b.jsonString(0, name, raw)
+		case "start":
+			b.start, _ = b.jsonString(0, name, raw)
 		case "posts":
 			var items []json.RawMessage
 			if err := json.Unmarshal(raw, &items); err != nil {
@@ -55,7 +57,7 @@ func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
 				rows = append(rows, b.jsonPost(i+1, item, &badUTF8))
 			}
 		default:
-			b.problem(0, name, "unknown_field", `unknown field %q (a plan has "title", "timezone" and "posts")`, name)
+			b.problem(0, name, "unknown_field", `unknown field %q (a plan has "title", "timezone", "start" and "posts")`, name)
 		}
 	}
 	if !badUTF8 && !utf8.Valid(body) {

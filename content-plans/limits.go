@@ -3,6 +3,7 @@ package contentplans
 import (
 	"html"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -12,39 +13,110 @@ import (
 	"github.com/rivo/uniseg"
 )
 
-// Platform limits. Telegram counts the visible text in UTF-16 code units;
-// Mastodon counts grapheme clusters with every URL as MastodonURLLength.
+// Platform limits, from docs/platforms.md except where a comment says
+// otherwise. Telegram counts the visible text in UTF-16 code units; Mastodon
+// and Bluesky count grapheme clusters; X counts weighted characters (see
+// XLength); the others say "characters", counted here in UTF-16 code units.
 const (
-	TelegramMaxText    = 4096 // sendMessage text
-	TelegramMaxCaption = 1024 // sendPhoto / sendMediaGroup caption
-	TelegramMaxMedia   = 10   // sendMediaGroup items
-	MastodonMaxText    = 500  // default; a channel's config max_characters overrides it
-	MastodonURLLength  = 23   // characters_reserved_per_url
-	MastodonMaxMedia   = 4    // max_media_attachments
+	TelegramMaxText      = 4096 // sendMessage text
+	TelegramMaxCaption   = 1024 // sendPhoto / sendMediaGroup caption
+	TelegramMaxMedia     = 10   // sendMediaGroup items
+	MastodonMaxText      = 500  // default; a channel's config max_characters overrides it
+	MastodonURLLength    = 23   // characters_reserved_per_url
+	MastodonMaxMedia     = 4    // default; a channel's config max_media_attachments overrides it
+	BlueskyMaxText       = 300  // graphemes
+	BlueskyMaxBytes      = 3000 // UTF-8 bytes
+	BlueskyMaxMedia      = 4
+	XMaxText             = 280 // weighted characters
+	XURLLength           = 23  // every URL, as t.co shortens it
+	XMaxMedia            = 4
+	VKMaxText            = 16384 // not in platforms.md: the issue's figure
+	VKMaxMedia           = 10    // not in platforms.md: wall.post's attachment limit
+	InstagramMaxText     = 2200
+	InstagramMaxTags     = 30 // hashtags in a caption
+	InstagramMaxMedia    = 10 // carousel items
+	InstagramMaxMentions = 20 // @-tags in a caption
+	LinkedInMaxText      = 3000
+	LinkedInMaxMedia     = 20 // multiImage
+	ThreadsMaxText       = 500
+	ThreadsMaxMedia      = 10 // carousel items; not in platforms.md (unverified)
+	DiscordMaxText       = 2000
+	DiscordMaxMedia      = 10    // embeds (and files) per message
+	FacebookMaxText      = 63206 // third-party figure in platforms.md
 )
 
 // Limit is one platform's rules for a post's text and media. A zero Limit
 // (as for outbox) limits nothing.
 type Limit struct {
-	// Unit says what Length counts, for problem messages.
+	// Unit says what Length counts, for problem messages and Rules.
 	Unit string
 	// Length counts a message body as the platform counts it on channel ch.
 	Length func(body string, ch *herald.Channel) int
-	// Max is the text limit for message m on channel ch (0: none), with a
-	// note explaining a special limit (e.g. "as a caption with media").
+	// MaxText is the text limit (0: none) unless Max says otherwise.
+	MaxText int
+	// Max, when set, is the text limit for message m on channel ch (0:
+	// none), with a note explaining a special limit (e.g. "as a caption
+	// with media").
 	Max func(m herald.Message, ch *herald.Channel) (limit int, note string)
-	// MaxMedia is the most media items a post may carry (0: no limit).
+	// MaxCaption is the text limit when the post has media, when it differs
+	// from MaxText (shown by Rules; Max applies it).
+	MaxCaption int
+	// MaxBytes limits the body's UTF-8 bytes too (0: no limit).
+	MaxBytes int
+	// URLWeight is what each URL counts in Length (0: URLs count as written).
+	URLWeight int
+	// MaxMedia is the most media items a post may carry (0: no limit),
+	// unless MediaMax says otherwise for a channel.
 	MaxMedia int
+	// MediaMax, when set, is the media limit on channel ch.
+	MediaMax func(ch *herald.Channel) int
+	// MediaRequired: a post must carry at least one image.
+	MediaRequired bool
+	// MaxHashtags and MaxMentions limit #hashtags and @mentions (0: no limit).
+	MaxHashtags, MaxMentions int
+	// Config names the channel config keys that override these limits.
+	Config []string
 }
+
+// textLimit is the text limit for message m on channel ch, with its note.
+func (l Limit) textLimit(m herald.Message, ch *herald.Channel) (int, string) {
+	if l.Max != nil {
+		return l.Max(m, ch)
+	}
+	return l.MaxText, ""
+}
+
+// mediaLimit is the media limit on channel ch (0: none).
+func (l Limit) mediaLimit(ch *herald.Channel) int {
+	if l.MediaMax != nil {
+		return l.MediaMax(ch)
+	}
+	return l.MaxMedia
+}
+
+// configInt reads a positive integer from channel config, or def.
+func configInt(ch *herald.Channel, key string, def int) int {
+	if n, err := strconv.Atoi(ch.ConfigString(key)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+const utf16Unit = "UTF-16 code units"
 
 // Limits holds each platform's rules, keyed by platform name. Platforms
 // without an entry have no limits; a new platform adds its entry here.
+// Where docs/platforms.md says only "characters", the length is counted in
+// UTF-16 code units, the stricter common reading (an emoji outside the BMP
+// counts 2).
 var Limits = map[string]Limit{
 	"telegram": {
-		Unit: "UTF-16 units",
+		Unit: "UTF-16 code units after markup",
 		Length: func(body string, ch *herald.Channel) int {
 			return TelegramLength(body, ch.ConfigString("parse_mode"))
 		},
+		MaxText:    TelegramMaxText,
+		MaxCaption: TelegramMaxCaption,
 		Max: func(m herald.Message, _ *herald.Channel) (int, string) {
 			if len(m.Media) > 0 {
 				return TelegramMaxCaption, " as a caption with media"
@@ -54,19 +126,94 @@ var Limits = map[string]Limit{
 		MaxMedia: TelegramMaxMedia,
 	},
 	"mastodon": {
-		Unit: "grapheme clusters, a URL as 23",
+		Unit: "grapheme clusters, each URL as 23, @user@domain as @user",
 		Length: func(body string, _ *herald.Channel) int {
 			return MastodonLength(body)
 		},
+		MaxText: MastodonMaxText,
 		Max: func(_ herald.Message, ch *herald.Channel) (int, string) {
-			if n, err := strconv.Atoi(ch.ConfigString("max_characters")); err == nil && n > 0 {
-				return n, ""
-			}
-			return MastodonMaxText, ""
+			return configInt(ch, "max_characters", MastodonMaxText), ""
 		},
-		MaxMedia: MastodonMaxMedia,
+		URLWeight: MastodonURLLength,
+		MaxMedia:  MastodonMaxMedia,
+		MediaMax: func(ch *herald.Channel) int {
+			return configInt(ch, "max_media_attachments", MastodonMaxMedia)
+		},
+		Config: []string{"max_characters", "max_media_attachments"},
+	},
+	"bluesky": {
+		Unit:     "grapheme clusters",
+		Length:   func(body string, _ *herald.Channel) int { return uniseg.GraphemeClusterCount(body) },
+		MaxText:  BlueskyMaxText,
+		MaxBytes: BlueskyMaxBytes,
+		MaxMedia: BlueskyMaxMedia,
+	},
+	"x": {
+		Unit:      "weighted characters (NFC; an emoji and most characters above U+10FF count 2; each URL as 23)",
+		Length:    func(body string, _ *herald.Channel) int { return XLength(body) },
+		MaxText:   XMaxText,
+		URLWeight: XURLLength,
+		MaxMedia:  XMaxMedia,
+	},
+	"vk": {
+		Unit: utf16Unit, Length: utf16Length, MaxText: VKMaxText, MaxMedia: VKMaxMedia,
+	},
+	"instagram": {
+		Unit: utf16Unit, Length: utf16Length, MaxText: InstagramMaxText, MaxMedia: InstagramMaxMedia,
+		MediaRequired: true, MaxHashtags: InstagramMaxTags, MaxMentions: InstagramMaxMentions,
+	},
+	"linkedin": {
+		Unit: utf16Unit, Length: utf16Length, MaxText: LinkedInMaxText, MaxMedia: LinkedInMaxMedia,
+	},
+	"threads": {
+		Unit: utf16Unit, Length: utf16Length, MaxText: ThreadsMaxText, MaxMedia: ThreadsMaxMedia,
+	},
+	"discord": {
+		Unit: utf16Unit, Length: utf16Length, MaxText: DiscordMaxText, MaxMedia: DiscordMaxMedia,
+	},
+	"facebook": {
+		Unit: utf16Unit, Length: utf16Length, MaxText: FacebookMaxText,
 	},
 	"outbox": {},
+}
+
+func utf16Length(body string, _ *herald.Channel) int { return utf16Len(body) }
+
+// PlatformRule is one platform's limits as Rules lists them (and a
+// platforms API prints them).
+type PlatformRule struct {
+	Platform string `json:"platform"`
+	// MaxLength is the text limit (0: none), counted in Unit.
+	MaxLength int    `json:"max_length"`
+	Unit      string `json:"unit"`
+	// MaxCaption is the limit with media when it differs (Telegram).
+	MaxCaption int `json:"max_caption,omitempty"`
+	// MaxBytes is a second limit in UTF-8 bytes (Bluesky).
+	MaxBytes int `json:"max_bytes,omitempty"`
+	// URLWeight is what each URL counts (0: as written).
+	URLWeight     int  `json:"url_weight"`
+	MaxMedia      int  `json:"max_media"`
+	MediaRequired bool `json:"media_required"`
+	MaxHashtags   int  `json:"max_hashtags,omitempty"`
+	MaxMentions   int  `json:"max_mentions,omitempty"`
+	// Config lists the channel config keys that override the defaults.
+	Config []string `json:"config,omitempty"`
+}
+
+// Rules lists every platform's rules from Limits, sorted by platform name.
+func Rules() []PlatformRule {
+	out := make([]PlatformRule, 0, len(Limits))
+	for name, l := range Limits {
+		unit := l.Unit
+		if unit == "" {
+			unit = "no limit"
+		}
+		out = append(out, PlatformRule{Platform: name, MaxLength: l.MaxText, Unit: unit, MaxCaption: l.MaxCaption,
+			MaxBytes: l.MaxBytes, URLWeight: l.URLWeight, MaxMedia: l.MaxMedia, MediaRequired: l.MediaRequired,
+			MaxHashtags: l.MaxHashtags, MaxMentions: l.MaxMentions, Config: append([]string(nil), l.Config...)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Platform < out[j].Platform })
+	return out
 }
 
 // TelegramLength is the length of text as Telegram counts it: UTF-16 code

@@ -155,7 +155,7 @@ func TestLimits(t *testing.T) {
 func TestTooLongMessage(t *testing.T) {
 	post := map[string]any{"at": "2026-12-01 10:00", "channels": []string{"tg-raw"}, "text": strings.Repeat("a", 4100)}
 	ps := mustFail(t, upload("json", jsonPlan(t, "Europe/Moscow", post), ""))
-	want := "text is 4100 characters for telegram channel tg-raw (limit 4096, counted in UTF-16 units)"
+	want := "text is 4100 characters for telegram channel tg-raw (limit 4096, counted in UTF-16 code units after markup)"
 	if len(ps) != 1 || ps[0].Message != want {
 		t.Fatalf("got:\n%swant message %q", problemList(ps), want)
 	}

@@ -2,7 +2,10 @@ package contentplans
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/heraldhq/herald"
 )
 
 // A moment as written in a plan: either an instant (the value carried an
@@ -74,47 +77,8 @@ func resolve(m moment, loc *time.Location) resolved {
 	if m.offset {
 		return resolved{at: m.instant.UTC()}
 	}
-	w := m.wall.Unix()
-	// The offsets in force within a day either side: enough to see one
-	// transition, and zones do not change twice in a day.
-	var offs []int
-	for _, probe := range []int64{w - 86400, w, w + 86400} {
-		_, off := time.Unix(probe, 0).In(loc).Zone()
-		if !containsInt(offs, off) {
-			offs = append(offs, off)
-		}
-	}
-	var cands []int64
-	for _, off := range offs {
-		u := w - int64(off)
-		if _, got := time.Unix(u, 0).In(loc).Zone(); got == off {
-			cands = append(cands, u)
-		}
-	}
-	nsec := int64(m.wall.Nanosecond())
-	switch len(cands) {
-	case 0:
-		_, before := time.Unix(w-86400, 0).In(loc).Zone()
-		_, after := time.Unix(w+86400, 0).In(loc).Zone()
-		return resolved{gap: true, shift: time.Duration(after-before) * time.Second}
-	case 1:
-		return resolved{at: time.Unix(cands[0], nsec).UTC()}
-	default:
-		first, last := cands[0], cands[0]
-		for _, c := range cands {
-			first, last = min(first, c), max(last, c)
-		}
-		return resolved{at: time.Unix(first, nsec).UTC(), ambiguous: true, shift: time.Duration(last-first) * time.Second}
-	}
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
+	r := herald.ResolveLocal(m.wall, loc)
+	return resolved{at: r.At, gap: r.Gap, ambiguous: r.Ambiguous, shift: r.Shift}
 }
 
 // human formats a duration as "1h", "30m" or "1h30m".
@@ -145,4 +109,63 @@ func gapMessage(m moment, zone string, r resolved) string {
 func ambiguousMessage(m moment, loc *time.Location, r resolved) string {
 	return fmt.Sprintf("local time %s happens twice in %s (clocks go back %s); taken as the earlier one, %s (%s UTC)",
 		wallString(m.wall), loc.String(), human(r.shift), r.at.In(loc).Format(time.RFC3339), r.at.Format("15:04"))
+}
+
+// nextSlot makes p a "next free slot" row (At "next", DueAt zero): when the
+// plan is applied, each of its channels' deliveries takes that channel's
+// first free weekly slot. Each target channel without slots is a problem
+// naming it (column "channels").
+func (b *builder) nextSlot(p *herald.Post, r rawPost) {
+	p.NextSlot, p.At, p.DueAt = true, "next", time.Time{}
+	if r.noChannels {
+		return
+	}
+	seen := map[string]bool{}
+	for _, name := range r.channels {
+		ch := b.up.Channels[name]
+		if ch == nil || seen[name] {
+			continue // unknown channels are reported by channels()
+		}
+		seen[name] = true
+		if len(ch.Slots) == 0 {
+			b.problem(r.row, "channels", "no_slots", `the row takes the next free slot, but channel %s has no posting slots; give the channel slots (e.g. {"day": "mon", "time": "10:00"}) or give the row a time`, name)
+		}
+	}
+}
+
+// planStart resolves the plan's "start" as written (b.start): a local time
+// (or a date, meaning its midnight) in the plan's zone, or an RFC 3339
+// instant. No slot is taken before it. It returns nil when there is none or
+// it is invalid; problems and warnings are on row 0, column "start".
+func (b *builder) planStart(zone string, loc *time.Location) *time.Time {
+	s := strings.TrimSpace(b.start)
+	if s == "" {
+		return nil
+	}
+	m, ok := parseMoment(s)
+	if !ok {
+		if d, isDate := parseDate(s); isDate {
+			m, ok = moment{wall: d}, true
+		}
+	}
+	if !ok {
+		b.problem(0, "start", "invalid_time", `start %q must be a local time "YYYY-MM-DD HH:MM", a date "YYYY-MM-DD", or an RFC 3339 instant such as "2026-12-01T10:00:00+03:00"`, s)
+		return nil
+	}
+	if !m.offset && loc == nil {
+		if zone == "" {
+			b.problem(0, "start", "required", `start %q is a local time but the plan has no time zone; set "timezone" or write start as an RFC 3339 instant`, s)
+		}
+		return nil // an invalid zone is reported once for the plan
+	}
+	res := resolve(m, loc)
+	switch {
+	case res.gap:
+		b.problem(0, "start", "nonexistent_time", "%s", gapMessage(m, zone, res))
+		return nil
+	case res.ambiguous:
+		b.warn(0, "start", "ambiguous_time", "%s", ambiguousMessage(m, loc, res))
+	}
+	at := res.at
+	return &at
 }

@@ -80,7 +80,7 @@ func TestTimeProblems(t *testing.T) {
 		{"Berlin spring-forward gap", "", "Europe/Berlin", "2026-03-29 02:30", 1, "at", "nonexistent_time", "forward 1h"},
 		{"New York spring-forward gap", "America/New_York", "UTC", "2026-03-08 02:00", 1, "at", "nonexistent_time", "2026-03-08 02:00"},
 		{"half-hour gap", "Australia/Lord_Howe", "UTC", "2026-10-04 02:15", 1, "at", "nonexistent_time", "forward 30m"},
-		{"next needs slots", "", "Europe/Moscow", "next", 1, "at", "slots_unavailable", "slots"},
+		{"next needs a channel with slots", "", "Europe/Moscow", "next", 1, "channels", "no_slots", "channel demo has no posting slots"},
 		{"not a time", "", "Europe/Moscow", "tomorrow", 1, "at", "invalid_time", "YYYY-MM-DD HH:MM"},
 		{"no such day", "", "Europe/Moscow", "2026-02-30 10:00", 1, "at", "invalid_time", "2026-02-30"},
 		{"missing", "", "Europe/Moscow", "", 1, "at", "required", "at is required"},
@@ -110,5 +110,21 @@ func TestPlanZone(t *testing.T) {
 	up.Now = time.Time{}
 	if _, _, _, err := Build(up); err != nil {
 		t.Errorf("instant without a zone: %v %v", err, herald.ErrorDetails(err))
+	}
+}
+
+// A CSV row in a spring-forward gap is an error naming its row and the time
+// column; the rows around it are fine.
+func TestGapTimeCSV(t *testing.T) {
+	for _, tt := range []struct{ zone, date, clock string }{
+		{"Europe/Berlin", "2026-03-29", "02:30"},
+		{"America/New_York", "08.03.2026", "02:59"},
+	} {
+		body := csvHeader + "a,2026-03-01,10:00,demo,x\nb," + tt.date + "," + tt.clock + ",demo,y\nc,2026-04-01,10:00,demo,z\n"
+		ps := mustFail(t, upload("csv", body, tt.zone))
+		if len(ps) != 1 || ps[0].Row != 3 || ps[0].Column != "time" || ps[0].Code != "nonexistent_time" ||
+			!strings.Contains(ps[0].Message, tt.zone) || !strings.Contains(ps[0].Message, "forward 1h") {
+			t.Errorf("%s: problems:\n%s", tt.zone, problemList(ps))
+		}
 	}
 }

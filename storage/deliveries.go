@@ -170,8 +170,14 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 		if due+lateness < now {
 			due = now
 		}
+		// A slotted delivery keeps its slot only while it is still due then and
+		// no other live delivery took the slot in the meantime (see slots.go).
 		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'scheduled', due_at = ?, next_attempt_at = ?, error = '',
-			lease_owner = '', lease_until = NULL, updated_at = ? WHERE id = ?`, due, next, now, id); err != nil {
+			lease_owner = '', lease_until = NULL, updated_at = ?,
+			slot_at = CASE WHEN slot_at = ? AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
+				AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN ('cancelled', 'missed', 'failed'))
+				THEN slot_at END
+			WHERE id = ?`, due, next, now, due, id); err != nil {
 			return fmt.Errorf("retry delivery: %w", err)
 		}
 		if r, err = getDelivery(ctx, tx, wsID, id); err != nil {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -34,11 +35,12 @@ type oldPost struct {
 }
 
 type oldDelivery struct {
-	ID        int64  `db:"id"`
-	PostID    int64  `db:"post_id"`
-	ChannelID int64  `db:"channel_id"`
-	Channel   string `db:"channel_name"`
-	Status    string `db:"status"`
+	ID        int64         `db:"id"`
+	PostID    int64         `db:"post_id"`
+	ChannelID int64         `db:"channel_id"`
+	Channel   string        `db:"channel_name"`
+	Status    string        `db:"status"`
+	SlotAt    sql.NullInt64 `db:"slot_at"`
 }
 
 // applier is one ApplyPlan transaction.
@@ -49,6 +51,10 @@ type applier struct {
 	planID   int64
 	now      int64
 	channels map[string]int64 // live channels by name
+
+	slots     *slotPlacer      // nil when the plan has no "next free slot" row
+	problems  []herald.Problem // found while applying rows (no free slot)
+	slotNotes []string         // the current row's slots, for its result message
 }
 
 // ApplyPlan applies a whole plan as a diff in one transaction, row by row
@@ -60,10 +66,22 @@ type applier struct {
 // (unpublished deliveries cancelled, post marked removed). Rows come in file
 // order, then the cancelled ones by their old row. With dryRun the same
 // transaction is rolled back, so the answer is exactly what a real apply
-// would do. Result.Warnings is left nil for the caller. It gives ENOTFOUND for
-// an unknown workspace, EINVALID for an empty plan key or a post key empty or
-// used twice, and EVALIDATION when a post names a channel the workspace does
-// not have.
+// would do. Result.Warnings is left nil for the caller.
+//
+// A "next free slot" post (Post.NextSlot) gets on each channel that channel's
+// first free weekly slot (see slots.go), in row order; its deliveries are due
+// at their slots and the row's result message lists them. A row that stays
+// unchanged keeps its slots. A changed row keeps, on each channel it still
+// targets, the slot its live delivery holds unless that is before
+// max(plan.Start, now), so editing a row's content does not move it. Slots
+// freed by this apply (rows cancelled, channels dropped) are taken again by
+// later applies only.
+//
+// It gives ENOTFOUND for an unknown workspace, EINVALID for an empty plan key
+// or a post key empty or used twice, EVALIDATION when a post names a channel
+// the workspace does not have, or takes the next free slot of a channel
+// without slots (no_slots) or with none free within two years (no_free_slot),
+// and ECONFLICT when a concurrent writer took a slot first.
 func (db *DB) ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts []herald.Post, dryRun bool) (*herald.PlanResult, error) {
 	if plan.Key == "" {
 		return nil, herald.Errorf(herald.EINVALID, "plan key is required")
@@ -126,6 +144,12 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 	if len(problems) > 0 {
 		return nil, &herald.Error{Code: herald.EVALIDATION, Message: "invalid plan", Details: problems}
 	}
+	var err error
+	if a.slots, problems, err = a.loadSlots(plan, posts); err != nil {
+		return nil, err
+	} else if len(problems) > 0 {
+		return nil, &herald.Error{Code: herald.EVALIDATION, Message: "invalid plan", Details: problems}
+	}
 	if err := a.upsertPlan(plan); err != nil {
 		return nil, err
 	}
@@ -148,6 +172,9 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 		}
 		res.Add(row)
 	}
+	if len(a.problems) > 0 {
+		return nil, &herald.Error{Code: herald.EVALIDATION, Message: "invalid plan", Details: a.problems}
+	}
 	gone := make([]*oldPost, 0, len(old))
 	for _, o := range old {
 		gone = append(gone, o)
@@ -169,13 +196,17 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 }
 
 func (a *applier) upsertPlan(plan herald.Plan) error {
+	var start sql.NullInt64
+	if plan.Start != nil {
+		start = sql.NullInt64{Int64: ms(*plan.Start), Valid: true}
+	}
 	err := get(a.ctx, a.tx, &a.planID, `SELECT id FROM plans WHERE workspace_id = ? AND key = ?`, a.wsID, plan.Key)
 	if notFound(err) {
-		a.planID, err = insertID(a.ctx, a.tx, `INSERT INTO plans (workspace_id, key, title, timezone, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, a.wsID, plan.Key, plan.Title, plan.Timezone, a.now, a.now)
+		a.planID, err = insertID(a.ctx, a.tx, `INSERT INTO plans (workspace_id, key, title, timezone, start_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, a.wsID, plan.Key, plan.Title, plan.Timezone, start, a.now, a.now)
 	} else if err == nil {
-		_, err = exec(a.ctx, a.tx, `UPDATE plans SET title = ?, timezone = ?, deleted_at = NULL, updated_at = ? WHERE id = ?`,
-			plan.Title, plan.Timezone, a.now, a.planID)
+		_, err = exec(a.ctx, a.tx, `UPDATE plans SET title = ?, timezone = ?, start_at = ?, deleted_at = NULL, updated_at = ? WHERE id = ?`,
+			plan.Title, plan.Timezone, start, a.now, a.planID)
 	}
 	if err != nil {
 		return fmt.Errorf("apply plan: save plan: %w", err)
@@ -191,7 +222,7 @@ func (a *applier) loadPosts() (map[string]*oldPost, error) {
 		return nil, fmt.Errorf("apply plan: load posts: %w", err)
 	}
 	var ds []oldDelivery
-	if err := sel(a.ctx, a.tx, &ds, `SELECT d.id, d.post_id, d.channel_id, c.name AS channel_name, d.status
+	if err := sel(a.ctx, a.tx, &ds, `SELECT d.id, d.post_id, d.channel_id, c.name AS channel_name, d.status, d.slot_at
 		FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.workspace_id = ? AND p.plan_id = ? AND p.removed = 0 ORDER BY c.name, d.id`, a.wsID, a.planID); err != nil {
 		return nil, fmt.Errorf("apply plan: load deliveries: %w", err)
@@ -226,20 +257,33 @@ func (a *applier) create(p *herald.Post) (herald.RowResult, error) {
 			return herald.RowResult{}, err
 		}
 	}
-	return herald.RowResult{Key: p.Key, Row: p.Row, Action: herald.ActionCreated, KeyDerived: p.KeyDerived}, nil
+	return herald.RowResult{Key: p.Key, Row: p.Row, Action: herald.ActionCreated, KeyDerived: p.KeyDerived,
+		Message: a.slotMessage()}, nil
 }
 
 func (a *applier) addDelivery(postID, channelID int64, p *herald.Post, hash string) error {
-	due := ms(p.DueAt)
+	due, slot, ok := a.when(p, channelID, nil)
+	if !ok {
+		return nil // no free slot: a problem is recorded and nothing is applied
+	}
 	id, err := insertID(a.ctx, a.tx, `INSERT INTO deliveries (workspace_id, post_id, channel_id, status, due_at, next_attempt_at,
-		created_at, updated_at) VALUES (?, ?, ?, 'scheduled', ?, ?, ?, ?)`, a.wsID, postID, channelID, due, due, a.now, a.now)
+		slot_at, created_at, updated_at) VALUES (?, ?, ?, 'scheduled', ?, ?, ?, ?, ?)`, a.wsID, postID, channelID, due, due, slot, a.now, a.now)
 	if err == nil {
 		_, err = exec(a.ctx, a.tx, `UPDATE deliveries SET idempotency_key = ? WHERE id = ?`, idempotencyKey(id, hash), id)
 	}
 	if err != nil {
-		return fmt.Errorf("apply plan: row %d: delivery: %w", p.Row, err)
+		return deliveryError(p.Row, err)
 	}
 	return nil
+}
+
+// deliveryError wraps a failed delivery write; a unique violation there is a
+// slot taken by a concurrent writer (ECONFLICT: apply again).
+func deliveryError(row int, err error) error {
+	if isUnique(err) {
+		return herald.Errorf(herald.ECONFLICT, "row %d: a posting slot was taken by another apply at the same time; apply the plan again", row)
+	}
+	return fmt.Errorf("apply plan: row %d: delivery: %w", row, err)
 }
 
 // idempotencyKey derives a delivery's key from its id and its post's content,
@@ -290,20 +334,23 @@ func (a *applier) change(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 		want[a.channels[name]] = true
 	}
 	have := make(map[int64]bool, len(o.deliveries))
-	due := ms(p.DueAt)
 	for _, d := range o.deliveries {
 		have[d.ChannelID] = true
-		var err error
 		if !want[d.ChannelID] {
-			_, err = exec(a.ctx, a.tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE id = ? AND status IN `+unpublishedIn,
-				a.now, d.ID)
-		} else {
-			_, err = exec(a.ctx, a.tx, `UPDATE deliveries SET due_at = ?, next_attempt_at = ?, idempotency_key = ?, error = '',
-				status = CASE WHEN status = 'pending_approval' THEN status ELSE 'scheduled' END, updated_at = ? WHERE id = ?`,
-				due, due, idempotencyKey(d.ID, hash), a.now, d.ID)
+			if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE id = ? AND status IN `+unpublishedIn,
+				a.now, d.ID); err != nil {
+				return row, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
+			}
+			continue
 		}
-		if err != nil {
-			return row, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
+		due, slot, ok := a.when(p, d.ChannelID, &d)
+		if !ok {
+			continue // no free slot: a problem is recorded and nothing is applied
+		}
+		if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET due_at = ?, next_attempt_at = ?, slot_at = ?, idempotency_key = ?, error = '',
+			status = CASE WHEN status = 'pending_approval' THEN status ELSE 'scheduled' END, updated_at = ? WHERE id = ?`,
+			due, due, slot, idempotencyKey(d.ID, hash), a.now, d.ID); err != nil {
+			return row, deliveryError(p.Row, err)
 		}
 	}
 	for _, name := range uniq(p.Channels) {
@@ -313,7 +360,7 @@ func (a *applier) change(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 			}
 		}
 	}
-	row.Action = herald.ActionUpdated
+	row.Action, row.Message = herald.ActionUpdated, a.slotMessage()
 	return row, nil
 }
 

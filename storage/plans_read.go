@@ -11,19 +11,20 @@ import (
 )
 
 type planRow struct {
-	ID          int64  `db:"id"`
-	WorkspaceID int64  `db:"workspace_id"`
-	Key         string `db:"key"`
-	Title       string `db:"title"`
-	Timezone    string `db:"timezone"`
-	CreatedAt   int64  `db:"created_at"`
-	UpdatedAt   int64  `db:"updated_at"`
+	ID          int64         `db:"id"`
+	WorkspaceID int64         `db:"workspace_id"`
+	Key         string        `db:"key"`
+	Title       string        `db:"title"`
+	Timezone    string        `db:"timezone"`
+	StartAt     sql.NullInt64 `db:"start_at"`
+	CreatedAt   int64         `db:"created_at"`
+	UpdatedAt   int64         `db:"updated_at"`
 }
 
-const planCols = `id, workspace_id, key, title, timezone, created_at, updated_at`
+const planCols = `id, workspace_id, key, title, timezone, start_at, created_at, updated_at`
 
 func (r planRow) plan() herald.Plan {
-	return herald.Plan{ID: r.ID, WorkspaceID: r.WorkspaceID, Key: r.Key, Title: r.Title, Timezone: r.Timezone,
+	return herald.Plan{ID: r.ID, WorkspaceID: r.WorkspaceID, Key: r.Key, Title: r.Title, Timezone: r.Timezone, Start: fromNullMs(r.StartAt),
 		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
 }
 

@@ -1,5 +1,6 @@
 // Command herald runs the Herald service (serve), applies its database
-// migrations (migrate) and manages API tokens (token create).
+// migrations (migrate), manages API tokens (token create) and is the
+// command-line client for CI (plan lint, plan apply, plan status).
 package main
 
 import (
@@ -28,6 +29,8 @@ Usage:
   herald migrate                        apply database migrations and exit
   herald token create --name N [--role admin]
                                         create an API token and print it alone on stdout
+  herald plan lint|apply|status ...     the client for CI: check a plan file offline, upload it,
+                                        follow its deliveries (herald plan help)
 
 Flags accepted by every command (each has a HERALD_* variable):
   --addr ADDR        listen address (HERALD_ADDR, default 127.0.0.1:8080)
@@ -63,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		return cmdTokenCreate(ctx, rest[1:], stdout, stderr)
+	case "plan":
+		return cmdPlan(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

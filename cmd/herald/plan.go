@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+)
+
+const planUsage = `usage:
+  herald plan lint FILE [--channels name=platform,...] [--timezone TZ] [--format herald|hootsuite|publer]
+                        [--date-order dmy|mdy] [--sheet S] [--annotations github]
+  herald plan apply FILE --workspace WS [--key KEY] [--dry-run] [--format herald|hootsuite|publer]
+                        [--sheet S] [--timezone TZ] [--channels a,b] [--date-order dmy|mdy]
+                        [--server URL] [--token TOKEN] [--annotations github]
+  herald plan status WS KEY [--wait [--timeout D]] [--server URL] [--token TOKEN]
+
+FILE is .json, .csv or .xlsx. The server defaults to $HERALD_SERVER or http://127.0.0.1:8080,
+the token to $HERALD_TOKEN. Exit codes: 0 ok, 1 problems in the plan or failed deliveries,
+2 usage or connection errors.
+`
+
+// planCmd runs the `herald plan` client commands. Its fields are what the
+// commands touch of the outside world, so tests can replace them.
+type planCmd struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+	httpClient     *http.Client
+	// poll is how often status --wait asks the server.
+	poll time.Duration
+	// terminal reports whether w is an interactive terminal (progress bar).
+	terminal func(w io.Writer) bool
+}
+
+func newPlanCmd(stdout, stderr io.Writer) *planCmd {
+	return &planCmd{
+		stdout:     stdout,
+		stderr:     stderr,
+		getenv:     os.Getenv,
+		now:        time.Now,
+		httpClient: &http.Client{Timeout: 5 * time.Minute},
+		poll:       time.Second,
+		terminal:   isTerminal,
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// cmdPlan dispatches `herald plan SUBCOMMAND`.
+func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return newPlanCmd(stdout, stderr).run(ctx, args)
+}
+
+func (p *planCmd) run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(p.stderr, planUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "lint":
+		return p.lint(args[1:])
+	case "apply":
+		return p.apply(ctx, args[1:])
+	case "status":
+		return p.status(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(p.stdout, planUsage)
+		return exitOK
+	default:
+		fmt.Fprintf(p.stderr, "herald plan: unknown command %q\n\n%s", args[0], planUsage)
+		return exitUsage
+	}
+}
+
+// usageErr prints a usage error and returns exit code 2 (0 for -h).
+func (p *planCmd) usageErr(cmd string, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(p.stderr, "herald plan %s: %v\n", cmd, err)
+	return exitUsage
+}
+
+// newFlagSet returns a flag set printing its help to stderr.
+func (p *planCmd) newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("herald plan "+name, flag.ContinueOnError)
+	fs.SetOutput(p.stderr)
+	return fs
+}
+
+// parseArgs parses flags placed before, between or after the positional
+// arguments (`herald plan lint FILE --timezone X`) and checks that exactly
+// want positional arguments were given, naming them in the error.
+func parseArgs(fs *flag.FlagSet, args []string, names ...string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest := fs.Args()
+		if rest[0] == "--" {
+			pos = append(pos, rest[1:]...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	if len(pos) != len(names) {
+		return nil, fmt.Errorf("want %s, got %d argument(s)", strings.Join(names, " "), len(pos))
+	}
+	return pos, nil
+}
+
+// fileFormat maps a plan file's extension to the format contentplans.Build
+// takes and the Content-Type the API takes.
+func fileFormat(file string) (format, contentType string, err error) {
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".json":
+		return "json", "application/json", nil
+	case ".csv":
+		return "csv", "text/csv", nil
+	case ".xlsx":
+		return "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+	}
+	return "", "", fmt.Errorf("%s: cannot tell the plan's format from its extension; use .json, .csv or .xlsx", file)
+}
+
+// checkProfile validates --format and --date-order values.
+func checkProfile(profile, dateOrder string) error {
+	switch profile {
+	case "", "herald", "hootsuite", "publer":
+	default:
+		return fmt.Errorf("--format %q: use herald, hootsuite or publer", profile)
+	}
+	switch dateOrder {
+	case "", "dmy", "mdy":
+	default:
+		return fmt.Errorf("--date-order %q: use dmy or mdy", dateOrder)
+	}
+	return nil
+}
+
+// checkAnnotations validates --annotations.
+func checkAnnotations(a string) error {
+	if a != "" && a != "github" {
+		return fmt.Errorf("--annotations %q: only github is supported", a)
+	}
+	return nil
+}
+
+// envOr returns the environment variable name, or def when unset or empty.
+func (p *planCmd) envOr(name, def string) string {
+	if v := p.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// serverFlags registers --server and --token with their HERALD_* defaults.
+func (p *planCmd) serverFlags(fs *flag.FlagSet) *apiClient {
+	c := &apiClient{http: p.httpClient}
+	fs.StringVar(&c.server, "server", p.envOr("HERALD_SERVER", "http://127.0.0.1:8080"), "Herald's base URL (HERALD_SERVER)")
+	fs.StringVar(&c.token, "token", p.getenv("HERALD_TOKEN"), "API token (HERALD_TOKEN)")
+	return c
+}
