@@ -145,7 +145,7 @@ func (s *Server) putPlan(c echo.Context) error {
 		return err
 	}
 	res.DryRun = dryRun
-	res.Warnings = append(append([]herald.Problem{}, warnings...), derivedKeyWarnings(posts, format, up.Profile)...)
+	res.Warnings = append(append(append([]herald.Problem{}, warnings...), res.Warnings...), derivedKeyWarnings(posts, format, up.Profile)...)
 	if res.Rows == nil {
 		res.Rows = []herald.RowResult{}
 	}
