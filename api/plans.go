@@ -172,6 +172,12 @@ func derivedKeyWarnings(posts []herald.Post, format, profile string) []herald.Pr
 				Message: fmt.Sprintf("row has no key; derived key %s — %s", p.Key, advice)})
 		}
 	}
+	if len(ps) > 1 && len(ps) == len(posts) {
+		// No row has a key: one warning for the file, not one per row.
+		return []herald.Problem{{Column: "key", Code: "derived_key",
+			Message: fmt.Sprintf("no row has a key; all %d rows got derived keys (%s, …) — %s", len(ps), posts[0].Key,
+				strings.Replace(advice, "this row", "a row", 1))}}
+	}
 	return ps
 }
 

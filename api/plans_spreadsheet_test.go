@@ -101,8 +101,14 @@ func TestPlanProfiles(t *testing.T) {
 		if res.Created+res.Unchanged != 10 || res.Rows[0].Row != 1 || !res.Rows[0].KeyDerived {
 			t.Fatalf("%s: %+v", q, res)
 		}
-		if res.Warnings[0].Code != "derived_key" {
-			t.Errorf("%s: warnings %+v", q, res.Warnings)
+		var derived []herald.Problem
+		for _, w := range res.Warnings {
+			if w.Code == "derived_key" {
+				derived = append(derived, w)
+			}
+		}
+		if len(derived) != 1 || derived[0].Row != 0 || !strings.Contains(derived[0].Message, "all 10 rows") {
+			t.Errorf("%s: want one derived_key warning for the file, got %+v", q, derived)
 		}
 	}
 	rep := e.report("acme", "hoot")

@@ -250,19 +250,30 @@ func TestExamplesApply(t *testing.T) {
 	createTelegram(t, tm, "zerno", "tg-main", "@zerno", fake)
 	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "masto", "platform": "mastodon",
 		"config": map[string]any{"instance_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
-	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "demo", "platform": "outbox"}, 201, nil)
+	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "demo", "platform": "outbox",
+		"slots": []map[string]string{{"day": "mon", "time": "10:00"}, {"day": "thu", "time": "18:30"}}}, 201, nil)
 
+	const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	for _, ex := range []struct{ file, contentType, plan string }{
 		{"2026-12.json", "application/json", "json-month"},
 		{"2026-12.csv", "text/csv", "csv-month"},
+		{"2026-12.xlsx", xlsx, "xlsx-month"},
 		{"demo.json", "application/json", "demo"},
+		{"hootsuite.csv", "text/csv", "hootsuite?format=hootsuite&channels=demo,tg-main"},
+		{"publer.csv", "text/csv", "publer?channels=demo"},
 	} {
 		body, err := os.ReadFile(filepath.Join("..", "..", "content-plans", "examples", ex.file))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var res planResult
-		call(t, tm.URL, tm.Token, "PUT", "/api/v1/workspaces/zerno/plans/"+ex.plan+"?dry_run=true", ex.contentType, body, 200, &res)
+		path := "/api/v1/workspaces/zerno/plans/" + ex.plan
+		if strings.Contains(path, "?") {
+			path += "&dry_run=true"
+		} else {
+			path += "?dry_run=true"
+		}
+		call(t, tm.URL, tm.Token, "PUT", path, ex.contentType, body, 200, &res)
 		if res.Created == 0 || res.Created != len(res.Rows) {
 			t.Errorf("%s: %+v", ex.file, res)
 		}
