@@ -82,6 +82,9 @@ const (
 	OutcomeRetry     Outcome = "retry"     // try again later (throttled, 5xx, network before sending)
 	OutcomeFailed    Outcome = "failed"    // permanent: the platform refused it; Reason says why
 	OutcomeUnknown   Outcome = "unknown"   // the call may have reached the platform; no answer known
+	// OutcomeReauth: the platform rejected the channel's credentials. The
+	// delivery is held (not failed) and the channel needs new credentials.
+	OutcomeReauth Outcome = "reauth"
 )
 
 // Attempt is one try of a delivery: when, what was sent, what the platform answered.
@@ -138,6 +141,10 @@ type Result struct {
 	URL      string
 	// RetryAfter is the least wait the platform asked for (0: the scheduler's backoff decides).
 	RetryAfter time.Duration
+	// Throttled marks a retry caused by rate limiting (the platform's or
+	// Herald's own limiter): the delivery waits, and the attempt does not
+	// count toward the scheduler's attempt limit.
+	Throttled bool
 	// Reason is the platform's own reason for a failure, retry or unknown outcome.
 	Reason string
 	// Request and Response summarise what was sent (never credentials) and what

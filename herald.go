@@ -84,8 +84,13 @@ type Channel struct {
 	// Credentials are write-only: decrypted for publishers, never returned by
 	// the API and never logged.
 	Credentials map[string]string `json:"-"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// Status is ChannelActive, or ChannelNeedsReauth after the platform
+	// rejected the credentials (StatusReason says how); new credentials
+	// make it active again.
+	Status       string    `json:"status"`
+	StatusReason string    `json:"status_reason,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Validate checks the channel's own fields (not whether its platform exists,
@@ -113,6 +118,12 @@ func (c *Channel) Validate() error {
 	}
 	return validation("invalid channel", ps)
 }
+
+// Channel statuses.
+const (
+	ChannelActive      = "active"
+	ChannelNeedsReauth = "needs_reauth"
+)
 
 // ConfigString returns config[key] as a string ("" when absent). Numbers are
 // formatted without exponent, so a numeric chat id round-trips.
