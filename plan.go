@@ -21,6 +21,19 @@ type Plan struct {
 	UpdatedAt time.Time  `json:"updated_at"`
 }
 
+// Spacing warnings: how close two posts on one channel may be before a
+// person would want to know. Plan uploads warn about them both within the
+// plan (content-plans) and against the other plans of the workspace (storage).
+const (
+	// ClosePostsWindow: two posts on one channel this close or closer get a
+	// close_posts warning.
+	ClosePostsWindow = time.Minute
+	// DuplicateWindow: the same text on one channel this close or closer
+	// gets a duplicate_text warning (X, Facebook, LinkedIn and VK reject or
+	// flag repeated texts).
+	DuplicateWindow = 72 * time.Hour
+)
+
 // Variant overrides a post's content for one platform.
 type Variant struct {
 	Text string `json:"text,omitempty"`

@@ -171,6 +171,9 @@ func (s *Server) patchChannel(c echo.Context) error {
 	if err := s.store.UpdateChannel(ctx, ch); err != nil {
 		return err
 	}
+	if in.Credentials != nil && s.cfg.OnPlanApplied != nil {
+		s.cfg.OnPlanApplied() // deliveries held for new credentials may go now
+	}
 	stored, err := s.store.Channel(ctx, ws.ID, ch.Name)
 	if err != nil {
 		return err

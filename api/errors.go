@@ -17,6 +17,10 @@ import (
 // HTTP-only, so it lives here rather than in the domain.
 const eMethodNotAllowed = "method_not_allowed"
 
+// eBadGateway is the code for a call to a platform that could not be made
+// or understood at all (502); HTTP-only, like eMethodNotAllowed.
+const eBadGateway = "bad_gateway"
+
 // codes maps every error code to its HTTP status: the one place where domain
 // errors meet HTTP.
 var codes = map[string]int{
@@ -25,6 +29,7 @@ var codes = map[string]int{
 	herald.EFORBIDDEN:    http.StatusForbidden,
 	herald.ENOTFOUND:     http.StatusNotFound,
 	eMethodNotAllowed:    http.StatusMethodNotAllowed,
+	eBadGateway:          http.StatusBadGateway,
 	herald.ECONFLICT:     http.StatusConflict,
 	herald.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	herald.EUNSUPPORTED:  http.StatusUnsupportedMediaType,

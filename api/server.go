@@ -58,8 +58,9 @@ type Config struct {
 	// missing config or credentials) and returns an EVALIDATION *herald.Error.
 	// Nil accepts every platform.
 	ValidateChannel func(*herald.Channel) error
-	// OnPlanApplied is called after a real (not dry-run) plan apply and after a
-	// delivery retry, to wake the scheduler. May be nil.
+	// OnPlanApplied is called after a real (not dry-run) plan apply, a
+	// delivery retry and new channel credentials (which resume deliveries
+	// held for them), to wake the scheduler. May be nil.
 	OnPlanApplied func()
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -69,6 +70,14 @@ type Config struct {
 	// Ready reports whether the service can serve (database reachable,
 	// migrations current) for /readyz. Nil means always ready.
 	Ready func(ctx context.Context) error
+	// CheckChannel runs the platform's cheapest authenticated read for a
+	// channel (publishers.Check): nil when it works, an *herald.Error with
+	// the platform's reason when it does not, any other error when the
+	// check could not run. Without it …/check answers 500.
+	CheckChannel func(ctx context.Context, ch *herald.Channel) error
+	// Platforms lists the platforms and their rules for GET /api/v1/platforms
+	// (JSON-encoded as the items). Nil lists none.
+	Platforms func() any
 }
 
 // Server is the HTTP API. Create it with New; serve Handler().
@@ -120,6 +129,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/workspaces/:ws/channels/:name", s.getChannel)
 	v1.PATCH("/workspaces/:ws/channels/:name", s.patchChannel)
 	v1.DELETE("/workspaces/:ws/channels/:name", s.deleteChannel)
+	v1.POST("/workspaces/:ws/channels/:name/check", s.checkChannel)
+
+	v1.GET("/platforms", s.listPlatforms)
 
 	v1.GET("/workspaces/:ws/plans", s.listPlans)
 	v1.PUT("/workspaces/:ws/plans/:key", s.putPlan)

@@ -4,21 +4,21 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/heraldhq/herald"
 )
 
 // Spacing warnings: how close two posts on one channel may be before a
-// person would want to know.
+// person would want to know. The windows are the domain's, which storage
+// also uses to warn about posts of other plans.
 const (
 	// ClosePostsWindow: two posts on one channel this close or closer get a
 	// close_posts warning.
-	ClosePostsWindow = time.Minute
+	ClosePostsWindow = herald.ClosePostsWindow
 	// DuplicateWindow: the same text on one channel this close or closer
 	// gets a duplicate_text warning (X, Facebook, LinkedIn and VK reject or
 	// flag repeated texts).
-	DuplicateWindow = 72 * time.Hour
+	DuplicateWindow = herald.DuplicateWindow
 )
 
 // postPair is two posts of the plan by index, earlier first.

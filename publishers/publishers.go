@@ -28,6 +28,14 @@ type Options struct {
 	HTTPClient *http.Client     // shared by the HTTP adapters; a client with a 30 s timeout when nil
 	Logger     zerolog.Logger   // adapters log without credentials
 	Now        func() time.Time // time.Now when nil
+	// AllowPrivateMedia lets media URLs resolve to loopback, private,
+	// link-local or unspecified addresses (HERALD_ALLOW_PRIVATE_MEDIA;
+	// tests set it). Off, such URLs are refused at dial time.
+	AllowPrivateMedia bool
+	// SaveCredentials stores refreshed credentials of a channel at once
+	// (X's single-use refresh tokens, …): keys given replace the stored
+	// ones, others are kept. Nil when the caller stores nothing.
+	SaveCredentials func(ctx context.Context, channelID int64, creds map[string]string) error
 }
 
 // Publisher pushes one delivery attempt to a platform and classifies the
@@ -42,6 +50,24 @@ type Publisher interface {
 	// ValidateChannel returns an EVALIDATION *herald.Error listing every
 	// missing or bad config key and credential of a channel, or nil.
 	ValidateChannel(ch *herald.Channel) error
+	// Check calls the platform's cheapest authenticated read and posts
+	// nothing. It returns nil when the channel works; otherwise an
+	// *herald.Error: EUNAUTHORIZED when the platform rejected the
+	// credentials, EUNAVAILABLE when the platform is down or throttling,
+	// EINVALID for anything else — with the platform's own reason in
+	// Message.
+	Check(ctx context.Context, ch *herald.Channel) error
+}
+
+// Reconciler is implemented by adapters whose platform can list the
+// channel's recent posts (Mastodon, Bluesky, VK, Facebook), so that an
+// unknown delivery can be matched against what was actually posted.
+type Reconciler interface {
+	// Reconcile looks for the delivery's post among the channel's recent
+	// posts by content (req.Message.Body() / media count) published after
+	// since. found is false when it is not there or can't be told; res is
+	// then zero. err reports a failed lookup.
+	Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (res herald.Result, found bool, err error)
 }
 
 // Registry maps each platform name to its adapter's constructor.
@@ -50,10 +76,10 @@ var Registry = map[string]func(Options) Publisher{
 		return outbox.New(outbox.Options{DataDir: o.DataDir, Now: o.Now, Logger: o.Logger})
 	},
 	"telegram": func(o Options) Publisher {
-		return telegram.New(telegram.Options{HTTPClient: o.HTTPClient, Logger: o.Logger})
+		return telegram.New(telegram.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	},
 	"mastodon": func(o Options) Publisher {
-		return mastodon.New(mastodon.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
+		return mastodon.New(mastodon.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now, AllowPrivateMedia: o.AllowPrivateMedia})
 	},
 }
 
@@ -102,4 +128,32 @@ func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
 		return &herald.Error{Code: herald.EVALIDATION, Message: "invalid channel", Details: []herald.Problem{p}}
 	}
 	return pub.ValidateChannel(ch)
+}
+
+// Check runs ch's platform adapter's Check: the platform's cheapest
+// authenticated read, posting nothing. It returns nil when the channel
+// works; an EINVALID *herald.Error for a nil channel, a platform not in
+// pubs, or a channel whose config or credentials the adapter's
+// ValidateChannel refuses (every problem in the message); otherwise the
+// adapter's *herald.Error (EUNAUTHORIZED, EUNAVAILABLE or EINVALID with the
+// platform's reason). It never returns EVALIDATION.
+func Check(ctx context.Context, pubs map[string]Publisher, ch *herald.Channel) error {
+	if ch == nil {
+		return herald.Errorf(herald.EINVALID, "no channel given")
+	}
+	pub, ok := pubs[ch.Platform]
+	if !ok {
+		return herald.Errorf(herald.EINVALID, "platform %q is not supported; use one of %s", ch.Platform, strings.Join(Names(pubs), ", "))
+	}
+	if err := pub.ValidateChannel(ch); err != nil {
+		msgs := []string{}
+		for _, p := range herald.ErrorDetails(err) {
+			msgs = append(msgs, p.Message)
+		}
+		if len(msgs) == 0 {
+			msgs = append(msgs, herald.ErrorMessage(err))
+		}
+		return herald.Errorf(herald.EINVALID, "the channel cannot be checked: %s", strings.Join(msgs, "; "))
+	}
+	return pub.Check(ctx, ch)
 }

@@ -25,8 +25,10 @@ type fakeStore struct {
 	claimCalls    int
 	completeCalls int
 	released      []int64
-	failComplete  int   // the next n Complete calls fail with an internal error
-	completeErr   error // when set, every Complete fails with it
+	failComplete  int             // the next n Complete calls fail with an internal error
+	completeErr   error           // when set, every Complete fails with it
+	held          map[string]bool // channels in needs_reauth: not claimed
+	resolved      []int64         // ResolveUnknown calls that succeeded
 }
 
 type fakeRec struct {
@@ -37,14 +39,15 @@ type fakeRec struct {
 }
 
 type fakeAttempt struct {
-	number  int
-	outcome herald.Outcome
-	reason  string
-	retryAt time.Time
+	number    int
+	outcome   herald.Outcome
+	reason    string
+	retryAt   time.Time
+	throttled bool
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{recs: map[int64]*fakeRec{}, lateness: herald.DefaultMaxLateness}
+	return &fakeStore{recs: map[int64]*fakeRec{}, lateness: herald.DefaultMaxLateness, held: map[string]bool{}}
 }
 
 // add schedules a delivery of text on channel (platform) due at due.
@@ -124,7 +127,7 @@ func (f *fakeStore) ClaimDue(ctx context.Context, owner string, now time.Time, l
 	}
 	var cands []*fakeRec
 	for name, h := range heads {
-		if !busy[name] && !h.d.NextAttemptAt.After(now) {
+		if !busy[name] && !f.held[name] && !h.d.NextAttemptAt.After(now) {
 			cands = append(cands, h)
 		}
 	}
@@ -174,11 +177,15 @@ func (f *fakeStore) Complete(ctx context.Context, owner string, job herald.Job, 
 		r.d.Status, r.d.Error = herald.StatusFailed, res.Reason
 	case herald.OutcomeUnknown:
 		r.d.Status, r.d.Error = herald.StatusUnknown, res.Reason
+	case herald.OutcomeReauth:
+		r.d.Status, r.d.Error = herald.StatusScheduled, res.Reason
+		f.held[r.ch.Name] = true
 	default:
 		return fmt.Errorf("bad outcome %q", res.Outcome)
 	}
 	a := &r.attempts[len(r.attempts)-1]
 	a.outcome, a.reason, a.retryAt = res.Outcome, res.Reason, retryAt
+	a.throttled = res.Outcome == herald.OutcomeRetry && res.Throttled
 	r.d.LeaseOwner, r.d.LeaseUntil = "", nil
 	return nil
 }
@@ -240,6 +247,55 @@ func (f *fakeStore) NextDue(ctx context.Context) (time.Time, bool, error) {
 		}
 	}
 	return next, ok, nil
+}
+
+func (f *fakeStore) ThrottledAttempts(ctx context.Context, id int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, a := range f.recs[id].attempts {
+		if a.throttled {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (f *fakeStore) UnknownDeliveries(ctx context.Context, limit int) ([]herald.Job, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var recs []*fakeRec
+	for _, r := range f.recs {
+		if r.d.Status == herald.StatusUnknown && !f.held[r.ch.Name] {
+			recs = append(recs, r)
+		}
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].d.ID < recs[j].d.ID })
+	if len(recs) > limit {
+		recs = recs[:limit]
+	}
+	jobs := make([]herald.Job, len(recs))
+	for i, r := range recs {
+		jobs[i] = herald.Job{Delivery: r.d, Channel: r.ch, Message: r.msg, Attempt: r.d.Attempts}
+	}
+	return jobs, nil
+}
+
+func (f *fakeStore) ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.recs[id]
+	if r == nil {
+		return herald.Errorf(herald.ENOTFOUND, "delivery %d not found", id)
+	}
+	if r.d.Status != herald.StatusUnknown {
+		return herald.Errorf(herald.ECONFLICT, "delivery %d is %s", id, r.d.Status)
+	}
+	r.d.Status, r.d.RemoteID, r.d.URL, r.d.PublishedAt, r.d.Error = herald.StatusPublished, res.RemoteID, res.URL, &at, ""
+	r.d.Attempts++
+	r.attempts = append(r.attempts, fakeAttempt{number: r.d.Attempts, outcome: herald.OutcomePublished, reason: "reconciled"})
+	f.resolved = append(f.resolved, id)
+	return nil
 }
 
 // fakePublisher answers with fn (or published) after latency, and checks

@@ -27,6 +27,12 @@ type Store interface {
 	Release(ctx context.Context, owner string, ids []int64) error
 	RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
+	// ThrottledAttempts counts the delivery's attempts that ended in a
+	// throttled retry (they do not count toward MaxAttempts).
+	ThrottledAttempts(ctx context.Context, deliveryID int64) (int, error)
+	// UnknownDeliveries and ResolveUnknown serve the reconcile pass.
+	UnknownDeliveries(ctx context.Context, limit int) ([]herald.Job, error)
+	ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error
 }
 
 // Publisher pushes one attempt of a delivery to a platform and classifies
@@ -34,6 +40,14 @@ type Store interface {
 type Publisher interface {
 	Publish(ctx context.Context, req herald.PublishRequest) herald.Result
 	Idempotent() bool // true when a retry with req.IdempotencyKey cannot post twice
+}
+
+// Reconciler is implemented by publishers whose platform can list the
+// channel's recent posts: Reconcile looks for the delivery's post among
+// those published after since, by content. found is false when it is not
+// there or can't be told; err reports a failed lookup.
+type Reconciler interface {
+	Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (res herald.Result, found bool, err error)
 }
 
 // Config tunes a Scheduler. Zero values take the defaults noted per field.
@@ -51,10 +65,14 @@ type Config struct {
 	// cancelling them (default 30s).
 	ShutdownGrace time.Duration
 	// MaxAttempts: a retryable outcome of this attempt fails the delivery
-	// with "gave up after N attempts: <reason>" (default 10).
+	// with "gave up after N attempts: <reason>" (default 10). Throttled
+	// attempts (Result.Throttled) are not counted: a rate-limited delivery
+	// waits as long as it is asked to (its lateness window bounds it).
 	MaxAttempts int
 	// BaseBackoff and MaxBackoff shape the retry delay
-	// min(MaxBackoff, BaseBackoff·2^(attempt-1)) ±20 % (defaults 5s, 30m).
+	// min(MaxBackoff, BaseBackoff·2^(attempt-1)) ±20 % (defaults 5s, 30m),
+	// attempt counted as for MaxAttempts. A throttled retry waits its
+	// RetryAfter, or BaseBackoff ±20 % when it names none.
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
 	// Now is the clock (default time.Now).
@@ -64,6 +82,10 @@ type Config struct {
 	// Tick is the cron spec (with seconds) of the periodic wake-up
 	// (default "* * * * * *", every second).
 	Tick string
+	// ReconcileEvery is how often unknown deliveries are looked up on
+	// platforms whose publisher is a Reconciler (default 1m; negative turns
+	// the pass off). The first pass runs at Start.
+	ReconcileEvery time.Duration
 }
 
 // Defaults.
@@ -76,6 +98,7 @@ const (
 	DefaultBaseBackoff    = 5 * time.Second
 	DefaultMaxBackoff     = 30 * time.Minute
 	DefaultTick           = "* * * * * *"
+	DefaultReconcileEvery = time.Minute
 )
 
 const (
@@ -105,6 +128,9 @@ type Scheduler struct {
 
 	cron *cron.Cron
 	wg   sync.WaitGroup // worker goroutines
+
+	stopReconcile context.CancelFunc // nil when the reconcile loop does not run
+	reconcileDone chan struct{}      // closed when the reconcile loop has exited
 
 	mu          sync.Mutex
 	started     bool
@@ -154,6 +180,9 @@ func New(store Store, pubs map[string]Publisher, cfg Config) *Scheduler {
 	if cfg.Tick == "" {
 		cfg.Tick = DefaultTick
 	}
+	if cfg.ReconcileEvery == 0 {
+		cfg.ReconcileEvery = DefaultReconcileEvery
+	}
 	pubCtx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
 		store:     store,
@@ -174,8 +203,9 @@ func (s *Scheduler) Owner() string { return s.cfg.Owner }
 
 // Start recovers deliveries whose lease expired (a process died while
 // publishing them: idempotent platforms are retried with the same key, the
-// others become unknown), then starts the cron tick and the dispatch loop,
-// which run until Shutdown. ctx bounds only the start-up work. Start returns
+// others become unknown), then starts the cron tick, the dispatch loop and
+// (when a publisher is a Reconciler) the reconcile pass, which run until
+// Shutdown. ctx bounds only the start-up work. Start returns
 // an EINVALID *herald.Error for a bad Config (PublishTimeout not below Lease,
 // MaxBackoff below BaseBackoff, an unparsable Tick), an ECONFLICT one when
 // called twice or after Shutdown, and the store's error if recovery fails.
@@ -219,6 +249,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.cron = c
 	c.Start()
 	go s.loop()
+	if s.cfg.ReconcileEvery > 0 && s.reconciles() {
+		rctx, cancel := context.WithCancel(context.Background())
+		s.stopReconcile, s.reconcileDone = cancel, make(chan struct{})
+		go s.reconcileLoop(rctx)
+	}
 	s.log.Info().Str("owner", s.cfg.Owner).Int("workers", s.cfg.Workers).Str("tick", s.cfg.Tick).Msg("scheduler started")
 	return nil
 }
@@ -232,8 +267,8 @@ func (s *Scheduler) Wake() {
 	}
 }
 
-// Shutdown stops claiming at once, stops the tick, lets in-flight publishes
-// finish within ShutdownGrace (or until ctx is done), then cancels them and
+// Shutdown stops claiming at once, stops the tick and the reconcile pass,
+// lets in-flight publishes finish within ShutdownGrace (or until ctx is done), then cancels them and
 // waits a few seconds for their results to be recorded. Jobs claimed but
 // never started are released back to the store. Calling it again returns the
 // first call's result. It returns an error when Release fails or when a
@@ -249,6 +284,7 @@ func (s *Scheduler) shutdown(ctx context.Context) error {
 	s.stopping = true
 	started := s.started
 	c := s.cron
+	stopReconcile, reconcileDone := s.stopReconcile, s.reconcileDone
 	s.mu.Unlock()
 	if !started {
 		return nil
@@ -259,6 +295,10 @@ func (s *Scheduler) shutdown(ctx context.Context) error {
 	}
 	c.Stop()
 	<-s.loopDone
+	if stopReconcile != nil {
+		stopReconcile()
+		<-reconcileDone
+	}
 
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()

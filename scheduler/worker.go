@@ -46,13 +46,16 @@ func (s *Scheduler) run(job herald.Job) {
 
 	var retryAt time.Time
 	switch res.Outcome {
-	case herald.OutcomePublished, herald.OutcomeFailed, herald.OutcomeUnknown:
+	case herald.OutcomePublished, herald.OutcomeFailed, herald.OutcomeUnknown, herald.OutcomeReauth:
 	case herald.OutcomeRetry:
-		if job.Attempt >= s.cfg.MaxAttempts {
+		if res.Throttled {
+			// Rate limited: wait as asked, without counting or growing backoff.
+			retryAt = finished.Add(s.throttleDelay(res.RetryAfter))
+		} else if n := s.countedAttempts(job); n >= s.cfg.MaxAttempts {
 			res.Outcome = herald.OutcomeFailed
-			res.Reason = fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, res.Reason)
+			res.Reason = fmt.Sprintf("gave up after %d attempts: %s", n, res.Reason)
 		} else {
-			retryAt = finished.Add(s.retryDelay(job.Attempt, res.RetryAfter))
+			retryAt = finished.Add(s.retryDelay(n, res.RetryAfter))
 		}
 	default:
 		res.Reason = fmt.Sprintf("publisher returned no valid outcome (%q): %s", res.Outcome, res.Reason)
@@ -92,14 +95,19 @@ func (s *Scheduler) publish(job herald.Job) (res herald.Result) {
 			res = herald.Result{Outcome: herald.OutcomeUnknown, Reason: fmt.Sprintf("publisher panicked: %v", v)}
 		}
 	}()
-	return pub.Publish(ctx, herald.PublishRequest{
+	return pub.Publish(ctx, request(job))
+}
+
+// request is the PublishRequest of a job.
+func request(job herald.Job) herald.PublishRequest {
+	return herald.PublishRequest{
 		Workspace:      job.Delivery.Workspace,
 		DeliveryID:     job.Delivery.ID,
 		IdempotencyKey: job.Delivery.IdempotencyKey,
 		Attempt:        job.Attempt,
 		Channel:        job.Channel,
 		Message:        job.Message,
-	})
+	}
 }
 
 // complete records the result, retrying on store errors. A lost lease
@@ -146,6 +154,33 @@ func (s *Scheduler) retryDelay(attempt int, retryAfter time.Duration) time.Durat
 	}
 	jittered := time.Duration(float64(backoff) * (0.8 + 0.4*rand.Float64()))
 	return max(jittered, retryAfter)
+}
+
+// throttleDelay is the wait after a throttled attempt: the platform's (or
+// the limiter's) retryAfter, or BaseBackoff with ±20 % jitter when it gave none.
+func (s *Scheduler) throttleDelay(retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter
+	}
+	return time.Duration(float64(s.cfg.BaseBackoff) * (0.8 + 0.4*rand.Float64()))
+}
+
+// countedAttempts is the job's attempt number less its earlier throttled
+// attempts: what MaxAttempts and the backoff count. When the store cannot
+// tell, it is kept below MaxAttempts so that a store error never gives up
+// on a delivery.
+func (s *Scheduler) countedAttempts(job herald.Job) int {
+	if job.Attempt <= 1 {
+		return job.Attempt
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	n, err := s.store.ThrottledAttempts(ctx, job.Delivery.ID)
+	if err != nil {
+		s.log.Error().Err(err).Int64("delivery", job.Delivery.ID).Msg("count throttled attempts")
+		return min(job.Attempt, s.cfg.MaxAttempts-1)
+	}
+	return max(1, job.Attempt-n)
 }
 
 // truncate shortens s to at most n runes, marking the cut.

@@ -19,16 +19,22 @@ type channelRow struct {
 	Config      string `db:"config"`
 	Credentials []byte `db:"credentials"`
 	Version     int64  `db:"version"`
+	Status      string `db:"status"`
+	Reason      string `db:"status_reason"`
 	CreatedAt   int64  `db:"created_at"`
 	UpdatedAt   int64  `db:"updated_at"`
 }
 
-const channelCols = `id, workspace_id, name, platform, timezone, slots, config, credentials, version, created_at, updated_at`
+const channelCols = `id, workspace_id, name, platform, timezone, slots, config, credentials, version, status, status_reason,
+	created_at, updated_at`
 
 // channel decodes a row, decrypting its credentials.
 func (db *DB) channel(r channelRow) (*herald.Channel, error) {
 	ch := &herald.Channel{ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Platform: r.Platform,
-		Timezone: r.Timezone, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+		Timezone: r.Timezone, Status: r.Status, StatusReason: r.Reason, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+	if ch.Status == "" {
+		ch.Status = herald.ChannelActive
+	}
 	if err := json.Unmarshal([]byte(r.Slots), &ch.Slots); err != nil {
 		return nil, fmt.Errorf("channel %q slots: %w", r.Name, err)
 	}
@@ -70,6 +76,7 @@ func channelJSON(ch *herald.Channel) (slots, config string, err error) {
 // CreateChannel stores a validated channel, its credentials sealed with
 // AES-256-GCM, and sets ID, CreatedAt and UpdatedAt. A name already used by a
 // live channel of the workspace gives ECONFLICT; an unknown workspace ENOTFOUND.
+// A new channel is active.
 func (db *DB) CreateChannel(ctx context.Context, ch *herald.Channel) error {
 	slots, config, err := channelJSON(ch)
 	if err != nil {
@@ -95,6 +102,7 @@ func (db *DB) CreateChannel(ctx context.Context, ch *herald.Channel) error {
 			return fmt.Errorf("create channel: %w", err)
 		}
 		ch.ID, ch.CreatedAt, ch.UpdatedAt = id, fromMs(now), fromMs(now)
+		ch.Status, ch.StatusReason = herald.ChannelActive, ""
 		return nil
 	})
 }
@@ -132,7 +140,9 @@ func (db *DB) ListChannels(ctx context.Context, wsID int64) ([]*herald.Channel, 
 
 // UpdateChannel stores name, timezone, slots, config and (when not nil)
 // credentials of the channel ch.ID in workspace ch.WorkspaceID, and sets
-// UpdatedAt. It gives ENOTFOUND for an unknown or deleted channel, EVALIDATION
+// UpdatedAt. New credentials make a needs_reauth channel active again, so
+// its held deliveries are claimed again (those past their lateness window
+// become missed as usual). It gives ENOTFOUND for an unknown or deleted channel, EVALIDATION
 // when ch.Platform is set and differs from the stored one (the platform cannot change),
 // and ECONFLICT when the new name is taken.
 func (db *DB) UpdateChannel(ctx context.Context, ch *herald.Channel) error {
@@ -162,15 +172,21 @@ func (db *DB) UpdateChannel(ctx context.Context, ch *herald.Channel) error {
 		if ch.Credentials == nil {
 			sealed = r.Credentials
 		}
+		status, reason := r.Status, r.Reason
+		if ch.Credentials != nil {
+			status, reason = herald.ChannelActive, ""
+		}
 		now := db.nowMs()
-		_, err = exec(ctx, tx, `UPDATE channels SET name = ?, timezone = ?, slots = ?, config = ?, credentials = ?, version = version + 1,
-			updated_at = ? WHERE id = ?`, ch.Name, ch.Timezone, slots, config, sealed, now, ch.ID)
+		_, err = exec(ctx, tx, `UPDATE channels SET name = ?, timezone = ?, slots = ?, config = ?, credentials = ?, status = ?,
+			status_reason = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			ch.Name, ch.Timezone, slots, config, sealed, status, reason, now, ch.ID)
 		if isUnique(err) {
 			return herald.Errorf(herald.ECONFLICT, "channel %q already exists", ch.Name)
 		} else if err != nil {
 			return fmt.Errorf("update channel: %w", err)
 		}
 		ch.Platform, ch.CreatedAt, ch.UpdatedAt = r.Platform, fromMs(r.CreatedAt), fromMs(now)
+		ch.Status, ch.StatusReason = status, reason
 		return nil
 	})
 }
@@ -243,4 +259,43 @@ func (db *DB) mergeConfig(ctx context.Context, tx *sqlx.Tx, channelID int64, upd
 		return fmt.Errorf("update channel config: %w", err)
 	}
 	return nil
+}
+
+// UpdateChannelCredentials merges creds into the stored credentials of the
+// live channel channelID (keys given replace the stored ones, others are
+// kept), seals them again and bumps the channel's version. It is how
+// publishers store refreshed tokens at once; the channel's status is left
+// alone. It gives ENOTFOUND for an unknown or deleted channel and wraps
+// database and decryption errors.
+func (db *DB) UpdateChannelCredentials(ctx context.Context, channelID int64, creds map[string]string) error {
+	if len(creds) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var sealed []byte
+		err := get(ctx, tx, &sealed, `SELECT credentials FROM channels WHERE id = ? AND deleted_at IS NULL`, channelID)
+		if notFound(err) {
+			return herald.Errorf(herald.ENOTFOUND, "channel %d not found", channelID)
+		} else if err != nil {
+			return fmt.Errorf("update channel credentials: %w", err)
+		}
+		stored, err := db.open(sealed)
+		if err != nil {
+			return fmt.Errorf("update channel credentials: %w", err)
+		}
+		if stored == nil {
+			stored = map[string]string{}
+		}
+		for k, v := range creds {
+			stored[k] = v
+		}
+		if sealed, err = db.seal(stored); err != nil {
+			return fmt.Errorf("update channel credentials: %w", err)
+		}
+		if _, err := exec(ctx, tx, `UPDATE channels SET credentials = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			sealed, db.nowMs(), channelID); err != nil {
+			return fmt.Errorf("update channel credentials: %w", err)
+		}
+		return nil
+	})
 }

@@ -15,7 +15,8 @@ import (
 // claimSQL claims, in one statement, the head of each channel that has a
 // waiting delivery due and none publishing: the head is the channel's
 // earliest (due_at, id) scheduled/retrying delivery, claimed only when its
-// own next attempt is due (a later delivery never overtakes it). It starts
+// own next attempt is due (a later delivery never overtakes it). Channels in
+// needs_reauth are skipped: their deliveries are held. It starts
 // from the free channels with something due, so its cost follows the due
 // deliveries, not the backlog; each head is one seek in deliveries_waiting.
 // On SQLite the write transaction is the only writer; a PostgreSQL set adds
@@ -29,7 +30,8 @@ WHERE id IN (
 			ORDER BY e.due_at, e.id LIMIT 1) AS id
 		FROM (SELECT DISTINCT channel_id FROM deliveries
 			WHERE status IN ('scheduled', 'retrying') AND next_attempt_at <= ?
-			AND channel_id NOT IN (SELECT channel_id FROM deliveries WHERE status = 'publishing')) q
+			AND channel_id NOT IN (SELECT channel_id FROM deliveries WHERE status = 'publishing')
+			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth')) q
 	) h
 	JOIN deliveries d ON d.id = h.id
 	WHERE d.next_attempt_at <= ?
@@ -41,7 +43,8 @@ RETURNING ` + deliveryCols
 // time plus its workspace's lateness window is before now. Then, in the same
 // transaction, it claims at most limit deliveries, at most one per channel:
 // each channel's earliest (due_at, id) scheduled/retrying delivery, when its
-// next_attempt_at <= now and no delivery of the channel is publishing. Claimed
+// next_attempt_at <= now, no delivery of the channel is publishing and the
+// channel is not needs_reauth (its deliveries are held). Claimed
 // deliveries become publishing under owner's lease until now+lease, their
 // attempt count goes up by one and an attempt row is started. Jobs come
 // ordered by due time, with the channel's credentials decrypted. An empty
@@ -120,7 +123,7 @@ func markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 
 // loadJobs completes claimed deliveries with their channels, post content
 // and names, ordered by (due_at, id).
-func (db *DB) loadJobs(ctx context.Context, tx *sqlx.Tx, ds []deliveryRow) ([]herald.Job, error) {
+func (db *DB) loadJobs(ctx context.Context, tx sqlx.ExtContext, ds []deliveryRow) ([]herald.Job, error) {
 	sort.Slice(ds, func(i, j int) bool {
 		if ds[i].DueAt != ds[j].DueAt {
 			return ds[i].DueAt < ds[j].DueAt

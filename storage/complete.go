@@ -15,9 +15,13 @@ import (
 // lease for that attempt (job.Attempt). published → published with remote id,
 // URL and published_at = finished; retry → retrying with next_attempt_at =
 // retryAt (finished when zero; cancelled instead when the row was removed
-// from its plan while publishing); failed and unknown → that status; the error
-// is res.Reason (cleared when published). The attempt row gets finished_at,
-// outcome, request, response, error, remote id, URL and retry_at;
+// from its plan while publishing); failed and unknown → that status; reauth →
+// scheduled again, held: the channel becomes needs_reauth with res.Reason,
+// and the claim skips it until new credentials (UpdateChannel) make it
+// active (cancelled instead when the row was removed). The error is
+// res.Reason (cleared when published). The attempt row gets finished_at,
+// outcome, request, response, error, remote id, URL, retry_at and whether
+// the retry was throttled (res.Throttled);
 // res.ConfigUpdate is merged into the channel's config; the lease is cleared.
 // Calls made at the same time share a transaction (group commit); each
 // still succeeds or fails alone. It gives ECONFLICT (nothing written) when
@@ -52,6 +56,11 @@ func prepareCompletion(owner string, job herald.Job, res herald.Result, finished
 		c.set, c.args = `status = 'failed', error = ?`, []any{res.Reason}
 	case herald.OutcomeUnknown:
 		c.set, c.args = `status = 'unknown', error = ?`, []any{res.Reason}
+	case herald.OutcomeReauth:
+		if c.res.Reason == "" {
+			c.res.Reason = "the platform rejected the channel's credentials"
+		}
+		c.set, c.args = `status = CASE WHEN `+postRemoved+` THEN 'cancelled' ELSE 'scheduled' END, error = ?`, []any{c.res.Reason}
 	default:
 		return nil, herald.Errorf(herald.EINVALID, "unknown outcome %q", res.Outcome)
 	}
@@ -90,18 +99,29 @@ func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, 
 	if c.res.Outcome == herald.OutcomePublished {
 		remoteID, url = c.res.RemoteID, c.res.URL
 	}
+	throttled := c.res.Outcome == herald.OutcomeRetry && c.res.Throttled
 	if _, err := exec(ctx, tx, `UPDATE attempts SET finished_at = ?, outcome = ?, request = ?, response = ?, error = ?,
-		remote_id = ?, url = ?, retry_at = ? WHERE delivery_id = ? AND number = ?`,
-		c.fin, string(c.res.Outcome), c.res.Request, c.res.Response, c.res.Reason, remoteID, url, c.retry, id, c.job.Attempt); err != nil {
+		remote_id = ?, url = ?, retry_at = ?, throttled = ? WHERE delivery_id = ? AND number = ?`,
+		c.fin, string(c.res.Outcome), c.res.Request, c.res.Response, c.res.Reason, remoteID, url, c.retry,
+		boolInt(throttled), id, c.job.Attempt); err != nil {
 		return nil, fmt.Errorf("complete delivery %d: attempt: %w", id, err)
 	}
+	if len(c.res.ConfigUpdate) == 0 && c.res.Outcome != herald.OutcomeReauth {
+		return nil, nil
+	}
+	var chID int64
+	if err := get(ctx, tx, &chID, `SELECT channel_id FROM deliveries WHERE id = ?`, id); err != nil {
+		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+	}
 	if len(c.res.ConfigUpdate) > 0 {
-		var chID int64
-		if err := get(ctx, tx, &chID, `SELECT channel_id FROM deliveries WHERE id = ?`, id); err != nil {
-			return nil, fmt.Errorf("complete delivery %d: %w", id, err)
-		}
 		if err := db.mergeConfig(ctx, tx, chID, c.res.ConfigUpdate); err != nil {
 			return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+		}
+	}
+	if c.res.Outcome == herald.OutcomeReauth {
+		if _, err := exec(ctx, tx, `UPDATE channels SET status = ?, status_reason = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			herald.ChannelNeedsReauth, c.res.Reason, c.fin, chID); err != nil {
+			return nil, fmt.Errorf("complete delivery %d: channel status: %w", id, err)
 		}
 	}
 	return nil, nil
@@ -198,13 +218,15 @@ func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func
 // nextDueSQL is the earliest next attempt among the heads of channels with
 // nothing publishing: what the scheduler can claim next. Deliveries queued
 // behind a head, or on a channel that is publishing, are not claimable, so
-// they must not hide a later head on an idle channel. One seek per channel.
+// they must not hide a later head on an idle channel; nor must the held
+// deliveries of a needs_reauth channel. One seek per channel.
 const nextDueSQL = `SELECT MIN(h.next_attempt_at) FROM (
 	SELECT (SELECT e.next_attempt_at FROM deliveries e
 		WHERE e.channel_id = c.id AND e.status IN ('scheduled', 'retrying')
 		ORDER BY e.due_at, e.id LIMIT 1) AS next_attempt_at
 	FROM channels c
-	WHERE NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing')
+	WHERE c.status <> 'needs_reauth'
+	AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing')
 ) h`
 
 // NextDue returns the earliest next_attempt_at among the deliveries the

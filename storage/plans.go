@@ -51,6 +51,11 @@ type applier struct {
 	planID   int64
 	now      int64
 	channels map[string]int64 // live channels by name
+	// platforms and names of the live channels by id, for the warnings
+	// against other plans (plan_warnings.go)
+	platforms map[int64]string
+	names     map[int64]string
+	touched   []touchedDelivery // deliveries of created and updated rows
 
 	slots     *slotPlacer      // nil when the plan has no "next free slot" row
 	problems  []herald.Problem // found while applying rows (no free slot)
@@ -66,7 +71,9 @@ type applier struct {
 // (unpublished deliveries cancelled, post marked removed). Rows come in file
 // order, then the cancelled ones by their old row. With dryRun the same
 // transaction is rolled back, so the answer is exactly what a real apply
-// would do. Result.Warnings is left nil for the caller.
+// would do. Result.Warnings holds the close_posts and duplicate_text
+// warnings of created and updated rows against the live deliveries of the
+// workspace's other plans (see plan_warnings.go); the caller adds its own.
 //
 // A "next free slot" post (Post.NextSlot) gets on each channel that channel's
 // first free weekly slot (see slots.go), in row order; its deliveries are due
@@ -122,15 +129,18 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 		return nil, herald.Errorf(herald.ENOTFOUND, "workspace not found")
 	}
 	var chs []struct {
-		ID   int64  `db:"id"`
-		Name string `db:"name"`
+		ID       int64  `db:"id"`
+		Name     string `db:"name"`
+		Platform string `db:"platform"`
 	}
-	if err := sel(ctx, tx, &chs, `SELECT id, name FROM channels WHERE workspace_id = ? AND deleted_at IS NULL`, a.wsID); err != nil {
+	if err := sel(ctx, tx, &chs, `SELECT id, name, platform FROM channels WHERE workspace_id = ? AND deleted_at IS NULL`, a.wsID); err != nil {
 		return nil, fmt.Errorf("apply plan: %w", err)
 	}
 	a.channels = make(map[string]int64, len(chs))
+	a.platforms, a.names = make(map[int64]string, len(chs)), make(map[int64]string, len(chs))
 	for _, c := range chs {
 		a.channels[c.Name] = c.ID
+		a.platforms[c.ID], a.names[c.ID] = c.Platform, c.Name
 	}
 	var problems []herald.Problem
 	for _, p := range posts {
@@ -191,6 +201,9 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 			return nil, err
 		}
 		res.Add(row)
+	}
+	if res.Warnings, err = a.otherPlanWarnings(); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -274,6 +287,7 @@ func (a *applier) addDelivery(postID, channelID int64, p *herald.Post, hash stri
 	if err != nil {
 		return deliveryError(p.Row, err)
 	}
+	a.touch(p, channelID, due)
 	return nil
 }
 
@@ -352,6 +366,7 @@ func (a *applier) change(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 			due, due, slot, idempotencyKey(d.ID, hash), a.now, d.ID); err != nil {
 			return row, deliveryError(p.Row, err)
 		}
+		a.touch(p, d.ChannelID, due)
 	}
 	for _, name := range uniq(p.Channels) {
 		if id := a.channels[name]; !have[id] {

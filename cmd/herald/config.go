@@ -21,6 +21,9 @@ type Config struct {
 	Lease        time.Duration
 	Shutdown     time.Duration
 	RetryBase    time.Duration
+	// AllowPrivateMedia lets media URLs resolve to loopback, private or
+	// link-local addresses (tests, media served inside the network).
+	AllowPrivateMedia bool
 }
 
 // env returns the variable's value, or def when it is unset or empty.
@@ -45,6 +48,13 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+func envBool(name string, def bool) bool {
+	if v, err := strconv.ParseBool(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
 // registerCommon adds the flags every subcommand accepts.
 func (c *Config) registerCommon(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("HERALD_ADDR", "127.0.0.1:8080"), "listen address (HERALD_ADDR)")
@@ -55,6 +65,7 @@ func (c *Config) registerCommon(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", int64(envInt("HERALD_MAX_BODY_BYTES", 20<<20)), "largest accepted request body in bytes (HERALD_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.Lease, "lease", envDuration("HERALD_LEASE", 5*time.Minute), "how long a claimed delivery is held before another process may recover it (HERALD_LEASE)")
 	fs.DurationVar(&c.RetryBase, "retry-backoff", envDuration("HERALD_RETRY_BACKOFF", 5*time.Second), "first retry delay after a retryable error; doubles each attempt, with jitter (HERALD_RETRY_BACKOFF)")
+	fs.BoolVar(&c.AllowPrivateMedia, "allow-private-media", envBool("HERALD_ALLOW_PRIVATE_MEDIA", false), "let media URLs resolve to loopback, private or link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA)")
 	fs.DurationVar(&c.Shutdown, "shutdown-grace", 30*time.Second, "how long in-flight publishes may finish on shutdown")
 }
 

@@ -52,6 +52,8 @@ func testConfig(dataDir string) Config {
 		Lease:        5 * time.Minute,
 		Shutdown:     5 * time.Second,
 		RetryBase:    200 * time.Millisecond,
+		// Fakes serve media on loopback.
+		AllowPrivateMedia: true,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -93,7 +94,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if client == nil {
 		client = &http.Client{Timeout: 60 * time.Second}
 	}
-	m.Publishers = publishers.New(publishers.Options{DataDir: m.Config.DataDir, HTTPClient: client, Logger: m.Log, Now: m.Now})
+	m.Publishers = publishers.New(publishers.Options{DataDir: m.Config.DataDir, HTTPClient: client, Logger: m.Log, Now: m.Now,
+		AllowPrivateMedia: m.Config.AllowPrivateMedia,
+		SaveCredentials:   m.DB.UpdateChannelCredentials,
+	})
 	pubs := make(map[string]scheduler.Publisher, len(m.Publishers))
 	for name, p := range m.Publishers {
 		pubs[name] = p
@@ -103,6 +107,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Lease:          m.Config.Lease,
 		PublishTimeout: min(60*time.Second, m.Config.Lease/2),
 		ShutdownGrace:  m.Config.Shutdown,
+		BaseBackoff:    m.Config.RetryBase,
+		MaxBackoff:     max(scheduler.DefaultMaxBackoff, m.Config.RetryBase),
 		Now:            m.Now,
 		Logger:         m.Log,
 	})
@@ -125,6 +131,10 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 			return m.DB.CheckSchema(ctx)
 		},
+		CheckChannel: func(ctx context.Context, ch *herald.Channel) error {
+			return publishers.Check(ctx, m.Publishers, ch)
+		},
+		Platforms: func() any { return platformList(m.Publishers) },
 	})
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -136,6 +146,35 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.served <- m.server.Serve(ln) }()
 	m.Log.Info().Str("addr", "http://"+ln.Addr().String()).Str("data_dir", m.Config.DataDir).Msg("herald is serving")
 	return nil
+}
+
+// platformInfo is one platform as GET /api/v1/platforms lists it: the rules
+// plan validation applies, whether Herald has an adapter for it, and
+// whether a retry can post twice there.
+type platformInfo struct {
+	contentplans.PlatformRule
+	Adapter    bool `json:"adapter"`
+	Idempotent bool `json:"idempotent"`
+}
+
+// platformList joins contentplans.Rules with the registered publishers,
+// sorted by platform name; a publisher without rules is listed with none.
+func platformList(pubs map[string]publishers.Publisher) []platformInfo {
+	var out []platformInfo
+	seen := map[string]bool{}
+	for _, r := range contentplans.Rules() {
+		p, ok := pubs[r.Platform]
+		out = append(out, platformInfo{PlatformRule: r, Adapter: ok, Idempotent: ok && p.Idempotent()})
+		seen[r.Platform] = true
+	}
+	for _, name := range publishers.Names(pubs) {
+		if !seen[name] {
+			out = append(out, platformInfo{PlatformRule: contentplans.PlatformRule{Platform: name, Unit: "no limit"},
+				Adapter: true, Idempotent: pubs[name].Idempotent()})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Platform < out[j].Platform })
+	return out
 }
 
 // firstToken creates and prints an admin token when the database has none,

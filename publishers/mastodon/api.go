@@ -17,11 +17,12 @@ import (
 // api is one Publish call's conversation with an instance: it keeps a
 // summary of every request for the Result.
 type api struct {
-	p     *Publisher
-	base  string
-	token string
-	calls []string
-	last  *httpcall.Response
+	p        *Publisher
+	base     string
+	token    string
+	limitKey string // the account's key in p.limits
+	calls    []string
+	last     *httpcall.Response
 }
 
 func (a *api) redact(s string) string { return httpcall.Redact(s, a.token) }
@@ -70,6 +71,7 @@ func (a *api) call(ctx context.Context, method, path, contentType string, body, 
 		r := a.result(herald.OutcomeRetry, "no answer from the instance: "+httpcall.ErrorText(err, u, a.token))
 		return nil, &r
 	}
+	a.observeLimit(resp)
 	return resp, nil
 }
 
@@ -78,12 +80,16 @@ func (a *api) failure(resp *httpcall.Response) herald.Result {
 	msg := errorText(resp)
 	switch s := resp.Status; {
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		return a.result(herald.OutcomeFailed, "the instance refused the access token, reauthorize the channel: "+msg)
+		return a.result(herald.OutcomeReauth, "the instance refused the access token, reauthorize the channel: "+msg)
 	case s == http.StatusUnprocessableEntity:
 		return a.result(herald.OutcomeFailed, msg)
 	case s == http.StatusTooManyRequests:
 		r := a.result(herald.OutcomeRetry, msg)
+		r.Throttled = true
 		r.RetryAfter = a.retryAfter(resp.Header)
+		if r.RetryAfter > 0 {
+			a.p.limits.BlockUntil(a.limitKey, a.p.opts.Now().Add(r.RetryAfter))
+		}
 		if r.RetryAfter > 0 {
 			r.Reason += fmt.Sprintf(" (the rate limit resets in %s)", r.RetryAfter)
 		}
@@ -92,6 +98,17 @@ func (a *api) failure(resp *httpcall.Response) herald.Result {
 		return a.result(herald.OutcomeRetry, msg)
 	}
 	return a.result(herald.OutcomeFailed, msg)
+}
+
+// observeLimit holds the account back until X-RateLimit-Reset when an
+// answer says no request is left in the window.
+func (a *api) observeLimit(resp *httpcall.Response) {
+	if strings.TrimSpace(resp.Header.Get("X-RateLimit-Remaining")) != "0" {
+		return
+	}
+	if wait := a.retryAfter(resp.Header); wait > 0 {
+		a.p.limits.BlockUntil(a.limitKey, a.p.opts.Now().Add(wait))
+	}
 }
 
 // retryAfter is the wait until X-RateLimit-Reset (an ISO time), or the

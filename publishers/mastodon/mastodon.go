@@ -4,21 +4,28 @@
 // Channel config: instance_url (required, e.g. https://mastodon.social),
 // visibility (public, unlisted, private or direct; default public),
 // language (optional ISO 639 code). Credentials: access_token (required;
-// scopes write:statuses and write:media).
+// scopes write:statuses and write:media to publish, read:accounts (or
+// profile) and read:statuses for Check and Reconcile).
 //
 // Every status is sent with the delivery's Idempotency-Key, which the
 // instance honours for an hour by answering the original status, so any
 // error that leaves the outcome open (network, 5xx) is safely retried.
+// Media are downloaded with the internal media package (size bound, type
+// check, private addresses refused unless AllowPrivateMedia). Check calls
+// verify_credentials; Reconcile finds a status among the account's own.
 package mastodon
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/rs/zerolog"
 )
 
@@ -40,6 +47,9 @@ type Options struct {
 	MediaTimeout  time.Duration // bound on one media download
 	MediaWait     time.Duration // bound on waiting for the instance to process an upload
 	PollInterval  time.Duration // between polls of a processing upload
+	// AllowPrivateMedia lets media URLs resolve to loopback, private or
+	// link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA; tests).
+	AllowPrivateMedia bool
 }
 
 // Publisher publishes to Mastodon. It is safe for concurrent use.
@@ -47,6 +57,7 @@ type Publisher struct {
 	opts   Options
 	client *http.Client
 	log    zerolog.Logger
+	limits *ratelimit.Set
 }
 
 // New returns a Mastodon publisher.
@@ -66,7 +77,7 @@ func New(opts Options) *Publisher {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger}
+	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports true: statuses carry an Idempotency-Key, so a retry
@@ -114,14 +125,26 @@ func validVisibility(v string) bool {
 
 // Publish uploads the message's media (downloaded from their URLs), then
 // posts the status with req.IdempotencyKey, and classifies the answer:
-// 200 published (id and url of the status); 401/403 failed (reauthorize);
-// 422 failed with the instance's reason; 429 retry, RetryAfter until
-// X-RateLimit-Reset; 5xx and network errors retry. A media URL that cannot
-// be used (not found, too large, not an image or video) fails the post.
+// 200 published (id and url of the status); 401/403 reauth (the token was
+// refused or lacks a scope); 422 failed with the instance's reason; 429 a
+// throttled retry, RetryAfter until X-RateLimit-Reset; 5xx and network
+// errors retry. A media URL that cannot be used (not found, too large, not
+// an image or video, a private address) fails the post.
+//
+// The account is paced at StatusEvery with bursts of StatusBurst (300
+// statuses in 3 hours), and held back until X-RateLimit-Reset after a 429
+// or an answer with X-RateLimit-Remaining 0: a publish then is a throttled
+// retry without calling the instance.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	a := p.api(req.Channel)
-	res := a.publish(ctx, req)
+	var res herald.Result
+	if wait := p.limits.Delay(a.limitKey, StatusEvery, StatusBurst); wait > 0 {
+		res = herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: wait,
+			Reason: fmt.Sprintf("held back by the instance's rate limit; next in %s", wait)}
+	} else {
+		res = a.publish(ctx, req)
+	}
 	res.Request = a.redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded))
 	res.Response = a.redact(res.Response)
 	res.Reason = a.redact(res.Reason)
@@ -133,9 +156,20 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 }
 
 func (p *Publisher) api(ch herald.Channel) *api {
-	return &api{
+	a := &api{
 		p:     p,
 		base:  strings.TrimRight(ch.ConfigString("instance_url"), "/"),
 		token: ch.Credentials["access_token"],
 	}
+	a.limitKey = "mastodon:" + strconv.FormatInt(ch.ID, 10)
+	if ch.ID == 0 { // a channel not stored (tests, checks): its account
+		a.limitKey = "mastodon:" + a.base + "/" + ch.Name
+	}
+	return a
 }
+
+// The documented pace of statuses: 300 per account in 3 hours.
+const (
+	StatusBurst = 300
+	StatusEvery = 3 * time.Hour / StatusBurst
+)

@@ -36,6 +36,7 @@ func setup(t *testing.T, fo mastodonfake.Options, po mastodon.Options) env {
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
 	po.Logger, po.Now = zerolog.New(&logs).Level(zerolog.DebugLevel), now
+	po.AllowPrivateMedia = true // the media server is on loopback
 	if po.PollInterval == 0 {
 		po.PollInterval = time.Millisecond
 	}
@@ -219,8 +220,8 @@ func TestErrorClasses(t *testing.T) {
 			reason: "Too many requests", retryAfter: 90 * time.Second},
 		{name: "500", fault: ptr(mastodonfake.ServerError()), want: herald.OutcomeRetry, reason: "went wrong"},
 		{name: "502 html", fault: ptr(mastodonfake.BadGateway()), want: herald.OutcomeRetry, reason: "502"},
-		{name: "403", fault: ptr(mastodonfake.Forbidden()), want: herald.OutcomeFailed, reason: "reauthorize"},
-		{name: "wrong token", token: "other", want: herald.OutcomeFailed, reason: "reauthorize"},
+		{name: "403", fault: ptr(mastodonfake.Forbidden()), want: herald.OutcomeReauth, reason: "reauthorize"},
+		{name: "wrong token", token: "other", want: herald.OutcomeReauth, reason: "reauthorize"},
 		{name: "422 too long (fake's own check)", text: strings.Repeat("é", 501), want: herald.OutcomeFailed,
 			reason: "Validation failed: Text character limit of 500 exceeded"},
 		{name: "drop", fault: ptr(mastodonfake.Drop()), want: herald.OutcomeRetry, reason: "same Idempotency-Key"},
@@ -239,6 +240,9 @@ func TestErrorClasses(t *testing.T) {
 				req.Channel.Credentials["access_token"] = tc.token
 			}
 			res := e.pub.Publish(context.Background(), req)
+			if res.Throttled != (tc.retryAfter > 0) {
+				t.Errorf("throttled = %v", res.Throttled)
+			}
 			if res.Outcome != tc.want || !strings.Contains(res.Reason, tc.reason) || res.RetryAfter != tc.retryAfter {
 				t.Errorf("got %s %q retry after %s; want %s containing %q, retry after %s",
 					res.Outcome, res.Reason, res.RetryAfter, tc.want, tc.reason, tc.retryAfter)
@@ -254,8 +258,13 @@ func TestRateLimitWindow(t *testing.T) {
 		t.Fatalf("first: %s %s", res.Outcome, res.Reason)
 	}
 	res := e.pub.Publish(context.Background(), e.request("b", herald.Message{Text: "two"}))
-	if res.Outcome != herald.OutcomeRetry || res.RetryAfter != mastodonfake.RateWindow {
-		t.Errorf("over the limit: %s, retry after %s; want retry after %s (the window's reset)", res.Outcome, res.RetryAfter, mastodonfake.RateWindow)
+	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != mastodonfake.RateWindow {
+		t.Errorf("over the limit: %s throttled=%v, retry after %s; want a throttled retry after %s (the window's reset)",
+			res.Outcome, res.Throttled, res.RetryAfter, mastodonfake.RateWindow)
+	}
+	// X-RateLimit-Remaining 0 on the first answer held the second back.
+	if n := len(e.fake.Calls()); n != 1 {
+		t.Errorf("the instance got %d calls, want 1", n)
 	}
 }
 

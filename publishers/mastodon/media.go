@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/media"
 )
 
 type attachment struct {
@@ -104,69 +102,25 @@ func (a *api) await(ctx context.Context, id string) *herald.Result {
 	}
 }
 
-// download fetches a media URL within Options.MediaTimeout and
-// Options.MaxMediaBytes. It must be an image or a video. Missing, too large
-// or unusable media fail the post; network errors and 5xx retry.
+// download fetches a media URL with media.Fetch within
+// Options.MediaTimeout and Options.MaxMediaBytes; it must be an image or a
+// video. Missing, too large or unusable media, and URLs on private
+// addresses (unless Options.AllowPrivateMedia), fail the post; network
+// errors and 5xx retry.
 func (a *api) download(ctx context.Context, src string) (data []byte, ctype, name string, fail *herald.Result) {
-	fails := func(o herald.Outcome, format string, args ...any) ([]byte, string, string, *herald.Result) {
-		r := a.result(o, fmt.Sprintf("media %s: ", src)+fmt.Sprintf(format, args...))
-		return nil, "", "", &r
-	}
-	u, err := url.Parse(src)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fails(herald.OutcomeFailed, "not an http(s) URL")
-	}
 	ctx, cancel := context.WithTimeout(ctx, a.p.opts.MediaTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
-	if err != nil {
-		return fails(herald.OutcomeFailed, "%v", err)
-	}
 	a.calls = append(a.calls, "GET "+src)
-	resp, err := a.p.client.Do(req)
+	f, err := media.Fetch(ctx, a.p.client, src, media.Options{MaxBytes: a.p.opts.MaxMediaBytes,
+		AllowPrivate: a.p.opts.AllowPrivateMedia, Accept: media.DefaultAccept})
 	if err != nil {
-		return fails(herald.OutcomeRetry, "download failed: %v", err)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return fails(herald.OutcomeRetry, "download answered %d", resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return fails(herald.OutcomeFailed, "download answered %d", resp.StatusCode)
-	}
-	limit := a.p.opts.MaxMediaBytes
-	if resp.ContentLength > limit {
-		return fails(herald.OutcomeFailed, "%d bytes is over the %d-byte bound", resp.ContentLength, limit)
-	}
-	data, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return fails(herald.OutcomeRetry, "download failed: %v", err)
-	}
-	if int64(len(data)) > limit {
-		return fails(herald.OutcomeFailed, "over the %d-byte bound", limit)
-	}
-	ctype, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if ctype == "" || ctype == "application/octet-stream" {
-		ctype, _, _ = mime.ParseMediaType(http.DetectContentType(data))
-	}
-	if !strings.HasPrefix(ctype, "image/") && !strings.HasPrefix(ctype, "video/") {
-		return fails(herald.OutcomeFailed, "content type %q is not an image or a video", ctype)
-	}
-	a.calls[len(a.calls)-1] = fmt.Sprintf("GET %s → 200 %s, %d bytes", src, ctype, len(data))
-	return data, ctype, fileName(u, ctype), nil
-}
-
-// fileName is the URL's last path segment, with an extension for ctype
-// when it has none.
-func fileName(u *url.URL, ctype string) string {
-	name := path.Base(u.Path)
-	if name == "." || name == "/" || name == "" {
-		name = "media"
-	}
-	if path.Ext(name) == "" {
-		if exts, _ := mime.ExtensionsByType(ctype); len(exts) > 0 {
-			name += exts[0]
+		o := herald.OutcomeRetry
+		if errors.Is(err, media.ErrPermanent) {
+			o = herald.OutcomeFailed
 		}
+		r := a.result(o, fmt.Sprintf("media %s: %v", src, err))
+		return nil, "", "", &r
 	}
-	return name
+	a.calls[len(a.calls)-1] = fmt.Sprintf("GET %s → 200 %s, %d bytes", src, f.ContentType, len(f.Data))
+	return f.Data, f.ContentType, f.Name, nil
 }

@@ -140,7 +140,7 @@ func (c call) classify(method, chat string, resp *httpcall.Response, res herald.
 	case jsonErr == nil && env.OK:
 		return c.published(method, chat, env.Result, res), 0
 	case code == http.StatusTooManyRequests:
-		res.Outcome, res.Reason = herald.OutcomeRetry, reason
+		res.Outcome, res.Reason, res.Throttled = herald.OutcomeRetry, reason, true
 		res.RetryAfter = time.Duration(env.Parameters.RetryAfter) * time.Second
 	case code == http.StatusBadRequest && env.Parameters.MigrateToChatID != 0:
 		res.Outcome, res.Reason = herald.OutcomeFailed, reason
@@ -150,7 +150,7 @@ func (c call) classify(method, chat string, resp *httpcall.Response, res herald.
 	case resp.Status >= 200 && resp.Status < 300:
 		res.Outcome, res.Reason = herald.OutcomeUnknown, "Telegram's answer could not be read, the message may have been posted"
 	case code == http.StatusUnauthorized:
-		res.Outcome, res.Reason = herald.OutcomeFailed, reason+" (the bot token was refused)"
+		res.Outcome, res.Reason = herald.OutcomeReauth, reason+" (the bot token was refused; give the channel a new one)"
 	case code == http.StatusForbidden:
 		res.Outcome, res.Reason = herald.OutcomeFailed, reason+" (is the bot an administrator of the chat?)"
 	case code >= 400:

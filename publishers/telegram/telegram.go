@@ -7,7 +7,11 @@
 // Markdown; optional). Credentials: bot_token (required).
 //
 // Telegram has no idempotency key, so a call that may have reached Telegram
-// without an answer is classified unknown, never retried blindly. The bot
+// without an answer is classified unknown, never retried blindly. A 401
+// (the bot token refused) is a reauth outcome. Messages are paced per chat
+// and per bot as the bot FAQ asks (see ChatEvery, GroupEvery, BotEvery):
+// a message over the pace, or to a chat Telegram answered 429 for within
+// its retry_after, is a throttled retry without calling Telegram. The bot
 // token travels in the URL path; it is scrubbed from every Result field and
 // log line.
 package telegram
@@ -15,6 +19,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -23,6 +28,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/rs/zerolog"
 )
 
@@ -36,17 +42,23 @@ const MaxAlbum = 10
 type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
+	Now        func() time.Time // the rate limiter's clock; time.Now when nil
 }
 
 // Publisher publishes to Telegram. It is safe for concurrent use.
 type Publisher struct {
 	client *http.Client
 	log    zerolog.Logger
+	now    func() time.Time
+	limits *ratelimit.Set
 }
 
 // New returns a Telegram publisher.
 func New(opts Options) *Publisher {
-	return &Publisher{client: httpcall.Client(opts.HTTPClient), log: opts.Logger}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Publisher{client: httpcall.Client(opts.HTTPClient), log: opts.Logger, now: opts.Now, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: the Bot API has no idempotency key, so a retry
@@ -117,17 +129,23 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	if n := len(req.Message.Media); n > MaxAlbum {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "a Telegram album holds at most 10 images; this post has " + strconv.Itoa(n)}
 	}
+	if wait := p.limits.DelayAll(limits(token, chat)...); wait > 0 {
+		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: wait,
+			Reason: fmt.Sprintf("held back by Telegram's rate limits for chat %s (about 1 message/s per chat, 20/min to a group); next in %s", chat, wait)}
+	}
 	c := call{client: p.client, base: strings.TrimRight(ch.ConfigString("base_url"), "/"), token: token}
 	if c.base == "" {
 		c.base = DefaultBaseURL
 	}
 	parseMode := ch.ConfigString("parse_mode")
 	res, migrateTo := c.send(ctx, chat, parseMode, req.Message)
+	p.throttled(token, chat, &res)
 	if migrateTo == 0 {
 		return res
 	}
 	newChat := strconv.FormatInt(migrateTo, 10)
 	res2, again := c.send(ctx, newChat, parseMode, req.Message)
+	p.throttled(token, newChat, &res2)
 	res2.Request = res.Request + "\n" + res2.Request
 	res2.Response = res.Response + "\n" + res2.Response
 	if again != 0 {

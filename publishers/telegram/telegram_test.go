@@ -144,7 +144,7 @@ func TestErrorClasses(t *testing.T) {
 			wantReason: "Bad Request: chat not found"},
 		{name: "bot blocked", fault: ptr(telegramfake.Forbidden("bot is not a member of the channel chat")),
 			want: herald.OutcomeFailed, wantReason: "Forbidden: bot is not a member of the channel chat"},
-		{name: "wrong token", token: "111:WRONG", want: herald.OutcomeFailed, wantReason: "Unauthorized"},
+		{name: "wrong token", token: "111:WRONG", want: herald.OutcomeReauth, wantReason: "Unauthorized"},
 		{name: "too long (fake's own check)", msg: herald.Message{Text: strings.Repeat("😀", 2049)},
 			want: herald.OutcomeFailed, wantReason: "Bad Request: message is too long"},
 		{name: "drop before posting", fault: ptr(telegramfake.Drop()), want: herald.OutcomeUnknown, wantReason: "may have been posted"},
@@ -165,6 +165,9 @@ func TestErrorClasses(t *testing.T) {
 				req.Channel.Credentials["bot_token"] = tc.token
 			}
 			res := pub.Publish(context.Background(), req)
+			if res.Throttled != (tc.retryAfter > 0) {
+				t.Errorf("throttled = %v", res.Throttled)
+			}
 			if res.Outcome != tc.want || !strings.Contains(res.Reason, tc.wantReason) || res.RetryAfter != tc.retryAfter {
 				t.Errorf("got %s %q retry after %s; want %s containing %q, retry after %s",
 					res.Outcome, res.Reason, res.RetryAfter, tc.want, tc.wantReason, tc.retryAfter)

@@ -2,8 +2,9 @@
 // benchmarks: an httptest server answering POST /api/v1/statuses (with
 // Idempotency-Key replay: the same key answers the original status and
 // posts nothing), POST /api/v2/media (202, then 206 while processing, then
-// 200 on GET /api/v1/media/:id), GET /api/v1/statuses/:id and
-// GET /api/v2/instance, as the real API documents: {"error": …} bodies,
+// 200 on GET /api/v1/media/:id), GET /api/v1/statuses/:id,
+// GET /api/v1/accounts/verify_credentials, GET /api/v1/accounts/:id/statuses
+// and GET /api/v2/instance, as the real API documents: {"error": …} bodies,
 // 401 on a wrong bearer token, 422 validation failures, X-RateLimit-*
 // headers on every answer and 429 past the limit. It records every status
 // and upload, and can be scripted to fail (429 with a reset time, 5xx,
@@ -237,6 +238,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, now time.Time) {
 		s.getMedia(w, mediaID)
 	case r.Method == http.MethodGet && isStatus:
 		s.getStatus(w, statusID)
+	case r.Method == http.MethodGet && path == "/api/v1/accounts/verify_credentials":
+		writeJSON(w, http.StatusOK, s.credentialAccount())
+	case r.Method == http.MethodGet && isAccountStatuses(path):
+		s.accountStatuses(w, r)
 	case r.Method == http.MethodGet && path == "/api/v2/instance":
 		writeJSON(w, http.StatusOK, map[string]any{"domain": r.Host, "configuration": map[string]any{
 			"statuses":          map[string]any{"max_characters": MaxCharacters, "max_media_attachments": MaxMedia, "characters_reserved_per_url": URLLength},

@@ -3,7 +3,6 @@ package mastodonfake
 import (
 	"encoding/json"
 	"fmt"
-	"html"
 	"mime"
 	"net/http"
 	"regexp"
@@ -149,7 +148,7 @@ func (s *Server) statusJSON(st Status) map[string]any {
 		"created_at":        st.Received.UTC().Format("2006-01-02T15:04:05.000Z"),
 		"url":               st.URL,
 		"uri":               s.URL + "/users/" + s.opts.Account + "/statuses/" + st.ID,
-		"content":           "<p>" + html.EscapeString(st.Text) + "</p>",
+		"content":           Content(st.Text),
 		"visibility":        st.Visibility,
 		"language":          lang,
 		"media_attachments": media,

@@ -7,7 +7,8 @@ import (
 )
 
 // Fault is one scripted answer to the next send call, in place of the
-// normal one. Script queues faults; each send call consumes one.
+// normal one. Script queues faults; each call (send, getMe, getChat)
+// consumes one.
 type Fault struct {
 	Status      int    // HTTP status and the envelope's error_code (e.g. 429, 500, 400)
 	Description string // the envelope's description

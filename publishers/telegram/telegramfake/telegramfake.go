@@ -1,6 +1,6 @@
 // Package telegramfake is a local Telegram Bot API for tests and
-// benchmarks: an httptest server that answers sendMessage, sendPhoto and
-// sendMediaGroup as the real API documents (ok:true/ok:false envelopes,
+// benchmarks: an httptest server that answers sendMessage, sendPhoto,
+// sendMediaGroup, getMe and getChat as the real API documents (ok:true/ok:false envelopes,
 // 401 on a wrong token, per-chat message ids, the 4096/1024 UTF-16 limits,
 // migrated chats), records every message it posts, and can be scripted to
 // fail (429 retry_after, 5xx, 400s, migrate_to_chat_id, hang, drop) and
@@ -51,8 +51,8 @@ type Call struct {
 type base = fakeserver.Base[Fault, Call]
 
 // Server is a running fake. Its methods are safe for concurrent use.
-// Through fakeserver.Base it also has Close, SetLatency, Script (each send
-// call consumes the next queued fault instead of posting), Pending, Release,
+// Through fakeserver.Base it also has Close, SetLatency, Script (each call
+// consumes the next queued fault instead of its normal answer), Pending, Release,
 // Held, Calls and WaitCalls (every authorized call).
 type Server struct {
 	base
@@ -67,6 +67,7 @@ type Server struct {
 	mu       sync.Mutex
 	nextID   map[string]int64 // per chat
 	migrated map[string]int64 // chat → the supergroup it became
+	gone     map[string]bool  // chats the bot no longer sees (RemoveChat)
 	albums   int64
 }
 
@@ -77,6 +78,7 @@ func New(opts Options) *Server {
 		now:      opts.Now,
 		nextID:   map[string]int64{},
 		migrated: map[string]int64{},
+		gone:     map[string]bool{},
 	}
 	if s.Token == "" {
 		s.Token = DefaultToken
@@ -109,7 +111,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, Fault{Status: 401, Description: "Unauthorized"})
 		return
 	}
-	if method != "sendMessage" && method != "sendPhoto" && method != "sendMediaGroup" {
+	send := method == "sendMessage" || method == "sendPhoto" || method == "sendMediaGroup"
+	if !send && method != "getMe" && method != "getChat" {
 		writeEnvelope(w, Fault{Status: 404, Description: "Not Found"})
 		return
 	}
@@ -129,7 +132,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		case fault.Hang:
 			fakeserver.Hold(&s.base)
 		case fault.Drop:
-			if fault.Post {
+			if fault.Post && send {
 				s.post(method, p, received)
 			}
 			fakeserver.Drop(w)
@@ -145,7 +148,18 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	result, fail := s.post(method, p, received)
+	var result any
+	var fail *Fault
+	switch {
+	case s.removed(call.ChatID):
+		fail = &Fault{Status: 400, Description: "Bad Request: chat not found"}
+	case method == "getMe":
+		result = s.me()
+	case method == "getChat":
+		result, fail = s.chat(call.ChatID)
+	default:
+		result, fail = s.post(method, p, received)
+	}
 	fakeserver.Delay(&s.base)
 	if fail != nil {
 		writeEnvelope(w, *fail)

@@ -1,0 +1,177 @@
+// Package bluesky publishes posts to a Bluesky (AT Protocol) account.
+//
+// Channel config: pds_url (the account's PDS, default https://bsky.social;
+// base_url, when set, overrides it as on every platform), handle
+// (required, e.g. brand.bsky.social). Credentials: app_password (required;
+// an app password, not the account password).
+//
+// A session (com.atproto.server.createSession) is opened once per channel
+// and kept in memory, keyed by the channel and a hash of its credentials;
+// when a call answers ExpiredToken it is refreshed
+// (com.atproto.server.refreshSession, one refresh at a time per channel)
+// and the call is made again once. Posts are app.bsky.feed.post records
+// written with com.atproto.repo.putRecord under a TID record key derived
+// from the delivery's idempotency key (RecordKey), so a retry after a lost
+// answer finds or rewrites the same record and never posts twice. Links in
+// the text get link facets (UTF-8 byte offsets); a post with a link and no
+// images gets a link card (app.bsky.embed.external); 1–4 images are
+// uploaded with com.atproto.repo.uploadBlob into app.bsky.embed.images.
+package bluesky
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/rs/zerolog"
+)
+
+// Defaults of Options, and the platform's documented limits.
+const (
+	DefaultPDS          = "https://bsky.social"
+	AppURL              = "https://bsky.app" // post URLs: AppURL/profile/<handle>/post/<rkey>
+	MaxImages           = 4
+	MaxImageBytes       = 1000000
+	DefaultMediaTimeout = 60 * time.Second
+	// DefaultThrottleWait is the wait reported for a 429 that names no reset time.
+	DefaultThrottleWait = time.Minute
+	// WritesPerHour and WritesPerDay are the record creations an account may
+	// make (5,000 and 35,000 points, 3 points each); the adapter paces
+	// posts per channel to stay within them.
+	WritesPerHour = 5000 / 3
+	WritesPerDay  = 35000 / 3
+)
+
+// Options configure the publisher. Zero values take the defaults above.
+type Options struct {
+	HTTPClient        *http.Client // default: a client with a 30 s timeout
+	Logger            zerolog.Logger
+	Now               func() time.Time // createdAt of posts, ratelimit-reset against it; time.Now when nil
+	AllowPrivateMedia bool             // media URLs may resolve to loopback/private addresses (tests)
+	MaxImageBytes     int64            // largest image downloaded; MaxImageBytes when 0
+	MediaTimeout      time.Duration    // bound on one image download
+	// Limits paces posts per channel and holds them after a 429; a new Set
+	// on the Now clock when nil.
+	Limits *ratelimit.Set
+}
+
+// Publisher publishes to Bluesky. It is safe for concurrent use; it keeps
+// one session per channel in memory.
+type Publisher struct {
+	opts     Options
+	client   *http.Client
+	log      zerolog.Logger
+	limits   *ratelimit.Set
+	sessions sessions
+}
+
+// New returns a Bluesky publisher.
+func New(opts Options) *Publisher {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxImageBytes <= 0 {
+		opts.MaxImageBytes = MaxImageBytes
+	}
+	if opts.MediaTimeout <= 0 {
+		opts.MediaTimeout = DefaultMediaTimeout
+	}
+	if opts.Limits == nil {
+		opts.Limits = ratelimit.New(opts.Now)
+	}
+	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger,
+		limits: opts.Limits, sessions: sessions{m: map[string]*slot{}}}
+}
+
+// Idempotent reports true: a post's record key is derived from the
+// delivery's idempotency key, so a retry writes the same record.
+func (p *Publisher) Idempotent() bool { return true }
+
+// ValidateChannel checks the channel's Bluesky config and credentials. It
+// returns an EVALIDATION *herald.Error listing every problem (columns
+// "config.pds_url", "config.handle", "credentials.app_password"), or nil.
+func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
+	var ps []herald.Problem
+	add := func(col, code, msg string) {
+		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
+	}
+	for _, key := range []string{"pds_url", "base_url"} {
+		u := ch.ConfigString(key)
+		if u != "" && (!strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") || len(u) <= len("https://")) {
+			add("config."+key, "invalid", "config."+key+" must be an absolute http(s) URL, e.g. "+DefaultPDS)
+		}
+	}
+	if h := strings.TrimPrefix(ch.ConfigString("handle"), "@"); h == "" {
+		add("config.handle", "required", "config.handle is required, e.g. brand.bsky.social")
+	} else if strings.ContainsAny(h, " /?#") || !strings.Contains(h, ".") && !strings.HasPrefix(h, "did:") {
+		add("config.handle", "invalid", "config.handle must be a handle such as brand.bsky.social (or a DID)")
+	}
+	if strings.TrimSpace(ch.Credentials["app_password"]) == "" {
+		add("credentials.app_password", "required", "credentials.app_password is required (Settings → Privacy and security → App passwords)")
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid bluesky channel", Details: ps}
+}
+
+// Publish downloads the message's images, makes sure of a session, and
+// writes the post with putRecord under RecordKey(req.IdempotencyKey); when
+// that record already exists (a retry after a lost answer) it is answered
+// as published without writing again. Outcomes: published (RemoteID the
+// record's at:// URI, URL its bsky.app address); retry on 5xx, network
+// errors and 429 (Throttled, RetryAfter until ratelimit-reset; also when
+// the channel's own pace or an earlier 429 holds it, without calling the
+// PDS); reauth when the PDS rejects the app password or the session
+// (AuthenticationRequired, InvalidToken, 401); failed for other refusals
+// (InvalidRequest…), more than 4 images, or an image that cannot be used.
+func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+	start := time.Now()
+	a := p.api(req.Channel)
+	res := a.publish(ctx, req)
+	a.scrub(&res)
+	p.log.Debug().Str("platform", "bluesky").Str("workspace", req.Workspace).
+		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
+		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
+		Dur("took", time.Since(start)).Msg("bluesky publish")
+	return res
+}
+
+// limitKey is the ratelimit key of a channel.
+func limitKey(ch herald.Channel) string { return "bluesky:" + channelKey(ch) }
+
+// channelKey names a channel in the session cache and the limiter.
+func channelKey(ch herald.Channel) string {
+	if ch.ID != 0 {
+		return strconv.FormatInt(ch.ID, 10)
+	}
+	return "name:" + ch.Name
+}
+
+// credentialHash tells one set of a channel's credentials from another
+// without keeping the password in the cache key.
+func credentialHash(base, handle, password string) string {
+	sum := sha256.Sum256([]byte(base + "\x00" + handle + "\x00" + password))
+	return hex.EncodeToString(sum[:])
+}
+
+func (p *Publisher) api(ch herald.Channel) *api {
+	base := ch.ConfigString("base_url")
+	if base == "" {
+		base = ch.ConfigString("pds_url")
+	}
+	if base == "" {
+		base = DefaultPDS
+	}
+	a := &api{p: p, ch: ch, base: strings.TrimRight(base, "/"),
+		handle: strings.TrimPrefix(ch.ConfigString("handle"), "@"), password: ch.Credentials["app_password"]}
+	a.slot = p.sessions.slot(channelKey(ch), credentialHash(a.base, a.handle, a.password))
+	return a
+}

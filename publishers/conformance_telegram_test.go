@@ -1,0 +1,65 @@
+package publishers
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/conformance"
+	"github.com/heraldhq/herald/publishers/telegram"
+	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
+)
+
+func init() {
+	platforms = append(platforms, conformance.Entry{Name: "telegram", Start: startTelegram})
+}
+
+func startTelegram(t *testing.T) (conformance.Platform, conformance.Publisher) {
+	return telegramPlatform{telegramfake.New(telegramfake.Options{})}, telegram.New(telegram.Options{})
+}
+
+// telegramPlatform drives telegramfake for the conformance scenarios, on a
+// public channel.
+type telegramPlatform struct{ fake *telegramfake.Server }
+
+const telegramChat = "@herald_conformance"
+
+func (p telegramPlatform) Name() string { return "telegram" }
+func (p telegramPlatform) Close()       { p.fake.Close() }
+
+func (p telegramPlatform) Channel() *herald.Channel {
+	return &herald.Channel{ID: 1, Name: "tg", Platform: "telegram",
+		Config:      map[string]any{"base_url": p.fake.URL, "chat_id": telegramChat},
+		Credentials: map[string]string{"bot_token": p.fake.Token}}
+}
+
+// Faults: Telegram has no idempotency key, so no lost-answer retry.
+func (p telegramPlatform) Faults() []conformance.Fault {
+	return []conformance.Fault{conformance.Throttle, conformance.ServerError, conformance.Permanent, conformance.Unauthorized}
+}
+
+// Script answers as the Bot API documents each fault.
+func (p telegramPlatform) Script(f conformance.Fault) {
+	switch f {
+	case conformance.Throttle:
+		p.fake.Script(telegramfake.TooManyRequests(7))
+	case conformance.ServerError:
+		p.fake.Script(telegramfake.ServerError())
+	case conformance.Permanent:
+		p.fake.Script(telegramfake.BadRequest("message is too long"))
+	case conformance.Unauthorized:
+		p.fake.Script(telegramfake.Fault{Status: 401, Description: "Unauthorized"})
+	}
+}
+
+// Posted lists the messages, with the t.me/<username>/<id> convention.
+func (p telegramPlatform) Posted() []conformance.Posted {
+	var out []conformance.Posted
+	for _, m := range p.fake.Messages() {
+		id := strconv.FormatInt(m.MessageID, 10)
+		out = append(out, conformance.Posted{ID: id, URL: "https://t.me/" + strings.TrimPrefix(m.ChatID, "@") + "/" + id,
+			Text: m.Text, Media: len(m.Photos)})
+	}
+	return out
+}

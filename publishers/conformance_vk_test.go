@@ -1,0 +1,61 @@
+package publishers
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/conformance"
+	"github.com/heraldhq/herald/publishers/vk"
+	"github.com/heraldhq/herald/publishers/vk/vkfake"
+)
+
+func init() {
+	platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK})
+}
+
+func startVK(t *testing.T) (conformance.Platform, conformance.Publisher) {
+	fake := vkfake.New(vkfake.Options{})
+	return vkPlatform{fake}, vk.New(vk.Options{AllowPrivateMedia: true})
+}
+
+// vkPlatform drives vkfake for the conformance scenarios, on a community wall.
+type vkPlatform struct{ fake *vkfake.Server }
+
+const vkOwner = -4242
+
+func (p vkPlatform) Name() string { return "vk" }
+func (p vkPlatform) Close()       { p.fake.Close() }
+
+func (p vkPlatform) Channel() *herald.Channel {
+	return &herald.Channel{ID: 1, Name: "vk-club", Platform: "vk",
+		Config:      map[string]any{"base_url": p.fake.URL, "owner_id": float64(vkOwner)},
+		Credentials: map[string]string{"access_token": p.fake.Token}}
+}
+
+// Script answers wall.post as VK documents each fault: error codes with
+// HTTP 200 (6, 10, 100, 5), and a dropped connection after posting.
+func (p vkPlatform) Script(f conformance.Fault) {
+	switch f {
+	case conformance.Throttle:
+		p.fake.Script(vkfake.TooManyRequests().On("wall.post"))
+	case conformance.ServerError:
+		p.fake.Script(vkfake.InternalError().On("wall.post"))
+	case conformance.Permanent:
+		p.fake.Script(vkfake.InvalidParam("message is empty or invalid").On("wall.post"))
+	case conformance.Unauthorized:
+		p.fake.Script(vkfake.AuthFailed().On("wall.post"))
+	case conformance.LostAnswer:
+		p.fake.Script(vkfake.DropAfterPost().On("wall.post"))
+	}
+}
+
+// Posted lists the wall posts, with VK's wall URL convention.
+func (p vkPlatform) Posted() []conformance.Posted {
+	var out []conformance.Posted
+	for _, post := range p.fake.Posts() {
+		out = append(out, conformance.Posted{ID: strconv.FormatInt(post.ID, 10), URL: post.URL,
+			Text: post.Text, Media: post.Photos})
+	}
+	return out
+}

@@ -1,0 +1,108 @@
+// Package conformance is the harness every publisher adapter passes: the
+// same scenarios (a text post, throttling, server errors, permanent
+// refusals, rejected credentials, an idempotent retry after a lost answer,
+// no credentials in results) run against each platform's fake.
+//
+// A platform joins by wrapping its fake in a Platform and registering an
+// Entry in publishers/conformance_<platform>_test.go:
+//
+//	func init() {
+//		platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK})
+//	}
+//
+// Start starts a fresh fake and returns it with the adapter configured
+// against it; Run calls Start once per scenario.
+package conformance
+
+import (
+	"context"
+	"testing"
+
+	"github.com/heraldhq/herald"
+)
+
+// Fault is a failure a fake answers the next publish call with, shaped as
+// the platform documents it.
+type Fault int
+
+// The faults every platform scripts.
+const (
+	// Throttle: the platform's rate-limit answer, with its wait signal
+	// (Retry-After, retry_after, X-RateLimit-Reset…) of at least a second.
+	Throttle Fault = iota + 1
+	// ServerError: a 5xx (or the platform's "internal error" envelope).
+	ServerError
+	// Permanent: a refusal a retry cannot fix (validation, too long…),
+	// with a reason.
+	Permanent
+	// Unauthorized: the platform rejects the credentials (401, invalid
+	// token code…).
+	Unauthorized
+	// LostAnswer: the post is made but its answer never arrives (the
+	// connection drops after posting). Only idempotent platforms need it.
+	LostAnswer
+)
+
+// AllFaults are every Fault, in the order the scenarios run them.
+var AllFaults = []Fault{Throttle, ServerError, Permanent, Unauthorized, LostAnswer}
+
+func (f Fault) String() string {
+	switch f {
+	case Throttle:
+		return "throttle"
+	case ServerError:
+		return "server-error"
+	case Permanent:
+		return "permanent"
+	case Unauthorized:
+		return "unauthorized"
+	case LostAnswer:
+		return "lost-answer"
+	}
+	return "fault(?)"
+}
+
+// Posted is one post as the fake published it.
+type Posted struct {
+	ID    string // the remote id the fake answered ("" when the platform answers none)
+	URL   string // the URL the fake answered, or the documented convention's ("" when none)
+	Text  string // the post's text as the platform stores it
+	Media int    // how many media items it carries
+}
+
+// Platform is one platform's fake as the harness drives it.
+type Platform interface {
+	Name() string
+	// Channel is a channel configured against the running fake (base_url
+	// etc.) with valid credentials.
+	Channel() *herald.Channel
+	// Script makes the next publish call answer with f.
+	Script(f Fault)
+	// Posted returns what the fake published, in order.
+	Posted() []Posted
+	Close()
+}
+
+// FaultLister is implemented by a Platform that can script only some
+// faults; the scenarios of the others are skipped. A Platform without it
+// must script every Fault but LostAnswer, and LostAnswer too when its
+// publisher is Idempotent.
+type FaultLister interface {
+	Faults() []Fault
+}
+
+// Publisher is the adapter under test: the publishers.Publisher methods the
+// harness calls.
+type Publisher interface {
+	Publish(ctx context.Context, req herald.PublishRequest) herald.Result
+	Idempotent() bool
+}
+
+// Entry registers one platform with the harness.
+type Entry struct {
+	Name string
+	// Start starts a fresh fake and returns it with the adapter under test
+	// configured against it (with media from loopback allowed). The harness
+	// closes the Platform when the scenario ends.
+	Start func(t *testing.T) (Platform, Publisher)
+}

@@ -1,0 +1,195 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// Timeout bounds each publish call of a scenario.
+const Timeout = 10 * time.Second
+
+var deliveries atomic.Int64
+
+// Request returns a text-only publish request for ch, with a fresh
+// delivery id and idempotency key and text naming the scenario.
+func Request(ch *herald.Channel, scenario string) herald.PublishRequest {
+	id := deliveries.Add(1)
+	return herald.PublishRequest{
+		Workspace:      "conformance",
+		DeliveryID:     id,
+		IdempotencyKey: fmt.Sprintf("herald-conformance-%d", id),
+		Attempt:        1,
+		Channel:        *ch,
+		Message:        herald.Message{Text: fmt.Sprintf("Conformance check %d: %s, hello world", id, scenario)},
+	}
+}
+
+// Run runs every scenario against the platform e starts, each as a
+// subtest on a fresh fake.
+func Run(t *testing.T, e Entry) {
+	t.Run("text", func(t *testing.T) { textPost(t, e) })
+	for _, f := range AllFaults {
+		t.Run(f.String(), func(t *testing.T) { fault(t, e, f) })
+	}
+}
+
+// start starts a fresh fake, closed when t ends.
+func start(t *testing.T, e Entry) (Platform, Publisher) {
+	t.Helper()
+	p, pub := e.Start(t)
+	t.Cleanup(p.Close)
+	return p, pub
+}
+
+func publish(t *testing.T, pub Publisher, req herald.PublishRequest) herald.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	res := pub.Publish(ctx, req)
+	noCredentials(t, req.Channel, res)
+	return res
+}
+
+// textPost: a text post is published, and the Result's RemoteID and URL
+// are exactly what the fake answered.
+func textPost(t *testing.T, e Entry) {
+	p, pub := start(t, e)
+	req := Request(p.Channel(), "text")
+	res := publish(t, pub, req)
+	if res.Outcome != herald.OutcomePublished {
+		t.Fatalf("outcome %q (reason %q), want published", res.Outcome, res.Reason)
+	}
+	posted := p.Posted()
+	if len(posted) != 1 {
+		t.Fatalf("the fake published %d posts, want 1: %+v", len(posted), posted)
+	}
+	got := posted[0]
+	if res.RemoteID != got.ID || res.URL != got.URL {
+		t.Errorf("result id %q url %q, the fake answered id %q url %q", res.RemoteID, res.URL, got.ID, got.URL)
+	}
+	if got.Text != req.Message.Body() || got.Media != 0 {
+		t.Errorf("the fake published %q with %d media, want %q with none", got.Text, got.Media, req.Message.Body())
+	}
+}
+
+// supports reports whether p scripts f.
+func supports(p Platform, pub Publisher, f Fault) bool {
+	if l, ok := p.(FaultLister); ok {
+		return slices.Contains(l.Faults(), f)
+	}
+	return f != LostAnswer || pub.Idempotent()
+}
+
+func fault(t *testing.T, e Entry, f Fault) {
+	p, pub := start(t, e)
+	if f == LostAnswer && !pub.Idempotent() {
+		t.Skipf("%s is not idempotent: a lost answer is unknown, not retried", p.Name())
+	}
+	if !supports(p, pub, f) {
+		t.Skipf("%s does not script %s", p.Name(), f)
+	}
+	req := Request(p.Channel(), f.String())
+	p.Script(f)
+	res := publish(t, pub, req)
+	if f == LostAnswer {
+		lostAnswer(t, p, pub, req, res)
+		return
+	}
+	if err := Expect(f, res); err != nil {
+		t.Error(err)
+	}
+	if len(p.Posted()) != 0 {
+		t.Errorf("the fake published %d posts after a %s answer, want none", len(p.Posted()), f)
+	}
+}
+
+// Expect checks the Result of a publish call the platform answered with f
+// (for LostAnswer: the first call's). It returns an error saying what is
+// wrong, or nil: Throttle → a throttled retry with RetryAfter > 0;
+// ServerError → retry; Permanent → failed with a reason; Unauthorized →
+// reauth with a reason; LostAnswer → retry (an idempotent platform).
+func Expect(f Fault, res herald.Result) error {
+	ok := true
+	var want string
+	switch f {
+	case Throttle:
+		want = "retry, throttled, retry_after > 0"
+		ok = res.Outcome == herald.OutcomeRetry && res.Throttled && res.RetryAfter > 0
+	case ServerError:
+		want = "retry"
+		ok = res.Outcome == herald.OutcomeRetry
+	case Permanent:
+		want = "failed with a reason"
+		ok = res.Outcome == herald.OutcomeFailed && strings.TrimSpace(res.Reason) != ""
+	case Unauthorized:
+		want = "reauth with a reason"
+		ok = res.Outcome == herald.OutcomeReauth && strings.TrimSpace(res.Reason) != ""
+	case LostAnswer:
+		want = "retry (the same request is safe to repeat)"
+		ok = res.Outcome == herald.OutcomeRetry
+	default:
+		return fmt.Errorf("unknown fault %d", int(f))
+	}
+	if !ok {
+		return fmt.Errorf("after %s: got %q throttled=%v retry_after=%s (reason %q), want %s",
+			f, res.Outcome, res.Throttled, res.RetryAfter, res.Reason, want)
+	}
+	return nil
+}
+
+// lostAnswer: after an answer lost on the way back, the same request again
+// leaves exactly one post, and its id in the Result.
+func lostAnswer(t *testing.T, p Platform, pub Publisher, req herald.PublishRequest, first herald.Result) {
+	if err := Expect(LostAnswer, first); err != nil {
+		t.Fatal(err)
+	}
+	req.Attempt++
+	res := publish(t, pub, req)
+	if res.Outcome != herald.OutcomePublished {
+		t.Fatalf("second attempt %q (reason %q), want published", res.Outcome, res.Reason)
+	}
+	posted := p.Posted()
+	if len(posted) != 1 {
+		t.Fatalf("the fake published %d posts, want 1: %+v", len(posted), posted)
+	}
+	if res.RemoteID != posted[0].ID || res.URL != posted[0].URL {
+		t.Errorf("result id %q url %q, the fake published id %q url %q", res.RemoteID, res.URL, posted[0].ID, posted[0].URL)
+	}
+}
+
+// noCredentials fails t when any credential value of ch shows in res.
+func noCredentials(t *testing.T, ch herald.Channel, res herald.Result) {
+	t.Helper()
+	for _, leak := range Leaks(ch, res) {
+		t.Error(leak)
+	}
+}
+
+// Leaks lists every Result field of res that shows a credential value of
+// ch (values shorter than 4 characters are not looked for: they cannot be
+// told from ordinary text).
+func Leaks(ch herald.Channel, res herald.Result) []string {
+	fields := []struct{ name, v string }{{"RemoteID", res.RemoteID}, {"URL", res.URL}, {"Reason", res.Reason},
+		{"Request", res.Request}, {"Response", res.Response}, {"ConfigUpdate", fmt.Sprint(res.ConfigUpdate)}}
+	var leaks []string
+	for key, secret := range ch.Credentials {
+		if len(secret) < 4 {
+			continue
+		}
+		for _, f := range fields {
+			if strings.Contains(f.v, secret) {
+				leaks = append(leaks, fmt.Sprintf("credential %s appears in Result.%s: %q", key, f.name, f.v))
+			}
+		}
+	}
+	sort.Strings(leaks)
+	return leaks
+}

@@ -1,0 +1,119 @@
+package telegram_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/telegram"
+	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func clockedSetup(t *testing.T) (*telegramfake.Server, *telegram.Publisher, *clock) {
+	t.Helper()
+	fake := telegramfake.New(telegramfake.Options{Token: token})
+	t.Cleanup(fake.Close)
+	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	return fake, telegram.New(telegram.Options{Now: c.Now}), c
+}
+
+// publishN publishes n messages to chat and returns the outcomes.
+func publishN(t *testing.T, pub *telegram.Publisher, fake *telegramfake.Server, chat string, n int) []herald.Result {
+	t.Helper()
+	var out []herald.Result
+	for range n {
+		out = append(out, pub.Publish(context.Background(), request(fake.URL, chat, herald.Message{Text: "Hello"})))
+	}
+	return out
+}
+
+func TestGroupPaceIsAtMost20PerMinute(t *testing.T) {
+	fake, pub, c := clockedSetup(t)
+	sent := 0
+	// Try a message every second for a minute: no more than 20 may reach Telegram.
+	for range 60 {
+		res := pub.Publish(context.Background(), request(fake.URL, "-4001", herald.Message{Text: "Hello"}))
+		switch {
+		case res.Outcome == herald.OutcomePublished:
+			sent++
+		case res.Outcome == herald.OutcomeRetry && res.Throttled && res.RetryAfter > 0:
+		default:
+			t.Fatalf("got %s throttled=%v after %s (%s)", res.Outcome, res.Throttled, res.RetryAfter, res.Reason)
+		}
+		c.Add(time.Second)
+	}
+	if sent > 20 || sent < 17 {
+		t.Fatalf("%d messages went to the group in a minute, want 17–20", sent)
+	}
+	if calls := len(fake.Calls()); calls != sent {
+		t.Fatalf("Telegram got %d calls for %d messages: throttled ones must not call it", calls, sent)
+	}
+}
+
+func TestChatPaceAllowsABurstThenOnePerSecond(t *testing.T) {
+	fake, pub, c := clockedSetup(t)
+	res := publishN(t, pub, fake, "@brand", telegram.ChatBurst+1)
+	for i, r := range res[:telegram.ChatBurst] {
+		if r.Outcome != herald.OutcomePublished {
+			t.Fatalf("message %d of the burst: %s (%s)", i+1, r.Outcome, r.Reason)
+		}
+	}
+	last := res[telegram.ChatBurst]
+	if last.Outcome != herald.OutcomeRetry || !last.Throttled || last.RetryAfter != time.Second {
+		t.Fatalf("over the burst: %s throttled=%v after %s, want a throttled retry after 1s", last.Outcome, last.Throttled, last.RetryAfter)
+	}
+	// Another chat is paced on its own.
+	if r := publishN(t, pub, fake, "@other", 1)[0]; r.Outcome != herald.OutcomePublished {
+		t.Fatalf("another chat: %s", r.Outcome)
+	}
+	c.Add(time.Second)
+	if r := publishN(t, pub, fake, "@brand", 1)[0]; r.Outcome != herald.OutcomePublished {
+		t.Fatalf("after the wait: %s (%s)", r.Outcome, r.Reason)
+	}
+	if n := len(fake.Messages()); n != telegram.ChatBurst+2 {
+		t.Fatalf("%d messages posted, want %d", n, telegram.ChatBurst+2)
+	}
+}
+
+func TestRetryAfterHoldsTheChat(t *testing.T) {
+	fake, pub, c := clockedSetup(t)
+	fake.Script(telegramfake.TooManyRequests(30))
+	first := publishN(t, pub, fake, "@brand", 1)[0]
+	if first.Outcome != herald.OutcomeRetry || !first.Throttled || first.RetryAfter != 30*time.Second {
+		t.Fatalf("429: %s throttled=%v after %s", first.Outcome, first.Throttled, first.RetryAfter)
+	}
+	c.Add(10 * time.Second)
+	held := publishN(t, pub, fake, "@brand", 1)[0]
+	if held.Outcome != herald.OutcomeRetry || !held.Throttled || held.RetryAfter != 20*time.Second ||
+		!strings.Contains(held.Reason, "rate limits") {
+		t.Fatalf("within retry_after: %s throttled=%v after %s (%s), want a throttled retry after 20s",
+			held.Outcome, held.Throttled, held.RetryAfter, held.Reason)
+	}
+	if calls := len(fake.Calls()); calls != 1 {
+		t.Fatalf("Telegram got %d calls; the client must wait out retry_after", calls)
+	}
+	c.Add(20 * time.Second)
+	if r := publishN(t, pub, fake, "@brand", 1)[0]; r.Outcome != herald.OutcomePublished {
+		t.Fatalf("after retry_after: %s (%s)", r.Outcome, r.Reason)
+	}
+}
