@@ -68,10 +68,13 @@ type Delivery struct {
 	URL            string     `json:"url"`
 	PublishedAt    *time.Time `json:"published_at"`
 	Error          string     `json:"error"`
-	LeaseOwner     string     `json:"-"`
-	LeaseUntil     *time.Time `json:"-"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// PlatformState is what a publisher saved mid-publish (e.g. an Instagram
+	// container id) so a retry after a crash resumes instead of starting over.
+	PlatformState map[string]string `json:"-"`
+	LeaseOwner    string            `json:"-"`
+	LeaseUntil    *time.Time        `json:"-"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
 }
 
 // Outcome is how a publisher classified a platform's answer.
@@ -132,6 +135,9 @@ type PublishRequest struct {
 	Attempt        int // 1 for the first try
 	Channel        Channel
 	Message        Message
+	// State is what an earlier attempt of this delivery saved through the
+	// publishers' SaveDeliveryState (nil when none).
+	State map[string]string
 }
 
 // Result is a publisher's classification of one attempt.
