@@ -31,7 +31,7 @@ type env struct {
 }
 
 // knownPlatforms stands in for the publishers registry in these tests.
-var knownPlatforms = map[string]bool{"outbox": true, "telegram": true, "mastodon": true}
+var knownPlatforms = map[string]bool{"outbox": true, "telegram": true, "mastodon": true, "vk": true}
 
 func validateChannel(ch *herald.Channel) error {
 	if !knownPlatforms[ch.Platform] {

@@ -17,6 +17,8 @@ func (e *env) setupExampleChannels(ws string) {
 	e.t.Helper()
 	must(e.t, e.do("POST", "/api/v1/workspaces/"+ws+"/channels", map[string]any{"name": "tg-main", "platform": "telegram"}), 201)
 	must(e.t, e.do("POST", "/api/v1/workspaces/"+ws+"/channels", map[string]any{"name": "masto", "platform": "mastodon"}), 201)
+	must(e.t, e.do("POST", "/api/v1/workspaces/"+ws+"/channels", map[string]any{"name": "vk-group", "platform": "vk",
+		"config": map[string]any{"owner_id": -1}}), 201)
 }
 
 func readExample(t *testing.T, name string) []byte {
@@ -69,6 +71,15 @@ func TestPlanXLSX(t *testing.T) {
 	rep := e.report("acme", "2026-12")
 	if want := time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC); !rep.Rows[0].DueAt.Equal(want) {
 		t.Errorf("first delivery due %v, want %v", rep.Rows[0].DueAt, want)
+	}
+	vk := 0
+	for _, row := range rep.Rows {
+		if row.Channel == "vk-group" && row.Platform == "vk" {
+			vk++
+		}
+	}
+	if vk != 18 {
+		t.Errorf("%d deliveries on vk-group, want 18 (every row but the two English-only ones)", vk)
 	}
 
 	book := twoSheets(t)

@@ -17,9 +17,10 @@ import (
 func exampleChannels() map[string]*herald.Channel {
 	slots := []herald.Slot{{Day: "mon", Time: "10:00"}, {Day: "wed", Time: "12:00"}, {Day: "fri", Time: "18:00"}}
 	return map[string]*herald.Channel{
-		"tg-main": {Name: "tg-main", Platform: "telegram", Config: map[string]any{"parse_mode": "HTML"}, Slots: slots},
-		"masto":   {Name: "masto", Platform: "mastodon", Config: map[string]any{}, Slots: slots},
-		"demo":    {Name: "demo", Platform: "outbox", Slots: slots},
+		"tg-main":  {Name: "tg-main", Platform: "telegram", Config: map[string]any{"parse_mode": "HTML"}, Slots: slots},
+		"vk-group": {Name: "vk-group", Platform: "vk", Config: map[string]any{"owner_id": float64(-1)}, Slots: slots},
+		"masto":    {Name: "masto", Platform: "mastodon", Config: map[string]any{}, Slots: slots},
+		"demo":     {Name: "demo", Platform: "outbox", Slots: slots},
 	}
 }
 
@@ -107,7 +108,7 @@ func writeExampleXLSX(t *testing.T, from, to string) {
 			}
 		}
 	}
-	for col, width := range map[string]float64{"A": 24, "B": 12, "C": 8, "D": 20, "E": 60, "F": 50, "G": 40, "H": 40, "I": 12, "J": 20} {
+	for col, width := range map[string]float64{"A": 24, "B": 12, "C": 8, "D": 30, "E": 60, "F": 50, "G": 50, "H": 40, "I": 40, "J": 12, "K": 20} {
 		_ = f.SetColWidth(name, col, col, width)
 	}
 	_ = f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})

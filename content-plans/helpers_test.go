@@ -22,7 +22,8 @@ func testChannels() map[string]*herald.Channel {
 		"masto":   {Name: "masto", Platform: "mastodon", Config: map[string]any{}},
 		"masto-1k": {Name: "masto-1k", Platform: "mastodon",
 			Config: map[string]any{"max_characters": float64(1000)}},
-		"demo": {Name: "demo", Platform: "outbox"},
+		"vk-group": {Name: "vk-group", Platform: "vk", Config: map[string]any{"owner_id": float64(-1)}},
+		"demo":     {Name: "demo", Platform: "outbox"},
 	}
 }
 

@@ -36,6 +36,11 @@ type Options struct {
 	// (X's single-use refresh tokens, …): keys given replace the stored
 	// ones, others are kept. Nil when the caller stores nothing.
 	SaveCredentials func(ctx context.Context, channelID int64, creds map[string]string) error
+	// SaveDeliveryState stores what a publish saved mid-way (an Instagram
+	// container id, …) for a retry to resume: keys given replace the stored
+	// ones, others are kept; it refuses (ECONFLICT) once the delivery is no
+	// longer publishing. Nil when the caller stores nothing.
+	SaveDeliveryState func(ctx context.Context, deliveryID int64, state map[string]string) error
 }
 
 // Publisher pushes one delivery attempt to a platform and classifies the

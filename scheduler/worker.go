@@ -107,6 +107,7 @@ func request(job herald.Job) herald.PublishRequest {
 		Attempt:        job.Attempt,
 		Channel:        job.Channel,
 		Message:        job.Message,
+		State:          job.Delivery.PlatformState,
 	}
 }
 

@@ -44,7 +44,7 @@ func prepareCompletion(owner string, job herald.Job, res herald.Result, finished
 	c := &completion{owner: owner, job: job, res: res, fin: ms(finished), done: make(chan struct{}), lead: make(chan struct{})}
 	switch res.Outcome {
 	case herald.OutcomePublished:
-		c.set, c.args = `status = 'published', remote_id = ?, url = ?, published_at = ?, error = ''`, []any{res.RemoteID, res.URL, c.fin}
+		c.set, c.args = `status = 'published', remote_id = ?, url = ?, published_at = ?, error = '', platform_state = '{}'`, []any{res.RemoteID, res.URL, c.fin}
 	case herald.OutcomeRetry:
 		if retryAt.IsZero() {
 			retryAt = finished

@@ -39,11 +39,12 @@ type deliveryRow struct {
 	UpdatedAt      int64         `db:"updated_at"`
 	ChannelDeleted sql.NullInt64 `db:"channel_deleted_at"`
 	PostRemoved    bool          `db:"post_removed"`
+	PlatformState  string        `db:"platform_state"` // JSON object; read by ClaimDue and UnknownDeliveries only
 }
 
 // deliveryCols are the deliveries table's own columns.
 const deliveryCols = `id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at, attempts, idempotency_key,
-	remote_id, url, published_at, error, lease_owner, lease_until, created_at, updated_at`
+	remote_id, url, published_at, error, lease_owner, lease_until, created_at, updated_at, platform_state`
 
 // deliverySelect reads deliveries with what names them; callers add WHERE.
 const deliverySelect = `SELECT d.id, d.workspace_id, d.post_id, d.channel_id, w.slug AS workspace, pl.key AS plan_key,
@@ -63,7 +64,7 @@ func (r deliveryRow) delivery() *herald.Delivery {
 		NextAttemptAt: fromMs(r.NextAttemptAt), Attempts: r.Attempts, IdempotencyKey: r.IdempotencyKey,
 		RemoteID: r.RemoteID, URL: r.URL, PublishedAt: fromNullMs(r.PublishedAt), Error: r.Error,
 		LeaseOwner: r.LeaseOwner, LeaseUntil: fromNullMs(r.LeaseUntil),
-		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt), PlatformState: platformState(r.PlatformState)}
 }
 
 func getDelivery(ctx context.Context, q sqlx.ExtContext, wsID, id int64) (deliveryRow, error) {

@@ -173,6 +173,44 @@ func TestUnknownDeliveriesAndResolve(t *testing.T) {
 	}
 }
 
+// Newest unknowns come first and old ones are left out, so a pile of old
+// unknowns that can never be found does not starve the new ones.
+func TestUnknownDeliveriesNewestFirstWithinWindow(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	mustChannel(t, db, ws.ID, "tg", "telegram")
+	mustApply(t, db, ws.ID, "p", []herald.Post{
+		mkPost("old", 2, t0.Add(-ReconcileWindow-time.Hour), "x", "tg"),
+		mkPost("mid", 3, t0.Add(-2*time.Hour), "y", "tg"),
+		mkPost("new", 4, t0.Add(-time.Hour), "z", "tg"),
+	})
+	for _, at := range []time.Time{t0.Add(-ReconcileWindow - time.Hour), t0.Add(-2 * time.Hour), t0.Add(-time.Hour)} {
+		jobs, err := db.ClaimDue(ctx, "w1", at, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range jobs {
+			if err := db.Complete(ctx, "w1", j, herald.Result{Outcome: herald.OutcomeUnknown, Reason: "lost"}, t0, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := db.UnknownDeliveries(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, j := range got {
+		keys = append(keys, j.Delivery.PostKey)
+	}
+	if strings.Join(keys, ",") != "mid,new" {
+		t.Fatalf("unknown deliveries %v, want mid,new (old is outside the window)", keys)
+	}
+	if got, _ := db.UnknownDeliveries(ctx, 1); len(got) != 1 || got[0].Delivery.PostKey != "new" {
+		t.Fatalf("limit 1 takes %+v, want the newest", got)
+	}
+}
+
 func TestUnknownDeliveriesSkipNeedsReauth(t *testing.T) {
 	db, _, jobs := oneClaimed(t)
 	if err := db.Complete(ctx, "w1", jobs["tg"], herald.Result{Outcome: herald.OutcomeUnknown}, t0, time.Time{}); err != nil {

@@ -9,8 +9,14 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// ReconcileWindow is how far back UnknownDeliveries looks: platforms list
+// only an account's recent posts, so older unknowns are left to a person
+// (and must not crowd newer ones out of every pass).
+const ReconcileWindow = 72 * time.Hour
+
 // UnknownDeliveries returns at most limit unknown deliveries on live
-// channels that are not needs_reauth, oldest first (by due_at, id), as jobs
+// channels that are not needs_reauth, due within ReconcileWindow before now:
+// the newest ones when there are more (returned in due order), as jobs
 // a reconciler can look up: each with its channel's credentials decrypted,
 // the post's content for the platform, and Attempt = the delivery's
 // attempts. A limit below 1 gives none. Database errors are wrapped.
@@ -20,8 +26,9 @@ func (db *DB) UnknownDeliveries(ctx context.Context, limit int) ([]herald.Job, e
 	}
 	var ds []deliveryRow
 	if err := sel(ctx, db.r, &ds, `SELECT `+deliveryCols+` FROM deliveries
-		WHERE status = 'unknown' AND channel_id IN (SELECT id FROM channels WHERE deleted_at IS NULL AND status <> 'needs_reauth')
-		ORDER BY due_at, id LIMIT ?`, limit); err != nil {
+		WHERE status = 'unknown' AND due_at >= ?
+		AND channel_id IN (SELECT id FROM channels WHERE deleted_at IS NULL AND status <> 'needs_reauth')
+		ORDER BY due_at DESC, id LIMIT ?`, ms(db.now().Add(-ReconcileWindow)), limit); err != nil {
 		return nil, fmt.Errorf("unknown deliveries: %w", err)
 	}
 	if len(ds) == 0 {

@@ -250,6 +250,8 @@ func TestExamplesApply(t *testing.T) {
 	createTelegram(t, tm, "zerno", "tg-main", "@zerno", fake)
 	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "masto", "platform": "mastodon",
 		"config": map[string]any{"instance_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
+	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "vk-group", "platform": "vk",
+		"config": map[string]any{"owner_id": -1, "base_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
 	tm.do(t, "POST", "/api/v1/workspaces/zerno/channels", map[string]any{"name": "demo", "platform": "outbox",
 		"slots": []map[string]string{{"day": "mon", "time": "10:00"}, {"day": "thu", "time": "18:30"}}}, 201, nil)
 

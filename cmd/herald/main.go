@@ -39,6 +39,8 @@ Flags accepted by every command (each has a HERALD_* variable):
   --log-level LEVEL  debug, info, warn, error (HERALD_LOG_LEVEL)
   --workers N        publishing workers (HERALD_WORKERS, default 100)
   --max-body BYTES   largest request body (HERALD_MAX_BODY_BYTES, default 20 MiB)
+  --allow-private-media
+                     let media URLs resolve to private or loopback addresses (HERALD_ALLOW_PRIVATE_MEDIA)
 `
 
 func main() {

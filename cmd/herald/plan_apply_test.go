@@ -89,6 +89,8 @@ func TestApplyExamples(t *testing.T) {
 	createTelegram(t, tm, "brand", "tg-main", "@brand", fake)
 	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "masto", "platform": "mastodon",
 		"config": map[string]any{"instance_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
+	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "vk-group", "platform": "vk",
+		"config": map[string]any{"owner_id": -1, "base_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
 	for _, file := range []string{"2026-12.json", "2026-12.csv", "demo.json"} {
 		code, out, errs := runPlan(t, append([]string{"apply", example(file), "--workspace", "brand", "--dry-run"}, tm.flags()...)...)
 		if code != exitOK || !mustRe(`\(dry run: nothing changed\): [1-9][0-9]* created, 0 updated`).MatchString(out) {

@@ -45,7 +45,7 @@ func noServer(t *testing.T) {
 	t.Setenv("HERALD_TOKEN", "")
 }
 
-const exampleChannels = "tg-main=telegram,masto=mastodon,demo=outbox"
+const exampleChannels = "tg-main=telegram,vk-group=vk,masto=mastodon,demo=outbox"
 
 func TestLintExamples(t *testing.T) {
 	for _, file := range []string{"2026-12.json", "2026-12.csv", "demo.json"} {

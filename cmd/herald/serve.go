@@ -97,6 +97,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Publishers = publishers.New(publishers.Options{DataDir: m.Config.DataDir, HTTPClient: client, Logger: m.Log, Now: m.Now,
 		AllowPrivateMedia: m.Config.AllowPrivateMedia,
 		SaveCredentials:   m.DB.UpdateChannelCredentials,
+		SaveDeliveryState: m.DB.SaveDeliveryState,
 	})
 	pubs := make(map[string]scheduler.Publisher, len(m.Publishers))
 	for name, p := range m.Publishers {

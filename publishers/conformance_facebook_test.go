@@ -1,0 +1,55 @@
+package publishers
+
+import (
+	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/facebook"
+	"github.com/heraldhq/herald/publishers/facebook/facebookfake"
+	"github.com/heraldhq/herald/publishers/internal/conformance"
+)
+
+func init() {
+	platforms = append(platforms, conformance.Entry{Name: "facebook", Start: startFacebook})
+}
+
+func startFacebook(t *testing.T) (conformance.Platform, conformance.Publisher) {
+	return facebookPlatform{facebookfake.New(facebookfake.Options{})}, facebook.New(facebook.Options{})
+}
+
+// facebookPlatform drives facebookfake for the conformance scenarios.
+type facebookPlatform struct{ fake *facebookfake.Server }
+
+func (p facebookPlatform) Name() string { return "facebook" }
+func (p facebookPlatform) Close()       { p.fake.Close() }
+
+func (p facebookPlatform) Channel() *herald.Channel {
+	return &herald.Channel{ID: 1, Name: "fb-page", Platform: "facebook",
+		Config:      map[string]any{"base_url": p.fake.URL, "page_id": p.fake.PageID},
+		Credentials: map[string]string{"page_access_token": p.fake.Token}}
+}
+
+// Script answers POST /feed as the Graph API documents each fault: 32 with
+// X-Page-Usage, 2 is_transient with HTTP 500, 100, 190. Facebook is not
+// idempotent, so LostAnswer is not scripted.
+func (p facebookPlatform) Script(f conformance.Fault) {
+	switch f {
+	case conformance.Throttle:
+		p.fake.Script(facebookfake.PageRateLimited(5).On("feed"))
+	case conformance.ServerError:
+		p.fake.Script(facebookfake.Transient().On("feed"))
+	case conformance.Permanent:
+		p.fake.Script(facebookfake.InvalidParam("The parameter message is invalid").On("feed"))
+	case conformance.Unauthorized:
+		p.fake.Script(facebookfake.TokenExpired().On("feed"))
+	}
+}
+
+// Posted lists the Page posts with their permalink_url.
+func (p facebookPlatform) Posted() []conformance.Posted {
+	var out []conformance.Posted
+	for _, post := range p.fake.Posts() {
+		out = append(out, conformance.Posted{ID: post.ID, URL: post.PermalinkURL, Text: post.Message, Media: len(post.Photos)})
+	}
+	return out
+}

@@ -1,0 +1,95 @@
+package facebook_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/facebook"
+	"github.com/heraldhq/herald/publishers/facebook/facebookfake"
+	"github.com/rs/zerolog"
+)
+
+// clock is a settable clock shared by the fake and the publisher.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+// syncBuffer is a log sink safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type env struct {
+	fake  *facebookfake.Server
+	pub   *facebook.Publisher
+	clock *clock
+	logs  *syncBuffer
+}
+
+func setup(t *testing.T) env {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
+	fake := facebookfake.New(facebookfake.Options{Now: c.now})
+	t.Cleanup(fake.Close)
+	var logs syncBuffer
+	pub := facebook.New(facebook.Options{Now: c.now, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+	return env{fake: fake, pub: pub, clock: c, logs: &logs}
+}
+
+func (e env) channel() herald.Channel {
+	return herald.Channel{ID: 7, Name: "fb", Platform: "facebook",
+		Config:      map[string]any{"base_url": e.fake.URL, "page_id": e.fake.PageID},
+		Credentials: map[string]string{"page_access_token": e.fake.Token}}
+}
+
+func (e env) request(m herald.Message) herald.PublishRequest {
+	return herald.PublishRequest{Workspace: "acme", DeliveryID: 9, IdempotencyKey: "herald-acme-9", Attempt: 1,
+		Channel: e.channel(), Message: m}
+}
+
+// publish publishes m and fails t when the token shows in the Result or the logs.
+func (e env) publish(t *testing.T, m herald.Message) herald.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res := e.pub.Publish(ctx, e.request(m))
+	for name, s := range map[string]string{"Request": res.Request, "Response": res.Response, "Reason": res.Reason, "logs": e.logs.String()} {
+		if strings.Contains(s, e.fake.Token) {
+			t.Errorf("%s contains the token: %q", name, s)
+		}
+	}
+	return res
+}
+
+// ops lists the kinds of calls the fake received, in order.
+func (e env) ops() []string {
+	var ops []string
+	for _, c := range e.fake.Calls() {
+		ops = append(ops, c.Op)
+	}
+	return ops
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,185 @@
+// Package instagram publishes to an Instagram professional account through
+// the Graph API's content publishing: one image, or a carousel of 2 to 10,
+// with the post's text (and link) as the caption. Instagram downloads the
+// images itself, so their URLs are passed on, never fetched by Herald.
+//
+// The flow (shared with Threads, see publishers/internal/container):
+// POST /{ig-user-id}/media (image_url, caption) makes a container —
+// children with is_carousel_item=true first, then a CAROUSEL container
+// with children=… for several images; its id is stored with the delivery
+// (publishers.Options.SaveDeliveryState) at once; GET
+// /{container}?fields=status_code is polled until FINISHED (a bounded wait,
+// then a retry that resumes the container); GET
+// /{ig-user-id}/content_publishing_limit is checked against quota_total (at
+// the cap: a throttled retry); POST /{ig-user-id}/media_publish
+// (creation_id) publishes it; GET /{media}?fields=permalink gives the URL.
+//
+// Channel config: ig_user_id (required), graph_version (default v21.0),
+// base_url (default https://graph.facebook.com). Credentials: access_token
+// (required: a token with instagram_content_publish).
+//
+// Instagram has no idempotency key, so Idempotent is false; but a retry of
+// a delivery whose container id was stored checks that container before
+// making anything: FINISHED (or still IN_PROGRESS) is published, EXPIRED is
+// made again, ERROR fails, and PUBLISHED — published by an attempt whose
+// answer was lost — is looked up among the account's recent posts by
+// caption (published when found, unknown otherwise). So most retries are
+// safe; only an answer lost on media_publish itself is unknown, and
+// Reconcile settles that one from the stored container's status.
+//
+// Graph errors: 190 (and 102) need new credentials (reauth); 4, 17, 32,
+// 341 and 613 are throttling (the wait from X-Business-Use-Case-Usage);
+// 1, 2, is_transient, 9007 and subcodes 2207001/2207003 retry; 368 retries
+// an hour later; subcode 2207042 (the cap) is a throttled retry; the rest
+// (100, 10, 200–299, 2207004 image too large…) fail with Meta's message.
+package instagram
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/container"
+	"github.com/rs/zerolog"
+)
+
+// Defaults and limits.
+const (
+	DefaultBaseURL      = "https://graph.facebook.com"
+	DefaultGraphVersion = "v21.0"
+	MaxItems            = 10   // carousel items
+	MaxCaption          = 2200 // caption characters
+	DefaultQuotaTotal   = 100  // posts per rolling 24 hours when the limit answer has no quota_total
+)
+
+// Spec is Instagram's dialect of the container flow.
+var Spec = container.Spec{
+	Platform: "instagram", Name: "Instagram",
+	CreatePath: "media", PublishPath: "media_publish", LimitPath: "content_publishing_limit", ListPath: "media",
+	TextParam: "caption", StatusField: "status_code",
+	MaxItems: MaxItems, MaxText: MaxCaption, QuotaTotal: DefaultQuotaTotal,
+}
+
+// Options configure the publisher. Zero values take the container package's defaults.
+type Options struct {
+	HTTPClient  *http.Client
+	Logger      zerolog.Logger
+	Now         func() time.Time
+	Wait        func(ctx context.Context, d time.Duration) error // pause between status polls; a timer when nil
+	PollEvery   time.Duration
+	MaxPollWait time.Duration
+	// SaveDeliveryState stores the container id with the delivery; nil
+	// stores nothing (a retry then makes a new container).
+	SaveDeliveryState func(ctx context.Context, deliveryID int64, state map[string]string) error
+}
+
+// Publisher publishes to Instagram. It is safe for concurrent use.
+type Publisher struct {
+	e   *container.Engine
+	log zerolog.Logger
+}
+
+// New returns an Instagram publisher.
+func New(opts Options) *Publisher {
+	return &Publisher{log: opts.Logger, e: container.New(Spec, container.Options{HTTPClient: opts.HTTPClient, Now: opts.Now,
+		Wait: opts.Wait, PollEvery: opts.PollEvery, MaxPollWait: opts.MaxPollWait, SaveState: opts.SaveDeliveryState})}
+}
+
+// Idempotent reports false: Instagram takes no idempotency key. A stored
+// container id still makes most retries safe (see the package doc).
+func (p *Publisher) Idempotent() bool { return false }
+
+var (
+	idRe      = regexp.MustCompile(`^[0-9]+$`)
+	versionRe = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
+)
+
+// ValidateChannel checks the channel's Instagram config and credentials.
+// It returns an EVALIDATION *herald.Error listing every problem (columns
+// "config.ig_user_id", "config.graph_version", "config.base_url",
+// "credentials.access_token"), or nil.
+func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
+	var ps []herald.Problem
+	add := func(col, code, msg string) {
+		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
+	}
+	switch id := ch.ConfigString("ig_user_id"); {
+	case id == "":
+		add("config.ig_user_id", "required", "config.ig_user_id is required: the Instagram professional account's id (digits)")
+	case !idRe.MatchString(id):
+		add("config.ig_user_id", "invalid", "config.ig_user_id must be the account's numeric id, e.g. 17841400000000000")
+	}
+	if v := ch.ConfigString("graph_version"); v != "" && !versionRe.MatchString(v) {
+		add("config.graph_version", "invalid", "config.graph_version must look like v21.0")
+	}
+	if b := ch.ConfigString("base_url"); b != "" && !validBaseURL(b) {
+		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://graph.facebook.com")
+	}
+	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
+		add("credentials.access_token", "required", "credentials.access_token is required: a token with instagram_content_publish")
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid instagram channel", Details: ps}
+}
+
+func validBaseURL(s string) bool {
+	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && len(s) > len("https://")
+}
+
+// conn is the channel's API root (base_url + graph_version), user and token.
+func conn(ch *herald.Channel) container.Conn {
+	base := strings.TrimRight(ch.ConfigString("base_url"), "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	v := ch.ConfigString("graph_version")
+	if v == "" {
+		v = DefaultGraphVersion
+	}
+	return container.Conn{Base: base + "/" + v, User: ch.ConfigString("ig_user_id"), Token: ch.Credentials["access_token"]}
+}
+
+// Publish makes the post through the container flow and classifies the
+// answer (see the package doc). A post without images, with more than
+// MaxItems, or a caption over MaxCaption characters fails before anything
+// is sent.
+func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+	start := time.Now()
+	res := p.e.Publish(ctx, conn(&req.Channel), req)
+	p.log.Debug().Str("platform", "instagram").Str("workspace", req.Workspace).
+		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
+		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
+		Dur("took", time.Since(start)).Msg("instagram publish")
+	return res
+}
+
+// Check reads GET /{ig-user-id}?fields=username, posting nothing. It
+// returns nil when the token works; an EUNAUTHORIZED *herald.Error when
+// Meta refused the token (190); EUNAVAILABLE when Meta throttles, fails or
+// does not answer; EINVALID otherwise (a wrong ig_user_id, a channel
+// without ig_user_id or access_token). Messages never carry the token.
+func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
+	c := conn(ch)
+	if c.User == "" || c.Token == "" {
+		return herald.Errorf(herald.EINVALID, "the channel has no ig_user_id or access_token configured")
+	}
+	var got struct {
+		Username string `json:"username"`
+	}
+	return p.e.Get(ctx, c, c.User, "username", &got)
+}
+
+// Reconcile looks for an unknown delivery's post (publishers.Reconciler):
+// with the container id an attempt stored, the container's status tells
+// whether it was published (only PUBLISHED is then matched, by text, among
+// the account's recent posts); without one, the recent posts published at
+// or after since are matched by text. found is false when the post is not
+// there or can't be told; err reports a failed lookup.
+func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
+	return p.e.Reconcile(ctx, conn(&req.Channel), req, since)
+}

@@ -1,0 +1,219 @@
+package linkedin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
+)
+
+// conv is one Publish or Check talking to LinkedIn: the channel's
+// settings and a summary of every request for the Result.
+type conv struct {
+	p       *Publisher
+	base    string
+	version string
+	author  string
+	token   string
+	key     string
+	calls   []string
+	last    *httpcall.Response
+}
+
+func (p *Publisher) conv(ch *herald.Channel) *conv {
+	c := &conv{p: p, base: strings.TrimRight(ch.ConfigString("base_url"), "/"),
+		version: ch.ConfigString("linkedin_version"), author: ch.ConfigString("author"),
+		token: ch.Credentials["access_token"], key: limitKey(ch)}
+	if c.base == "" {
+		c.base = DefaultBaseURL
+	}
+	if c.version == "" {
+		c.version = DefaultVersion
+	}
+	return c
+}
+
+// result builds a Result carrying the conversation so far.
+func (c *conv) result(o herald.Outcome, reason string) herald.Result {
+	return herald.Result{Outcome: o, Reason: reason, Request: strings.Join(c.calls, "\n"), Response: httpcall.Answer(c.last)}
+}
+
+func (c *conv) fail(o herald.Outcome, format string, args ...any) *herald.Result {
+	r := c.result(o, fmt.Sprintf(format, args...))
+	return &r
+}
+
+// finish scrubs the token from res.
+func (c *conv) finish(res *herald.Result) {
+	res.Request = httpcall.Redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded), c.token)
+	res.Response = httpcall.Redact(res.Response, c.token)
+	res.Reason = httpcall.Redact(res.Reason, c.token)
+}
+
+// answer is one exchange: the response, or the transport error and
+// whether the request may have reached LinkedIn.
+type answer struct {
+	resp *httpcall.Response
+	sent bool
+	err  error
+}
+
+// send makes one request with the token and LinkedIn's headers; shown is
+// the body as recorded (nil for image bytes, described by the caller).
+func (c *conv) send(ctx context.Context, method, u, contentType string, body, shown []byte) answer {
+	c.calls = append(c.calls, httpcall.Truncate(httpcall.Summary(method, u, shown), httpcall.MaxRecorded))
+	hreq, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return answer{err: fmt.Errorf("invalid config.base_url: %w", err)}
+	}
+	hreq.Header.Set("Authorization", "Bearer "+c.token)
+	hreq.Header.Set("LinkedIn-Version", c.version)
+	hreq.Header.Set("X-Restli-Protocol-Version", ProtocolVersion)
+	if contentType != "" {
+		hreq.Header.Set("Content-Type", contentType)
+	}
+	resp, sent, err := httpcall.Do(c.p.client, hreq, 1<<20)
+	c.last = resp
+	if err == nil {
+		c.calls[len(c.calls)-1] += fmt.Sprintf(" → %d", resp.Status)
+	}
+	return answer{resp: resp, sent: sent, err: err}
+}
+
+// apiError is LinkedIn's error body.
+type apiError struct {
+	Status           int    `json:"status"`
+	Message          string `json:"message"`
+	Code             string `json:"code"`
+	ServiceErrorCode int    `json:"serviceErrorCode"`
+	ErrorDetails     struct {
+		InputErrors []struct {
+			Code        string `json:"code"`
+			Description string `json:"description"`
+		} `json:"inputErrors"`
+	} `json:"errorDetails"`
+}
+
+// codes lists the error's codes: its own and its input errors'.
+func (e apiError) codes() []string {
+	out := []string{}
+	if e.Code != "" {
+		out = append(out, e.Code)
+	}
+	for _, ie := range e.ErrorDetails.InputErrors {
+		if ie.Code != "" {
+			out = append(out, ie.Code)
+		}
+	}
+	return out
+}
+
+func (e apiError) has(code string) bool {
+	for _, c := range e.codes() {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// text is the error's message for a reason: LinkedIn's message and codes,
+// or the raw body when it is not LinkedIn's JSON.
+func errorText(resp *httpcall.Response) (apiError, string) {
+	var e apiError
+	if json.Unmarshal(resp.Body, &e) != nil || (e.Message == "" && len(e.codes()) == 0) {
+		body := strings.TrimSpace(string(resp.Body))
+		if body == "" {
+			body = http.StatusText(resp.Status)
+		}
+		return e, fmt.Sprintf("HTTP %d: %s", resp.Status, httpcall.Truncate(body, 300))
+	}
+	msg := fmt.Sprintf("HTTP %d", resp.Status)
+	if codes := e.codes(); len(codes) > 0 {
+		msg += " " + strings.Join(codes, ", ")
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return e, msg
+}
+
+var existingRe = regexp.MustCompile(`urn:li:(share|ugcPost|activity):[0-9]+`)
+
+// failure classifies an answer that is not a success; what names the call
+// ("posting", "uploading image …") in the reason.
+func (c *conv) failure(resp *httpcall.Response, what string) herald.Result {
+	e, msg := errorText(resp)
+	switch s := resp.Status; {
+	case s == http.StatusUnauthorized:
+		return c.result(herald.OutcomeReauth, "LinkedIn rejected the access token, reauthorize the channel ("+what+"): "+msg)
+	case s == http.StatusUnprocessableEntity && e.has("DUPLICATE_POST"):
+		reason := "LinkedIn refused a duplicate post"
+		if urn := existingRe.FindString(e.Message); urn != "" {
+			reason = "already published as " + urn + " (" + PostURL(urn) + "); LinkedIn refused the duplicate"
+		}
+		return c.result(herald.OutcomeFailed, reason+": "+msg)
+	case s == http.StatusTooManyRequests:
+		return c.throttled(resp.Header, what+": "+msg)
+	case s >= 500:
+		return c.result(herald.OutcomeRetry, what+": "+msg)
+	}
+	return c.result(herald.OutcomeFailed, what+": "+msg)
+}
+
+// throttled is a throttled retry after Retry-After (when LinkedIn sends
+// it) or the publisher's ThrottleWait, which also blocks the channel's
+// limiter so that its other deliveries wait without calling.
+func (c *conv) throttled(h http.Header, reason string) herald.Result {
+	wait := c.p.opts.ThrottleWait
+	if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s > 0 {
+		wait = time.Duration(s) * time.Second
+	}
+	c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(wait))
+	r := c.result(herald.OutcomeRetry, "LinkedIn is throttling ("+reason+"); waiting "+wait.String())
+	r.Throttled, r.RetryAfter = true, wait
+	return r
+}
+
+// check calls GET /v2/userinfo and compares its sub with a person author.
+func (c *conv) check(ctx context.Context) error {
+	u := c.base + "/v2/userinfo"
+	a := c.send(ctx, http.MethodGet, u, "", nil, nil)
+	if a.err != nil {
+		return herald.Errorf(herald.EUNAVAILABLE, "no answer from LinkedIn: %s", httpcall.ErrorText(a.err, u, c.token))
+	}
+	if a.resp.Status != http.StatusOK {
+		_, msg := errorText(a.resp)
+		code := herald.EINVALID
+		switch s := a.resp.Status; {
+		case s == http.StatusUnauthorized:
+			code = herald.EUNAUTHORIZED
+		case s == http.StatusTooManyRequests || s >= 500:
+			code = herald.EUNAVAILABLE
+		}
+		return herald.Errorf(code, "LinkedIn answered GET /v2/userinfo with %s", httpcall.Redact(msg, c.token))
+	}
+	var info struct {
+		Sub  string `json:"sub"`
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(a.resp.Body, &info); err != nil || info.Sub == "" {
+		return herald.Errorf(herald.EUNAVAILABLE, "LinkedIn's answer to /v2/userinfo is not what it documents")
+	}
+	if person, ok := strings.CutPrefix(c.author, "urn:li:person:"); ok && person != info.Sub {
+		return herald.Errorf(herald.EINVALID, "the access token belongs to urn:li:person:%s (%s), not to the author %s: LinkedIn would refuse its posts",
+			info.Sub, info.Name, c.author)
+	}
+	return nil
+}
+
+// errText describes a's transport error without the token.
+func (c *conv) errText(a answer, u string) string { return httpcall.ErrorText(a.err, u, c.token) }

@@ -1,0 +1,165 @@
+// Package threads publishes to a Threads profile through the Threads API:
+// text only (media_type=TEXT), one image (IMAGE) or a carousel of 2 to 20
+// images (CAROUSEL), with the post's text and link as the text — the first
+// URL in it becomes the link preview. Threads downloads the images itself,
+// so their URLs are passed on, never fetched by Herald.
+//
+// The flow is Instagram's container flow on the Threads host (see
+// publishers/internal/container): POST /{user-id}/threads makes a
+// container (carousel children with is_carousel_item=true first), its id
+// is stored with the delivery at once, GET /{container}?fields=status is
+// polled until FINISHED, GET /{user-id}/threads_publishing_limit is checked
+// (250 posts per rolling 24 hours; at the cap a throttled retry), POST
+// /{user-id}/threads_publish (creation_id) publishes, and GET
+// /{media}?fields=permalink gives the URL.
+//
+// Channel config: user_id (required), base_url (default
+// https://graph.threads.net; the API version v1.0 is appended).
+// Credentials: access_token (required: a token with threads_basic and
+// threads_content_publish).
+//
+// Threads has no idempotency key, so Idempotent is false; a retry whose
+// earlier attempt stored a container id resumes that container instead of
+// making another (published when FINISHED, looked up by text when already
+// PUBLISHED), so only an answer lost on threads_publish itself is unknown;
+// Reconcile settles that one from the stored container's status.
+// Errors come in the Graph format and are classed as Instagram's: 190
+// reauth; 4, 17, 32, 341, 613 throttled; 1, 2 and is_transient retry; the
+// rest fail with the platform's message.
+package threads
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/container"
+	"github.com/rs/zerolog"
+)
+
+// Defaults and limits.
+const (
+	DefaultBaseURL    = "https://graph.threads.net"
+	APIVersion        = "v1.0"
+	MaxItems          = 20  // carousel items
+	MaxText           = 500 // text characters
+	DefaultQuotaTotal = 250 // posts per rolling 24 hours when the limit answer has no quota_total
+)
+
+// Spec is Threads' dialect of the container flow.
+var Spec = container.Spec{
+	Platform: "threads", Name: "Threads",
+	CreatePath: "threads", PublishPath: "threads_publish", LimitPath: "threads_publishing_limit", ListPath: "threads",
+	TextParam: "text", StatusField: "status", ImageType: true, TextType: true,
+	MaxItems: MaxItems, MaxText: MaxText, QuotaTotal: DefaultQuotaTotal,
+}
+
+// Options configure the publisher. Zero values take the container package's defaults.
+type Options struct {
+	HTTPClient  *http.Client
+	Logger      zerolog.Logger
+	Now         func() time.Time
+	Wait        func(ctx context.Context, d time.Duration) error // pause between status polls; a timer when nil
+	PollEvery   time.Duration
+	MaxPollWait time.Duration
+	// SaveDeliveryState stores the container id with the delivery; nil
+	// stores nothing (a retry then makes a new container).
+	SaveDeliveryState func(ctx context.Context, deliveryID int64, state map[string]string) error
+}
+
+// Publisher publishes to Threads. It is safe for concurrent use.
+type Publisher struct {
+	e   *container.Engine
+	log zerolog.Logger
+}
+
+// New returns a Threads publisher.
+func New(opts Options) *Publisher {
+	return &Publisher{log: opts.Logger, e: container.New(Spec, container.Options{HTTPClient: opts.HTTPClient, Now: opts.Now,
+		Wait: opts.Wait, PollEvery: opts.PollEvery, MaxPollWait: opts.MaxPollWait, SaveState: opts.SaveDeliveryState})}
+}
+
+// Idempotent reports false: Threads takes no idempotency key. A stored
+// container id still makes most retries safe (see the package doc).
+func (p *Publisher) Idempotent() bool { return false }
+
+var idRe = regexp.MustCompile(`^[0-9]+$`)
+
+// ValidateChannel checks the channel's Threads config and credentials. It
+// returns an EVALIDATION *herald.Error listing every problem (columns
+// "config.user_id", "config.base_url", "credentials.access_token"), or nil.
+func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
+	var ps []herald.Problem
+	add := func(col, code, msg string) {
+		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
+	}
+	switch id := ch.ConfigString("user_id"); {
+	case id == "":
+		add("config.user_id", "required", "config.user_id is required: the Threads user's id (digits)")
+	case !idRe.MatchString(id):
+		add("config.user_id", "invalid", "config.user_id must be the Threads user's numeric id")
+	}
+	if b := ch.ConfigString("base_url"); b != "" &&
+		!((strings.HasPrefix(b, "https://") || strings.HasPrefix(b, "http://")) && len(b) > len("https://")) {
+		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://graph.threads.net")
+	}
+	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
+		add("credentials.access_token", "required", "credentials.access_token is required: a token with threads_content_publish")
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid threads channel", Details: ps}
+}
+
+// conn is the channel's API root (base_url + /v1.0), user and token.
+func conn(ch *herald.Channel) container.Conn {
+	base := strings.TrimRight(ch.ConfigString("base_url"), "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	return container.Conn{Base: base + "/" + APIVersion, User: ch.ConfigString("user_id"), Token: ch.Credentials["access_token"]}
+}
+
+// Publish makes the post through the container flow and classifies the
+// answer (see the package doc). A post with neither text nor images, more
+// than MaxItems images or text over MaxText characters fails before
+// anything is sent.
+func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+	start := time.Now()
+	res := p.e.Publish(ctx, conn(&req.Channel), req)
+	p.log.Debug().Str("platform", "threads").Str("workspace", req.Workspace).
+		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
+		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
+		Dur("took", time.Since(start)).Msg("threads publish")
+	return res
+}
+
+// Check reads GET /me?fields=username, posting nothing. It returns nil
+// when the token works; an EUNAUTHORIZED *herald.Error when Threads refused
+// the token (190); EUNAVAILABLE when Threads throttles, fails or does not
+// answer; EINVALID otherwise (a channel without user_id or access_token).
+// Messages never carry the token.
+func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
+	c := conn(ch)
+	if c.User == "" || c.Token == "" {
+		return herald.Errorf(herald.EINVALID, "the channel has no user_id or access_token configured")
+	}
+	var got struct {
+		Username string `json:"username"`
+	}
+	return p.e.Get(ctx, c, "me", "username", &got)
+}
+
+// Reconcile looks for an unknown delivery's post (publishers.Reconciler):
+// with the container id an attempt stored, the container's status tells
+// whether it was published (only PUBLISHED is then matched, by text, among
+// the account's recent posts); without one, the recent posts published at
+// or after since are matched by text. found is false when the post is not
+// there or can't be told; err reports a failed lookup.
+func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
+	return p.e.Reconcile(ctx, conn(&req.Channel), req, since)
+}
