@@ -86,7 +86,7 @@ func TestHashtagsAndMentions(t *testing.T) {
 // platformChannels adds a channel per platform to the test channels.
 func platformChannels() map[string]*herald.Channel {
 	chs := testChannels()
-	for _, p := range []string{"bluesky", "x", "vk", "instagram", "linkedin", "threads", "discord", "facebook"} {
+	for _, p := range []string{"bluesky", "x", "vk", "instagram", "linkedin", "threads", "discord", "facebook", "slack", "webhook"} {
 		chs[p] = &herald.Channel{Name: p, Platform: p}
 	}
 	chs["masto-6m"] = &herald.Channel{Name: "masto-6m", Platform: "mastodon",
@@ -189,6 +189,10 @@ func TestPlatformLimits(t *testing.T) {
 		{"discord past 2000", "discord", a(2001), nil, "", "too_long", "text"},
 		{"discord 10 media", "discord", "x", media(10), "", "", ""},
 		{"discord 11 media", "discord", "x", media(11), "", "too_many_media", "media"},
+		{"slack at 40000", "slack", a(40000), nil, "", "", ""},
+		{"slack past 40000", "slack", a(40001), nil, "", "too_long", "text"},
+		{"slack 50 media", "slack", "x", media(50), "", "too_many_media", "media"},
+		{"webhook no limit", "webhook", a(100000), media(60), "", "", ""},
 		{"facebook at 63206", "facebook", a(63206), nil, "", "", ""},
 		{"facebook past 63206", "facebook", a(63207), nil, "", "too_long", "text"},
 	}
@@ -276,6 +280,8 @@ func TestRules(t *testing.T) {
 		{"threads", 500, 10, 0, false},
 		{"discord", 2000, 10, 0, false},
 		{"outbox", 0, 0, 0, false},
+		{"slack", 40000, 49, 0, false},
+		{"webhook", 0, 0, 0, false},
 	}
 	for _, tt := range tests {
 		r, ok := by[tt.platform]

@@ -175,7 +175,20 @@ var Limits = map[string]Limit{
 		Unit: utf16Unit, Length: utf16Length, MaxText: FacebookMaxText,
 	},
 	"outbox": {},
+	// Slack truncates a message's text past 40,000 characters; the adapter
+	// sends images as image blocks, at most 49 beside the text (50 blocks).
+	"slack": {
+		Unit: utf16Unit, Length: utf16Length, MaxText: SlackMaxText, MaxMedia: SlackMaxMedia,
+	},
+	// A generic webhook carries whatever the receiver takes: no limits.
+	"webhook": {},
 }
+
+// Slack incoming-webhook limits.
+const (
+	SlackMaxText  = 40000
+	SlackMaxMedia = 49
+)
 
 func utf16Length(body string, _ *herald.Channel) int { return utf16Len(body) }
 
