@@ -30,6 +30,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -98,28 +99,22 @@ func (p *Publisher) Idempotent() bool { return true }
 // returns an EVALIDATION *herald.Error listing every problem (columns
 // "config.pds_url", "config.handle", "credentials.app_password"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	for _, key := range []string{"pds_url", "base_url"} {
 		u := ch.ConfigString(key)
-		if u != "" && (!strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") || len(u) <= len("https://")) {
-			add("config."+key, "invalid", "config."+key+" must be an absolute http(s) URL, e.g. "+DefaultPDS)
+		if u != "" && !httpcall.ValidBaseURL(u) {
+			ps.Add("config."+key, "invalid", "config."+key+" must be an absolute http(s) URL, e.g. "+DefaultPDS)
 		}
 	}
 	if h := strings.TrimPrefix(ch.ConfigString("handle"), "@"); h == "" {
-		add("config.handle", "required", "config.handle is required, e.g. brand.bsky.social")
+		ps.Add("config.handle", "required", "config.handle is required, e.g. brand.bsky.social")
 	} else if strings.ContainsAny(h, " /?#") || !strings.Contains(h, ".") && !strings.HasPrefix(h, "did:") {
-		add("config.handle", "invalid", "config.handle must be a handle such as brand.bsky.social (or a DID)")
+		ps.Add("config.handle", "invalid", "config.handle must be a handle such as brand.bsky.social (or a DID)")
 	}
 	if strings.TrimSpace(ch.Credentials["app_password"]) == "" {
-		add("credentials.app_password", "required", "credentials.app_password is required (Settings → Privacy and security → App passwords)")
+		ps.Add("credentials.app_password", "required", "credentials.app_password is required (Settings → Privacy and security → App passwords)")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid bluesky channel", Details: ps}
+	return ps.Err("bluesky")
 }
 
 // Publish downloads the message's images, makes sure of a session, and
@@ -137,10 +132,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	a := p.api(req.Channel)
 	res := a.publish(ctx, req)
 	a.scrub(&res)
-	p.log.Debug().Str("platform", "bluesky").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("bluesky publish")
+	httpcall.LogPublish(&p.log, "bluesky", req, res, start)
 	return res
 }
 

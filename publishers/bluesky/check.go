@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
 )
 
 // Check opens the channel's session (createSession) or, when one is
@@ -34,11 +35,5 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 		return nil
 	}
 	a.scrub(fail)
-	switch fail.Outcome {
-	case herald.OutcomeReauth:
-		return herald.Errorf(herald.EUNAUTHORIZED, "%s", fail.Reason)
-	case herald.OutcomeRetry, herald.OutcomeUnknown:
-		return herald.Errorf(herald.EUNAVAILABLE, "%s", fail.Reason)
-	}
-	return herald.Errorf(herald.EINVALID, "%s", fail.Reason)
+	return httpcall.CheckError(fail.Outcome, fail.Reason)
 }

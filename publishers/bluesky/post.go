@@ -3,7 +3,6 @@ package bluesky
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -155,10 +154,7 @@ func (a *api) download(ctx context.Context, src string) (media.File, *herald.Res
 	f, err := media.Fetch(ctx, a.p.client, src, media.Options{MaxBytes: a.p.opts.MaxImageBytes,
 		AllowPrivate: a.p.opts.AllowPrivateMedia, Accept: []string{"image/"}})
 	if err != nil {
-		o := herald.OutcomeRetry
-		if errors.Is(err, media.ErrPermanent) {
-			o = herald.OutcomeFailed
-		}
+		o := media.Outcome(err)
 		r := a.result(o, fmt.Sprintf("media %s: %v", src, err))
 		return f, &r
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -33,9 +32,7 @@ type api struct {
 
 // scrub removes every credential from a Result's texts.
 func (a *api) scrub(r *herald.Result) {
-	r.Request = a.redact(httpcall.Truncate(r.Request, 2*httpcall.MaxRecorded))
-	r.Response = a.redact(r.Response)
-	r.Reason = a.redact(r.Reason)
+	httpcall.Finish(r, a.redact)
 }
 
 func (a *api) redact(s string) string {
@@ -44,7 +41,7 @@ func (a *api) redact(s string) string {
 
 // result builds a Result carrying the conversation so far.
 func (a *api) result(o herald.Outcome, reason string) herald.Result {
-	return herald.Result{Outcome: o, Reason: reason, Request: strings.Join(a.calls, "\n"), Response: httpcall.Answer(a.last)}
+	return httpcall.NewResult(o, reason, a.calls, a.last)
 }
 
 // xrpcError is the PDS's error body.
@@ -68,11 +65,7 @@ func errorText(resp *httpcall.Response) string {
 		}
 		return e.Error
 	}
-	body := strings.TrimSpace(string(resp.Body))
-	if body == "" || len(body) > 200 {
-		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
-	}
-	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
+	return httpcall.BodyText(resp, false)
 }
 
 // expired reports an answer saying the access token expired: 400

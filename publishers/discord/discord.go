@@ -32,6 +32,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -108,28 +109,22 @@ func parseWebhook(raw string) (*url.URL, string, bool) {
 // an EVALIDATION *herald.Error listing every problem (columns
 // "credentials.webhook_url", "config.guild_id", "config.avatar_url"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch w := ch.Credentials["webhook_url"]; {
 	case strings.TrimSpace(w) == "":
-		add("credentials.webhook_url", "required", "credentials.webhook_url is required: the channel's webhook URL, https://discord.com/api/webhooks/{id}/{token}")
+		ps.Add("credentials.webhook_url", "required", "credentials.webhook_url is required: the channel's webhook URL, https://discord.com/api/webhooks/{id}/{token}")
 	default:
 		if _, _, ok := parseWebhook(w); !ok {
-			add("credentials.webhook_url", "invalid", "credentials.webhook_url must look like https://discord.com/api/webhooks/{id}/{token}")
+			ps.Add("credentials.webhook_url", "invalid", "credentials.webhook_url must look like https://discord.com/api/webhooks/{id}/{token}")
 		}
 	}
 	if g := ch.ConfigString("guild_id"); g != "" && !snowflake.MatchString(g) {
-		add("config.guild_id", "invalid", "config.guild_id must be the server's numeric id")
+		ps.Add("config.guild_id", "invalid", "config.guild_id must be the server's numeric id")
 	}
 	if a := ch.ConfigString("avatar_url"); a != "" && !strings.HasPrefix(a, "https://") && !strings.HasPrefix(a, "http://") {
-		add("config.avatar_url", "invalid", "config.avatar_url must be an absolute http(s) URL")
+		ps.Add("config.avatar_url", "invalid", "config.avatar_url must be an absolute http(s) URL")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid discord channel", Details: ps}
+	return ps.Err("discord")
 }
 
 // Check reads the webhook object (GET <webhook_url>), which needs the
@@ -173,10 +168,7 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
-	p.log.Debug().Str("platform", "discord").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("discord publish")
+	httpcall.LogPublish(&p.log, "discord", req, res, start)
 	return res
 }
 

@@ -64,9 +64,9 @@ type webhookObject struct {
 }
 
 func (c *call) result(o herald.Outcome, reason string, resp *httpcall.Response) herald.Result {
-	return herald.Result{Outcome: o, Reason: c.redact(reason),
-		Request:  c.redact(httpcall.Truncate(strings.Join(c.calls, "\n"), 2*httpcall.MaxRecorded)),
-		Response: c.redact(httpcall.Answer(resp))}
+	res := httpcall.NewResult(o, reason, c.calls, resp)
+	httpcall.Finish(&res, c.redact)
+	return res
 }
 
 // execute downloads the media, posts the message with ?wait=true and
@@ -79,10 +79,7 @@ func (c *call) execute(ctx context.Context, req herald.PublishRequest) herald.Re
 		f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
 			AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: []string{"image/", "video/"}})
 		if err != nil {
-			o := herald.OutcomeRetry
-			if errors.Is(err, media.ErrPermanent) {
-				o = herald.OutcomeFailed
-			}
+			o := media.Outcome(err)
 			return c.result(o, fmt.Sprintf("media %s: %v", src, err), nil)
 		}
 		c.calls = append(c.calls, fmt.Sprintf("GET %s → %s, %d bytes", src, f.ContentType, len(f.Data)))
@@ -274,11 +271,7 @@ func errorText(resp *httpcall.Response) string {
 		}
 		return text
 	}
-	body := strings.TrimSpace(string(resp.Body))
-	if body == "" || len(body) > 200 || strings.HasPrefix(body, "<") {
-		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
-	}
-	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
+	return httpcall.BodyText(resp, true)
 }
 
 // fieldErrors flattens Discord's nested {"field": {"_errors": [{message}]}}.

@@ -36,6 +36,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -88,33 +89,23 @@ var (
 // "config.page_id", "config.graph_version", "config.base_url",
 // "credentials.page_access_token"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch id := strings.TrimSpace(ch.ConfigString("page_id")); {
 	case id == "":
-		add("config.page_id", "required", "config.page_id is required: the Page's numeric id")
+		ps.Add("config.page_id", "required", "config.page_id is required: the Page's numeric id")
 	case !pageIDRe.MatchString(id):
-		add("config.page_id", "invalid", "config.page_id must be the Page's numeric id (e.g. 104857600012345)")
+		ps.Add("config.page_id", "invalid", "config.page_id must be the Page's numeric id (e.g. 104857600012345)")
 	}
 	if v := ch.ConfigString("graph_version"); v != "" && !versionRe.MatchString(v) {
-		add("config.graph_version", "invalid", "config.graph_version must look like "+DefaultGraphVersion)
+		ps.Add("config.graph_version", "invalid", "config.graph_version must look like "+DefaultGraphVersion)
 	}
-	if b := ch.ConfigString("base_url"); b != "" && !validBaseURL(b) {
-		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as "+DefaultBaseURL)
+	if b := ch.ConfigString("base_url"); b != "" && !httpcall.ValidBaseURL(b) {
+		ps.Add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as "+DefaultBaseURL)
 	}
 	if strings.TrimSpace(ch.Credentials["page_access_token"]) == "" {
-		add("credentials.page_access_token", "required", "credentials.page_access_token is required: a Page access token with pages_manage_posts")
+		ps.Add("credentials.page_access_token", "required", "credentials.page_access_token is required: a Page access token with pages_manage_posts")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid facebook channel", Details: ps}
-}
-
-func validBaseURL(s string) bool {
-	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && len(s) > len("https://")
+	return ps.Err("facebook")
 }
 
 // PostURL is the public link of a Page post by Facebook's convention, used
@@ -127,13 +118,8 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	start := time.Now()
 	c := p.conversation(&req.Channel)
 	res := c.publish(ctx, req)
-	res.Request = c.redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded))
-	res.Response = c.redact(res.Response)
-	res.Reason = c.redact(res.Reason)
-	p.log.Debug().Str("platform", "facebook").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("facebook publish")
+	httpcall.Finish(&res, c.redact)
+	httpcall.LogPublish(&p.log, "facebook", req, res, start)
 	return res
 }
 
@@ -157,14 +143,7 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 	if r == nil {
 		return nil
 	}
-	code := herald.EINVALID
-	switch r.Outcome {
-	case herald.OutcomeReauth:
-		code = herald.EUNAUTHORIZED
-	case herald.OutcomeRetry, herald.OutcomeUnknown:
-		code = herald.EUNAVAILABLE
-	}
-	return herald.Errorf(code, "%s", c.redact(r.Reason))
+	return httpcall.CheckError(r.Outcome, c.redact(r.Reason))
 }
 
 func (p *Publisher) conversation(ch *herald.Channel) *conversation {

@@ -43,6 +43,8 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/container"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -102,33 +104,23 @@ var (
 // "config.ig_user_id", "config.graph_version", "config.base_url",
 // "credentials.access_token"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch id := ch.ConfigString("ig_user_id"); {
 	case id == "":
-		add("config.ig_user_id", "required", "config.ig_user_id is required: the Instagram professional account's id (digits)")
+		ps.Add("config.ig_user_id", "required", "config.ig_user_id is required: the Instagram professional account's id (digits)")
 	case !idRe.MatchString(id):
-		add("config.ig_user_id", "invalid", "config.ig_user_id must be the account's numeric id, e.g. 17841400000000000")
+		ps.Add("config.ig_user_id", "invalid", "config.ig_user_id must be the account's numeric id, e.g. 17841400000000000")
 	}
 	if v := ch.ConfigString("graph_version"); v != "" && !versionRe.MatchString(v) {
-		add("config.graph_version", "invalid", "config.graph_version must look like v21.0")
+		ps.Add("config.graph_version", "invalid", "config.graph_version must look like v21.0")
 	}
-	if b := ch.ConfigString("base_url"); b != "" && !validBaseURL(b) {
-		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://graph.facebook.com")
+	if b := ch.ConfigString("base_url"); b != "" && !httpcall.ValidBaseURL(b) {
+		ps.Add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://graph.facebook.com")
 	}
 	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
-		add("credentials.access_token", "required", "credentials.access_token is required: a token with instagram_content_publish")
+		ps.Add("credentials.access_token", "required", "credentials.access_token is required: a token with instagram_content_publish")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid instagram channel", Details: ps}
-}
-
-func validBaseURL(s string) bool {
-	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && len(s) > len("https://")
+	return ps.Err("instagram")
 }
 
 // conn is the channel's API root (base_url + graph_version), user and token.
@@ -151,10 +143,7 @@ func conn(ch *herald.Channel) container.Conn {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.e.Publish(ctx, conn(&req.Channel), req)
-	p.log.Debug().Str("platform", "instagram").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("instagram publish")
+	httpcall.LogPublish(&p.log, "instagram", req, res, start)
 	return res
 }
 

@@ -43,7 +43,7 @@ func (p *Publisher) conv(ch *herald.Channel) *conv {
 
 // result builds a Result carrying the conversation so far.
 func (c *conv) result(o herald.Outcome, reason string) herald.Result {
-	return herald.Result{Outcome: o, Reason: reason, Request: strings.Join(c.calls, "\n"), Response: httpcall.Answer(c.last)}
+	return httpcall.NewResult(o, reason, c.calls, c.last)
 }
 
 func (c *conv) fail(o herald.Outcome, format string, args ...any) *herald.Result {
@@ -53,9 +53,7 @@ func (c *conv) fail(o herald.Outcome, format string, args ...any) *herald.Result
 
 // finish scrubs the token from res.
 func (c *conv) finish(res *herald.Result) {
-	res.Request = httpcall.Redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded), c.token)
-	res.Response = httpcall.Redact(res.Response, c.token)
-	res.Reason = httpcall.Redact(res.Reason, c.token)
+	httpcall.Finish(res, func(s string) string { return httpcall.Redact(s, c.token) })
 }
 
 // answer is one exchange: the response, or the transport error and

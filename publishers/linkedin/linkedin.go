@@ -41,6 +41,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -113,29 +114,23 @@ var (
 // "config.author", "config.linkedin_version", "config.base_url",
 // "credentials.access_token"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch a := ch.ConfigString("author"); {
 	case a == "":
-		add("config.author", "required", "config.author is required: the URN that posts, urn:li:person:<id> or urn:li:organization:<id>")
+		ps.Add("config.author", "required", "config.author is required: the URN that posts, urn:li:person:<id> or urn:li:organization:<id>")
 	case !authorRe.MatchString(a):
-		add("config.author", "invalid", "config.author must be urn:li:person:<id> or urn:li:organization:<id>")
+		ps.Add("config.author", "invalid", "config.author must be urn:li:person:<id> or urn:li:organization:<id>")
 	}
 	if v := ch.ConfigString("linkedin_version"); v != "" && !versionRe.MatchString(v) {
-		add("config.linkedin_version", "invalid", "config.linkedin_version must look like 202511 (YYYYMM) or 202511.01")
+		ps.Add("config.linkedin_version", "invalid", "config.linkedin_version must look like 202511 (YYYYMM) or 202511.01")
 	}
-	if b := ch.ConfigString("base_url"); b != "" && !((strings.HasPrefix(b, "https://") || strings.HasPrefix(b, "http://")) && len(b) > len("https://")) {
-		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://api.linkedin.com")
+	if b := ch.ConfigString("base_url"); b != "" && !httpcall.ValidBaseURL(b) {
+		ps.Add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://api.linkedin.com")
 	}
 	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
-		add("credentials.access_token", "required", "credentials.access_token is required: a token with w_member_social (or w_organization_social for an organization)")
+		ps.Add("credentials.access_token", "required", "credentials.access_token is required: a token with w_member_social (or w_organization_social for an organization)")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid linkedin channel", Details: ps}
+	return ps.Err("linkedin")
 }
 
 // PostURL is the public link of a post, by LinkedIn's convention.
@@ -173,10 +168,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	c := p.conv(&req.Channel)
 	res := c.publish(ctx, req)
 	c.finish(&res)
-	p.log.Debug().Str("platform", "linkedin").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("linkedin publish")
+	httpcall.LogPublish(&p.log, "linkedin", req, res, start)
 	return res
 }
 

@@ -3,7 +3,6 @@ package linkedin
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -104,10 +103,7 @@ func (c *conv) image(ctx context.Context, src string) (string, *herald.Result) {
 		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: imageTypes})
 	cancel()
 	if err != nil {
-		o := herald.OutcomeRetry
-		if errors.Is(err, media.ErrPermanent) {
-			o = herald.OutcomeFailed
-		}
+		o := media.Outcome(err)
 		return "", c.fail(o, "image %s: %v", src, err)
 	}
 	c.calls = append(c.calls, fmt.Sprintf("GET %s → %s, %d bytes", src, f.ContentType, len(f.Data)))

@@ -29,7 +29,7 @@ func (a *api) redact(s string) string { return httpcall.Redact(s, a.token) }
 
 // result builds a Result carrying the conversation so far.
 func (a *api) result(o herald.Outcome, reason string) herald.Result {
-	return herald.Result{Outcome: o, Reason: reason, Request: strings.Join(a.calls, "\n"), Response: httpcall.Answer(a.last)}
+	return httpcall.NewResult(o, reason, a.calls, a.last)
 }
 
 func (a *api) publish(ctx context.Context, req herald.PublishRequest) herald.Result {
@@ -138,11 +138,7 @@ func errorText(resp *httpcall.Response) string {
 		}
 		return e.Error
 	}
-	body := strings.TrimSpace(string(resp.Body))
-	if body == "" || len(body) > 200 {
-		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
-	}
-	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
+	return httpcall.BodyText(resp, false)
 }
 
 type status struct {

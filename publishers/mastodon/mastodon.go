@@ -26,6 +26,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -92,26 +93,20 @@ var Visibilities = []string{"public", "unlisted", "private", "direct"}
 // "config.instance_url", "config.visibility", "credentials.access_token"),
 // or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch u := ch.ConfigString("instance_url"); {
 	case u == "":
-		add("config.instance_url", "required", "config.instance_url is required, e.g. https://mastodon.social")
-	case !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") || len(u) <= len("https://"):
-		add("config.instance_url", "invalid", "config.instance_url must be an absolute http(s) URL, e.g. https://mastodon.social")
+		ps.Add("config.instance_url", "required", "config.instance_url is required, e.g. https://mastodon.social")
+	case !httpcall.ValidBaseURL(u):
+		ps.Add("config.instance_url", "invalid", "config.instance_url must be an absolute http(s) URL, e.g. https://mastodon.social")
 	}
 	if v := ch.ConfigString("visibility"); v != "" && !validVisibility(v) {
-		add("config.visibility", "invalid", "config.visibility must be public, unlisted, private or direct")
+		ps.Add("config.visibility", "invalid", "config.visibility must be public, unlisted, private or direct")
 	}
 	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
-		add("credentials.access_token", "required", "credentials.access_token is required (scopes write:statuses and write:media)")
+		ps.Add("credentials.access_token", "required", "credentials.access_token is required (scopes write:statuses and write:media)")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid mastodon channel", Details: ps}
+	return ps.Err("mastodon")
 }
 
 func validVisibility(v string) bool {
@@ -145,13 +140,8 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	} else {
 		res = a.publish(ctx, req)
 	}
-	res.Request = a.redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded))
-	res.Response = a.redact(res.Response)
-	res.Reason = a.redact(res.Reason)
-	p.log.Debug().Str("platform", "mastodon").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("mastodon publish")
+	httpcall.Finish(&res, a.redact)
+	httpcall.LogPublish(&p.log, "mastodon", req, res, start)
 	return res
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -114,10 +113,7 @@ func (a *api) download(ctx context.Context, src string) (data []byte, ctype, nam
 	f, err := media.Fetch(ctx, a.p.client, src, media.Options{MaxBytes: a.p.opts.MaxMediaBytes,
 		AllowPrivate: a.p.opts.AllowPrivateMedia, Accept: media.DefaultAccept})
 	if err != nil {
-		o := herald.OutcomeRetry
-		if errors.Is(err, media.ErrPermanent) {
-			o = herald.OutcomeFailed
-		}
+		o := media.Outcome(err)
 		r := a.result(o, fmt.Sprintf("media %s: %v", src, err))
 		return nil, "", "", &r
 	}

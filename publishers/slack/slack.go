@@ -180,7 +180,7 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 		res.Response += " (" + NoID + ")"
 	case herald.OutcomeRetry:
 		if resp.Status == http.StatusTooManyRequests {
-			res.Throttled, res.RetryAfter = true, retryAfter(resp.Header, p.opts.Now())
+			res.Throttled, res.RetryAfter = true, httpcall.RetryAfter(resp.Header, p.opts.Now())
 			if res.RetryAfter > 0 {
 				p.opts.Limits.BlockUntil(key, p.opts.Now().Add(res.RetryAfter))
 				res.Reason += fmt.Sprintf(" (retry after %s)", res.RetryAfter)
@@ -213,16 +213,4 @@ func classify(resp *httpcall.Response) (herald.Outcome, string) {
 		return herald.OutcomeUnknown, "unexpected answer from Slack: " + code
 	}
 	return herald.OutcomeFailed, code
-}
-
-// retryAfter reads Retry-After: seconds or an HTTP date.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now))
-	}
-	return 0
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -72,37 +73,27 @@ var chatIDRe = regexp.MustCompile(`^(@[A-Za-z0-9_]{1,64}|-?[0-9]{1,20})$`)
 // "config.chat_id", "config.base_url", "config.parse_mode",
 // "credentials.bot_token"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch chat := ch.ConfigString("chat_id"); {
 	case chat == "":
-		add("config.chat_id", "required", `config.chat_id is required: "@channelusername" or a numeric chat id`)
+		ps.Add("config.chat_id", "required", `config.chat_id is required: "@channelusername" or a numeric chat id`)
 	case !chatIDRe.MatchString(chat):
-		add("config.chat_id", "invalid", `config.chat_id must be "@channelusername" or a numeric chat id such as -1001234567890`)
+		ps.Add("config.chat_id", "invalid", `config.chat_id must be "@channelusername" or a numeric chat id such as -1001234567890`)
 	}
-	if b := ch.ConfigString("base_url"); b != "" && !validBaseURL(b) {
-		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://api.telegram.org")
+	if b := ch.ConfigString("base_url"); b != "" && !httpcall.ValidBaseURL(b) {
+		ps.Add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://api.telegram.org")
 	}
 	switch ch.ConfigString("parse_mode") {
 	case "", "HTML", "MarkdownV2", "Markdown":
 	default:
-		add("config.parse_mode", "invalid", "config.parse_mode must be HTML, MarkdownV2 or Markdown")
+		ps.Add("config.parse_mode", "invalid", "config.parse_mode must be HTML, MarkdownV2 or Markdown")
 	}
 	if strings.TrimSpace(ch.Credentials["bot_token"]) == "" {
-		add("credentials.bot_token", "required", "credentials.bot_token is required (the token @BotFather gave)")
+		ps.Add("credentials.bot_token", "required", "credentials.bot_token is required (the token @BotFather gave)")
 	} else if strings.ContainsAny(ch.Credentials["bot_token"], "/?# ") {
-		add("credentials.bot_token", "invalid", "credentials.bot_token must not contain '/', '?', '#' or spaces")
+		ps.Add("credentials.bot_token", "invalid", "credentials.bot_token must not contain '/', '?', '#' or spaces")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid telegram channel", Details: ps}
-}
-
-func validBaseURL(s string) bool {
-	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && len(s) > len("https://")
+	return ps.Err("telegram")
 }
 
 // Publish sends req's message to the channel's chat and classifies the
@@ -112,10 +103,7 @@ func validBaseURL(s string) bool {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
-	p.log.Debug().Str("platform", "telegram").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("telegram publish")
+	httpcall.LogPublish(&p.log, "telegram", req, res, start)
 	return res
 }
 

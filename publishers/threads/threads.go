@@ -37,6 +37,8 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/container"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -92,27 +94,20 @@ var idRe = regexp.MustCompile(`^[0-9]+$`)
 // returns an EVALIDATION *herald.Error listing every problem (columns
 // "config.user_id", "config.base_url", "credentials.access_token"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch id := ch.ConfigString("user_id"); {
 	case id == "":
-		add("config.user_id", "required", "config.user_id is required: the Threads user's id (digits)")
+		ps.Add("config.user_id", "required", "config.user_id is required: the Threads user's id (digits)")
 	case !idRe.MatchString(id):
-		add("config.user_id", "invalid", "config.user_id must be the Threads user's numeric id")
+		ps.Add("config.user_id", "invalid", "config.user_id must be the Threads user's numeric id")
 	}
-	if b := ch.ConfigString("base_url"); b != "" &&
-		!((strings.HasPrefix(b, "https://") || strings.HasPrefix(b, "http://")) && len(b) > len("https://")) {
-		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://graph.threads.net")
+	if b := ch.ConfigString("base_url"); b != "" && !httpcall.ValidBaseURL(b) {
+		ps.Add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://graph.threads.net")
 	}
 	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
-		add("credentials.access_token", "required", "credentials.access_token is required: a token with threads_content_publish")
+		ps.Add("credentials.access_token", "required", "credentials.access_token is required: a token with threads_content_publish")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid threads channel", Details: ps}
+	return ps.Err("threads")
 }
 
 // conn is the channel's API root (base_url + /v1.0), user and token.
@@ -131,10 +126,7 @@ func conn(ch *herald.Channel) container.Conn {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.e.Publish(ctx, conn(&req.Channel), req)
-	p.log.Debug().Str("platform", "threads").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("threads publish")
+	httpcall.LogPublish(&p.log, "threads", req, res, start)
 	return res
 }
 

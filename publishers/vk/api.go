@@ -36,7 +36,8 @@ func (c *conversation) redact(s string) string { return httpcall.Redact(s, c.tok
 
 // result builds a Result carrying the conversation so far.
 func (c *conversation) result(o herald.Outcome, reason string) *herald.Result {
-	return &herald.Result{Outcome: o, Reason: reason, Request: strings.Join(c.calls, "\n"), Response: httpcall.Answer(c.last)}
+	r := httpcall.NewResult(o, reason, c.calls, c.last)
+	return &r
 }
 
 // throttled is a throttled retry after d, with the pause fed to the limiter.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"mime/multipart"
@@ -30,10 +29,7 @@ func (c *conversation) photo(ctx context.Context, src string) (string, *herald.R
 		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: photoTypes})
 	cancel()
 	if err != nil {
-		o := herald.OutcomeRetry
-		if errors.Is(err, media.ErrPermanent) {
-			o = herald.OutcomeFailed
-		}
+		o := media.Outcome(err)
 		return "", c.result(o, fmt.Sprintf("photo %s: %v", src, err))
 	}
 	c.calls = append(c.calls, fmt.Sprintf("GET %s → %s, %d bytes", src, f.ContentType, len(f.Data)))

@@ -34,6 +34,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -90,7 +91,7 @@ func New(opts Options) *Publisher {
 		opts.Now = time.Now
 	}
 	if opts.Wait == nil {
-		opts.Wait = sleep
+		opts.Wait = ratelimit.Sleep
 	}
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = MaxPhotoBytes
@@ -107,17 +108,6 @@ func New(opts Options) *Publisher {
 	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // Idempotent reports true: wall.post carries a guid derived from the
 // delivery, and VK answers the original post for an hour instead of
 // posting again.
@@ -130,33 +120,23 @@ var versionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 // "config.owner_id", "config.api_version", "config.base_url",
 // "credentials.access_token"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch o := ch.ConfigString("owner_id"); {
 	case o == "":
-		add("config.owner_id", "required", "config.owner_id is required: the wall's owner, negative for a community (e.g. -123456)")
+		ps.Add("config.owner_id", "required", "config.owner_id is required: the wall's owner, negative for a community (e.g. -123456)")
 	case ownerID(ch) == 0:
-		add("config.owner_id", "invalid", "config.owner_id must be a non-zero integer, negative for a community (e.g. -123456)")
+		ps.Add("config.owner_id", "invalid", "config.owner_id must be a non-zero integer, negative for a community (e.g. -123456)")
 	}
 	if v := ch.ConfigString("api_version"); v != "" && !versionRe.MatchString(v) {
-		add("config.api_version", "invalid", "config.api_version must look like 5.199")
+		ps.Add("config.api_version", "invalid", "config.api_version must look like 5.199")
 	}
-	if b := ch.ConfigString("base_url"); b != "" && !validBaseURL(b) {
-		add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://api.vk.com")
+	if b := ch.ConfigString("base_url"); b != "" && !httpcall.ValidBaseURL(b) {
+		ps.Add("config.base_url", "invalid", "config.base_url must be an absolute http(s) URL such as https://api.vk.com")
 	}
 	if strings.TrimSpace(ch.Credentials["access_token"]) == "" {
-		add("credentials.access_token", "required", "credentials.access_token is required: a community admin's user token with the wall and photos scopes")
+		ps.Add("credentials.access_token", "required", "credentials.access_token is required: a community admin's user token with the wall and photos scopes")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid vk channel", Details: ps}
-}
-
-func validBaseURL(s string) bool {
-	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && len(s) > len("https://")
+	return ps.Err("vk")
 }
 
 // ownerID is the channel's owner_id, or 0 when missing or not an integer.
@@ -197,13 +177,8 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	start := time.Now()
 	c := p.conversation(&req.Channel)
 	res := c.publish(ctx, req)
-	res.Request = c.redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded))
-	res.Response = c.redact(res.Response)
-	res.Reason = c.redact(res.Reason)
-	p.log.Debug().Str("platform", "vk").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("vk publish")
+	httpcall.Finish(&res, c.redact)
+	httpcall.LogPublish(&p.log, "vk", req, res, start)
 	return res
 }
 

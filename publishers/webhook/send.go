@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
@@ -102,7 +100,7 @@ func (p *Publisher) classify(resp *httpcall.Response, req herald.PublishRequest,
 		}
 	case s == http.StatusTooManyRequests:
 		res.Outcome, res.Reason, res.Throttled = herald.OutcomeRetry, reason, true
-		res.RetryAfter = retryAfter(resp.Header, p.opts.Now())
+		res.RetryAfter = httpcall.RetryAfter(resp.Header, p.opts.Now())
 		if res.RetryAfter <= 0 {
 			res.RetryAfter = DefaultThrottle
 		}
@@ -110,7 +108,7 @@ func (p *Publisher) classify(resp *httpcall.Response, req herald.PublishRequest,
 		res.Reason += fmt.Sprintf(" (retry after %s)", res.RetryAfter)
 	case s >= 500 || s == http.StatusRequestTimeout:
 		res.Outcome, res.Reason = herald.OutcomeRetry, reason
-		res.RetryAfter = retryAfter(resp.Header, p.opts.Now())
+		res.RetryAfter = httpcall.RetryAfter(resp.Header, p.opts.Now())
 	case s == http.StatusUnauthorized:
 		res.Outcome, res.Reason = herald.OutcomeReauth, reason+" (the receiver refused Herald-Signature: credentials.secret differs from the receiver's)"
 	case s == http.StatusGone:
@@ -137,21 +135,5 @@ func answerText(resp *httpcall.Response) string {
 			return fmt.Sprintf("HTTP %d: %s", resp.Status, e.Message)
 		}
 	}
-	body := strings.TrimSpace(string(resp.Body))
-	if body == "" || len(body) > 200 || strings.HasPrefix(body, "<") {
-		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
-	}
-	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
-}
-
-// retryAfter reads Retry-After: seconds or an HTTP date; 0 when absent.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now))
-	}
-	return 0
+	return httpcall.BodyText(resp, true)
 }

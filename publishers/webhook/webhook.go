@@ -32,6 +32,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -107,32 +108,26 @@ func validURL(s string) bool {
 // an EVALIDATION *herald.Error listing every problem (columns "config.url",
 // "config.idempotent", "credentials.secret"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch u := ch.ConfigString("url"); {
 	case u == "":
-		add("config.url", "required", "config.url is required: the receiver's http(s) URL")
+		ps.Add("config.url", "required", "config.url is required: the receiver's http(s) URL")
 	case !validURL(u):
-		add("config.url", "invalid", "config.url must be an absolute http(s) URL")
+		ps.Add("config.url", "invalid", "config.url must be an absolute http(s) URL")
 	}
 	switch v := ch.Config["idempotent"].(type) {
 	case nil, bool:
 	case string:
 		if v != "true" && v != "false" {
-			add("config.idempotent", "invalid", "config.idempotent must be true or false")
+			ps.Add("config.idempotent", "invalid", "config.idempotent must be true or false")
 		}
 	default:
-		add("config.idempotent", "invalid", "config.idempotent must be true or false")
+		ps.Add("config.idempotent", "invalid", "config.idempotent must be true or false")
 	}
 	if strings.TrimSpace(ch.Credentials["secret"]) == "" {
-		add("credentials.secret", "required", "credentials.secret is required: the key the receiver checks Herald-Signature with")
+		ps.Add("credentials.secret", "required", "credentials.secret is required: the key the receiver checks Herald-Signature with")
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid webhook channel", Details: ps}
+	return ps.Err("webhook")
 }
 
 // Check validates the channel's config and calls nothing: a receiver's
@@ -156,9 +151,6 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
-	p.log.Debug().Str("platform", "webhook").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("webhook publish")
+	httpcall.LogPublish(&p.log, "webhook", req, res, start)
 	return res
 }

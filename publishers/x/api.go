@@ -54,7 +54,7 @@ func (c *conv) limitKey() string { return "x:" + c.key }
 
 // result builds a Result carrying the conversation so far.
 func (c *conv) result(o herald.Outcome, reason string) herald.Result {
-	return herald.Result{Outcome: o, Reason: reason, Request: strings.Join(c.calls, "\n"), Response: httpcall.Answer(c.last)}
+	return httpcall.NewResult(o, reason, c.calls, c.last)
 }
 
 func (c *conv) fail(o herald.Outcome, format string, args ...any) *herald.Result {
@@ -64,9 +64,7 @@ func (c *conv) fail(o herald.Outcome, format string, args ...any) *herald.Result
 
 // finish scrubs every secret of the conversation from res.
 func (c *conv) finish(res *herald.Result) {
-	res.Request = httpcall.Redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded), c.secrets...)
-	res.Response = httpcall.Redact(res.Response, c.secrets...)
-	res.Reason = httpcall.Redact(res.Reason, c.secrets...)
+	httpcall.Finish(res, func(s string) string { return httpcall.Redact(s, c.secrets...) })
 }
 
 // answer is one exchange: the response, or the transport error and
@@ -218,9 +216,5 @@ func problemText(resp *httpcall.Response) string {
 			return p.Error
 		}
 	}
-	body := strings.TrimSpace(string(resp.Body))
-	if body == "" || len(body) > 200 {
-		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
-	}
-	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
+	return httpcall.BodyText(resp, false)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -94,10 +93,7 @@ func (c *conv) upload(ctx context.Context, src string) (string, *herald.Result) 
 	cancel()
 	c.calls = append(c.calls, "GET "+src)
 	if err != nil {
-		if errors.Is(err, media.ErrPermanent) {
-			return "", c.fail(herald.OutcomeFailed, "media %s: %v", src, err)
-		}
-		return "", c.fail(herald.OutcomeRetry, "media %s: %v", src, err)
+		return "", c.fail(media.Outcome(err), "media %s: %v", src, err)
 	}
 	c.calls[len(c.calls)-1] += fmt.Sprintf(" → %s, %d bytes", f.ContentType, len(f.Data))
 	var buf bytes.Buffer

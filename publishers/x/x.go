@@ -31,6 +31,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/internal/validate"
 	"github.com/rs/zerolog"
 )
 
@@ -116,39 +117,29 @@ var usernameRe = regexp.MustCompile(`^@?[A-Za-z0-9_]{1,15}$`)
 // "credentials.access_token", "credentials.refresh_token",
 // "credentials.client_id", "credentials.expires_at"), or nil.
 func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
-	var ps []herald.Problem
-	add := func(col, code, msg string) {
-		ps = append(ps, herald.Problem{Column: col, Code: code, Message: msg})
-	}
+	var ps validate.Problems
 	switch u := ch.ConfigString("username"); {
 	case u == "":
-		add("config.username", "required", "config.username is required: the account's handle, e.g. heraldhq")
+		ps.Add("config.username", "required", "config.username is required: the account's handle, e.g. heraldhq")
 	case !usernameRe.MatchString(u):
-		add("config.username", "invalid", "config.username must be an X handle: 1-15 letters, digits or '_'")
+		ps.Add("config.username", "invalid", "config.username must be an X handle: 1-15 letters, digits or '_'")
 	}
 	for _, key := range []string{"base_url", "upload_base_url"} {
-		if b := ch.ConfigString(key); b != "" && !validBaseURL(b) {
-			add("config."+key, "invalid", "config."+key+" must be an absolute http(s) URL such as "+DefaultBaseURL)
+		if b := ch.ConfigString(key); b != "" && !httpcall.ValidBaseURL(b) {
+			ps.Add("config."+key, "invalid", "config."+key+" must be an absolute http(s) URL such as "+DefaultBaseURL)
 		}
 	}
 	for _, key := range []string{"access_token", "refresh_token", "client_id"} {
 		if strings.TrimSpace(ch.Credentials[key]) == "" {
-			add("credentials."+key, "required", "credentials."+key+" is required (an OAuth 2 user token with the offline.access scope, and the app's client id)")
+			ps.Add("credentials."+key, "required", "credentials."+key+" is required (an OAuth 2 user token with the offline.access scope, and the app's client id)")
 		}
 	}
 	if e := ch.Credentials["expires_at"]; e != "" {
 		if _, err := time.Parse(time.RFC3339, e); err != nil {
-			add("credentials.expires_at", "invalid", "credentials.expires_at must be an RFC 3339 time")
+			ps.Add("credentials.expires_at", "invalid", "credentials.expires_at must be an RFC 3339 time")
 		}
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid x channel", Details: ps}
-}
-
-func validBaseURL(u string) bool {
-	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && len(u) > len("https://")
+	return ps.Err("x")
 }
 
 // Publish uploads the message's images, then posts the tweet, and
@@ -165,10 +156,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	c := p.conv(&req.Channel)
 	res := c.publish(ctx, req)
 	c.finish(&res)
-	p.log.Debug().Str("platform", "x").Str("workspace", req.Workspace).
-		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
-		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
-		Dur("took", time.Since(start)).Msg("x publish")
+	httpcall.LogPublish(&p.log, "x", req, res, start)
 	return res
 }
 
@@ -182,13 +170,8 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 	c := p.conv(ch)
 	res := c.check(ctx)
 	c.finish(&res)
-	switch res.Outcome {
-	case herald.OutcomePublished:
+	if res.Outcome == herald.OutcomePublished {
 		return nil
-	case herald.OutcomeReauth:
-		return herald.Errorf(herald.EUNAUTHORIZED, "%s", res.Reason)
-	case herald.OutcomeRetry, herald.OutcomeUnknown:
-		return herald.Errorf(herald.EUNAVAILABLE, "%s", res.Reason)
 	}
-	return herald.Errorf(herald.EINVALID, "%s", res.Reason)
+	return httpcall.CheckError(res.Outcome, res.Reason)
 }

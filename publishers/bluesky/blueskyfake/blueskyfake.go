@@ -100,15 +100,9 @@ type Server struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	if opts.Handle == "" {
-		opts.Handle = DefaultHandle
-	}
-	if opts.DID == "" {
-		opts.DID = DefaultDID
-	}
-	if opts.AppPassword == "" {
-		opts.AppPassword = DefaultAppPassword
-	}
+	fakeserver.Default(&opts.Handle, DefaultHandle)
+	fakeserver.Default(&opts.DID, DefaultDID)
+	fakeserver.Default(&opts.AppPassword, DefaultAppPassword)
 	if opts.AccessTTL <= 0 {
 		opts.AccessTTL = DefaultAccessTTL
 	}
@@ -211,11 +205,7 @@ func (s *Server) answer(w http.ResponseWriter, rec *httptest.ResponseRecorder, c
 		json.Unmarshal(rec.Body.Bytes(), &e)
 		call.Error = e.Error
 	}
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 // rateLimited answers 429 with the ratelimit-* headers the PDS sends.
@@ -260,7 +250,5 @@ func writeError(w http.ResponseWriter, status int, name, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }

@@ -12,7 +12,6 @@
 package discordfake
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -113,16 +112,11 @@ type Server struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	def := func(v *string, d string) {
-		if *v == "" {
-			*v = d
-		}
-	}
-	def(&opts.WebhookID, DefaultWebhookID)
-	def(&opts.Token, DefaultToken)
-	def(&opts.GuildID, DefaultGuildID)
-	def(&opts.ChannelID, DefaultChannelID)
-	def(&opts.Name, DefaultName)
+	fakeserver.Default(&opts.WebhookID, DefaultWebhookID)
+	fakeserver.Default(&opts.Token, DefaultToken)
+	fakeserver.Default(&opts.GuildID, DefaultGuildID)
+	fakeserver.Default(&opts.ChannelID, DefaultChannelID)
+	fakeserver.Default(&opts.Name, DefaultName)
 	if opts.RateLimit <= 0 {
 		opts.RateLimit = DefaultRateLimit
 	}
@@ -222,11 +216,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.execute(rec, r, call.Wait, now)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 func wantWait(r *http.Request) bool {
@@ -303,7 +293,5 @@ func writeError(w http.ResponseWriter, f Fault) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json", v)
 }

@@ -121,15 +121,9 @@ type Server struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	if opts.Token == "" {
-		opts.Token = DefaultToken
-	}
-	if opts.PageID == "" {
-		opts.PageID = DefaultPageID
-	}
-	if opts.PageName == "" {
-		opts.PageName = DefaultPageName
-	}
+	fakeserver.Default(&opts.Token, DefaultToken)
+	fakeserver.Default(&opts.PageID, DefaultPageID)
+	fakeserver.Default(&opts.PageName, DefaultPageName)
 	if opts.DuplicateWindow <= 0 {
 		opts.DuplicateWindow = DefaultDuplicateWindow
 	}
@@ -269,11 +263,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 // op names the kind of call.

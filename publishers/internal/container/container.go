@@ -105,7 +105,7 @@ func New(spec Spec, opts Options) *Engine {
 		opts.Now = time.Now
 	}
 	if opts.Wait == nil {
-		opts.Wait = sleep
+		opts.Wait = ratelimit.Sleep
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -119,17 +119,6 @@ func New(spec Spec, opts Options) *Engine {
 	def(&opts.PolicyWait, DefaultPolicyWait)
 	def(&opts.QuotaWait, DefaultQuotaWait)
 	return &Engine{spec: spec, opts: opts, client: httpcall.Client(opts.HTTPClient), limits: ratelimit.New(opts.Now)}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // conv is one Publish or Check: the calls made so far, for the Result.
@@ -152,7 +141,8 @@ func (c *conv) key() string { return c.e.spec.Platform + ":" + c.conn.User }
 
 // result builds a Result carrying the conversation so far.
 func (c *conv) result(o herald.Outcome, reason string) *herald.Result {
-	return &herald.Result{Outcome: o, Reason: reason, Request: strings.Join(c.calls, "\n"), Response: httpcall.Answer(c.last)}
+	r := httpcall.NewResult(o, reason, c.calls, c.last)
+	return &r
 }
 
 // throttled is a throttled retry after d; later calls of the channel wait too.
@@ -168,9 +158,7 @@ func (c *conv) throttled(d time.Duration, reason string) *herald.Result {
 func (e *Engine) Publish(ctx context.Context, conn Conn, req herald.PublishRequest) herald.Result {
 	c := e.conv(conn)
 	res := c.publish(ctx, req)
-	res.Request = c.redact(httpcall.Truncate(res.Request, 2*httpcall.MaxRecorded))
-	res.Response = c.redact(res.Response)
-	res.Reason = c.redact(res.Reason)
+	httpcall.Finish(&res, c.redact)
 	return res
 }
 

@@ -179,12 +179,5 @@ func usageWait(h http.Header, def time.Duration) time.Duration {
 // Publisher.Check documents: EUNAUTHORIZED for refused credentials,
 // EUNAVAILABLE for throttling, server errors and no answer, EINVALID else.
 func CheckError(r *herald.Result) error {
-	code := herald.EINVALID
-	switch r.Outcome {
-	case herald.OutcomeReauth:
-		code = herald.EUNAUTHORIZED
-	case herald.OutcomeRetry, herald.OutcomeUnknown:
-		code = herald.EUNAVAILABLE
-	}
-	return herald.Errorf(code, "%s", r.Reason)
+	return httpcall.CheckError(r.Outcome, r.Reason)
 }

@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -101,4 +102,28 @@ func ConnFaultName(hang, drop, post bool) string {
 		return "drop"
 	}
 	return ""
+}
+
+// Replay sends what rec recorded to w: its headers, status and body.
+func Replay(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+// Default sets *s to d when *s is empty: an Options field's default.
+func Default(s *string, d string) {
+	if *s == "" {
+		*s = d
+	}
+}
+
+// WriteJSON answers status with v encoded as JSON, labelled contentType
+// (fakes copy their platform's exact Content-Type).
+func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }

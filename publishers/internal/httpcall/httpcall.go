@@ -134,3 +134,35 @@ func Answer(resp *Response) string {
 	}
 	return Truncate(fmt.Sprintf("%d %s", resp.Status, strings.TrimSpace(string(resp.Body))), MaxRecorded)
 }
+
+// ValidBaseURL reports whether s looks like an absolute http(s) URL: it
+// starts with https:// or http:// and has more than "https://" in it.
+func ValidBaseURL(s string) bool {
+	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && len(s) > len("https://")
+}
+
+// RetryAfter reads a Retry-After header: seconds (fractions allowed) or an
+// HTTP date, counted from now. It is 0 when the header is missing or says
+// nothing usable.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	v := h.Get("Retry-After")
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, t.Sub(now))
+	}
+	return 0
+}
+
+// BodyText describes an answer that carries no error object the adapter
+// knows: "HTTP <status>: <body>" when the body is short (up to 200 bytes),
+// else "HTTP <status> <status text>". With skipHTML, a body that starts
+// with "<" (an HTML error page) is not quoted either.
+func BodyText(resp *Response, skipHTML bool) string {
+	body := strings.TrimSpace(string(resp.Body))
+	if body == "" || len(body) > 200 || skipHTML && strings.HasPrefix(body, "<") {
+		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
+	}
+	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
+}

@@ -103,12 +103,8 @@ type image struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	if opts.Token == "" {
-		opts.Token = DefaultToken
-	}
-	if opts.Member == "" {
-		opts.Member = DefaultMember
-	}
+	fakeserver.Default(&opts.Token, DefaultToken)
+	fakeserver.Default(&opts.Member, DefaultMember)
 	if opts.Author == "" {
 		opts.Author = "urn:li:person:" + opts.Member
 	}
@@ -187,11 +183,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		fakeserver.Record(&s.base, call)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 // answer checks the token and headers, then routes the call.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
 // Reserved are the characters of LinkedIn's little text format that a
@@ -207,9 +209,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, body []byte) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json", v)
 }
 
 func writeErrorJSON(w http.ResponseWriter, status int, body string) {

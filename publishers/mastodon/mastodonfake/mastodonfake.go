@@ -13,7 +13,6 @@ package mastodonfake
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -122,12 +121,8 @@ type upload struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	if opts.Token == "" {
-		opts.Token = DefaultToken
-	}
-	if opts.Account == "" {
-		opts.Account = DefaultAccount
-	}
+	fakeserver.Default(&opts.Token, DefaultToken)
+	fakeserver.Default(&opts.Account, DefaultAccount)
 	if opts.RateLimit <= 0 {
 		opts.RateLimit = DefaultRateLimit
 	}
@@ -200,11 +195,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.route(rec, r, now)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 // countRate counts a request in the current window, sets the X-RateLimit-*
@@ -260,7 +251,5 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }

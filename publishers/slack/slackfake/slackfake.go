@@ -129,15 +129,9 @@ type Server struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	if opts.Team == "" {
-		opts.Team = DefaultTeam
-	}
-	if opts.Bot == "" {
-		opts.Bot = DefaultBot
-	}
-	if opts.Secret == "" {
-		opts.Secret = DefaultSecret
-	}
+	fakeserver.Default(&opts.Team, DefaultTeam)
+	fakeserver.Default(&opts.Bot, DefaultBot)
+	fakeserver.Default(&opts.Secret, DefaultSecret)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -215,11 +209,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.post(rec, r, archived, now)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 type block struct {

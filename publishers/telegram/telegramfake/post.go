@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
 // Limits of the Bot API, counted in UTF-16 code units of the visible text.
@@ -251,7 +253,5 @@ func writeEnvelope(w http.ResponseWriter, f Fault) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json", v)
 }

@@ -124,9 +124,7 @@ type guidEntry struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	if opts.Token == "" {
-		opts.Token = DefaultToken
-	}
+	fakeserver.Default(&opts.Token, DefaultToken)
 	if opts.UserID == 0 {
 		opts.UserID = DefaultUserID
 	}
@@ -251,11 +249,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, method string, pa
 		fakeserver.Record(&s.base, call)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 // allow counts a call of token against the per-second limit: false when

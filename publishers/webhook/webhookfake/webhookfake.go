@@ -129,9 +129,7 @@ type Server struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	if opts.Secret == "" {
-		opts.Secret = DefaultSecret
-	}
+	fakeserver.Default(&opts.Secret, DefaultSecret)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -217,11 +215,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.accept(rec, r, body, now)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 // accept records a delivery and answers its id, or replays a known key.
@@ -258,7 +252,5 @@ func (s *Server) answer(w http.ResponseWriter, id string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json", v)
 }

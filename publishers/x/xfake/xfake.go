@@ -122,17 +122,12 @@ type Server struct {
 
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
-	def := func(s *string, d string) {
-		if *s == "" {
-			*s = d
-		}
-	}
-	def(&opts.Username, DefaultUsername)
-	def(&opts.UserID, DefaultUserID)
-	def(&opts.ClientID, DefaultClientID)
-	def(&opts.ClientSecret, DefaultClientSecret)
-	def(&opts.AccessToken, DefaultAccessToken)
-	def(&opts.RefreshToken, DefaultRefreshToken)
+	fakeserver.Default(&opts.Username, DefaultUsername)
+	fakeserver.Default(&opts.UserID, DefaultUserID)
+	fakeserver.Default(&opts.ClientID, DefaultClientID)
+	fakeserver.Default(&opts.ClientSecret, DefaultClientSecret)
+	fakeserver.Default(&opts.AccessToken, DefaultAccessToken)
+	fakeserver.Default(&opts.RefreshToken, DefaultRefreshToken)
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = DefaultTokenTTL
 	}
@@ -236,11 +231,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.route(rec, r, now)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request, now time.Time) {
@@ -331,7 +322,5 @@ func writeProblem(w http.ResponseWriter, status int, title, detail string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }

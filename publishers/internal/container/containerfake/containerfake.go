@@ -12,7 +12,6 @@
 package containerfake
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -238,11 +237,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		fakeserver.Record(&s.base, call)
 	}
 	fakeserver.Delay(&s.base)
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	fakeserver.Replay(w, rec)
 }
 
 // step names what a request does, for faults and records.
@@ -310,7 +305,5 @@ func writeFault(w http.ResponseWriter, f Fault) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fakeserver.WriteJSON(w, status, "application/json; charset=UTF-8", v)
 }

@@ -1,0 +1,49 @@
+package httpcall
+
+import (
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/heraldhq/herald"
+)
+
+// Finish readies a Result for the attempt record: its Request is cut to
+// twice MaxRecorded, then Request, Response and Reason are passed through
+// redact.
+func Finish(res *herald.Result, redact func(string) string) {
+	res.Request = redact(Truncate(res.Request, 2*MaxRecorded))
+	res.Response = redact(res.Response)
+	res.Reason = redact(res.Reason)
+}
+
+// LogPublish writes the debug line an adapter's Publish ends with: the
+// delivery, its outcome and how long it took since start.
+func LogPublish(log *zerolog.Logger, platform string, req herald.PublishRequest, res herald.Result, start time.Time) {
+	log.Debug().Str("platform", platform).Str("workspace", req.Workspace).
+		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
+		Str("outcome", string(res.Outcome)).Str("remote_id", res.RemoteID).Str("reason", res.Reason).
+		Dur("took", time.Since(start)).Msg(platform + " publish")
+}
+
+// CheckError is the *herald.Error a Check returns for a failed call's
+// outcome: EUNAUTHORIZED when the platform refused the credentials,
+// EUNAVAILABLE when it throttled, failed or did not answer (a retry or an
+// unknown outcome), EINVALID otherwise. reason must already be redacted.
+func CheckError(o herald.Outcome, reason string) error {
+	code := herald.EINVALID
+	switch o {
+	case herald.OutcomeReauth:
+		code = herald.EUNAUTHORIZED
+	case herald.OutcomeRetry, herald.OutcomeUnknown:
+		code = herald.EUNAVAILABLE
+	}
+	return herald.Errorf(code, "%s", reason)
+}
+
+// NewResult builds a Result carrying a conversation so far: the summaries
+// of its calls, one a line, and the last answer.
+func NewResult(o herald.Outcome, reason string, calls []string, last *Response) herald.Result {
+	return herald.Result{Outcome: o, Reason: reason, Request: strings.Join(calls, "\n"), Response: Answer(last)}
+}
