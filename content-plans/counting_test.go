@@ -296,4 +296,9 @@ func TestRules(t *testing.T) {
 	if by["telegram"].MaxCaption != 1024 || by["bluesky"].MaxBytes != 3000 || by["instagram"].MaxHashtags != 30 {
 		t.Errorf("caption, bytes or hashtag limits missing: %+v", rules)
 	}
+	for _, r := range rules {
+		if len(r.MediaTypes) == 0 || r.Links == "" {
+			t.Errorf("%s: no media types or link description: %+v", r.Platform, r)
+		}
+	}
 }

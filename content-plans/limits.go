@@ -211,6 +211,32 @@ type PlatformRule struct {
 	MaxMentions   int  `json:"max_mentions,omitempty"`
 	// Config lists the channel config keys that override the defaults.
 	Config []string `json:"config,omitempty"`
+	// MediaTypes are the kinds of media the adapter publishes; Links says
+	// how a post's link goes out there.
+	MediaTypes []string `json:"media_types"`
+	Links      string   `json:"links"`
+}
+
+// mediaAndLinks says, per platform, what media the adapter publishes and
+// how a link goes out: the part of the rules that is about the adapters, not
+// about counting.
+var mediaAndLinks = map[string]struct {
+	types []string
+	links string
+}{
+	"bluesky":   {[]string{"image"}, "a link facet in the text, and a link card when the post has no images"},
+	"discord":   {[]string{"image"}, "in the text (Discord shows a preview)"},
+	"facebook":  {[]string{"image"}, "the post's link field (a preview); in the text with several photos"},
+	"instagram": {[]string{"image"}, "in the caption, not clickable"},
+	"linkedin":  {[]string{"image"}, "an article card; in the text when the post has images"},
+	"mastodon":  {[]string{"image", "video"}, "in the text, counted as 23 characters"},
+	"outbox":    {[]string{"any"}, "a field of the file"},
+	"slack":     {[]string{"image"}, "in the text"},
+	"telegram":  {[]string{"image"}, "in the text (Telegram shows a preview)"},
+	"threads":   {[]string{"image"}, "in the text; the first URL becomes the preview"},
+	"vk":        {[]string{"image"}, "a link attachment"},
+	"webhook":   {[]string{"any"}, "a field of the JSON"},
+	"x":         {[]string{"image"}, "in the text, counted as 23 characters"},
 }
 
 // Rules lists every platform's rules from Limits, sorted by platform name.
@@ -223,7 +249,8 @@ func Rules() []PlatformRule {
 		}
 		out = append(out, PlatformRule{Platform: name, MaxLength: l.MaxText, Unit: unit, MaxCaption: l.MaxCaption,
 			MaxBytes: l.MaxBytes, URLWeight: l.URLWeight, MaxMedia: l.MaxMedia, MediaRequired: l.MediaRequired,
-			MaxHashtags: l.MaxHashtags, MaxMentions: l.MaxMentions, Config: append([]string(nil), l.Config...)})
+			MaxHashtags: l.MaxHashtags, MaxMentions: l.MaxMentions, Config: append([]string(nil), l.Config...),
+			MediaTypes: append([]string(nil), mediaAndLinks[name].types...), Links: mediaAndLinks[name].links})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Platform < out[j].Platform })
 	return out
