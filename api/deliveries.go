@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/heraldhq/herald"
 	"github.com/labstack/echo/v4"
@@ -77,6 +78,53 @@ func (s *Server) cancelDelivery(c echo.Context) error {
 		return err
 	}
 	d, err := s.store.CancelDelivery(c.Request().Context(), ws.ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// resolveInput is the body of POST …/deliveries/{id}/resolve: what a person
+// found on the platform for an unknown delivery.
+type resolveInput struct {
+	RemoteID string `json:"remote_id"`
+	URL      string `json:"url"`
+}
+
+// resolveDelivery marks an unknown delivery published, as a person found it
+// on the platform (remote_id required, url optional). Any other status is a
+// 409: retry or cancel are the actions for those.
+func (s *Server) resolveDelivery(c echo.Context) error {
+	ctx := c.Request().Context()
+	ws, err := s.workspace(c)
+	if err != nil {
+		return err
+	}
+	id, err := deliveryID(c)
+	if err != nil {
+		return err
+	}
+	var in resolveInput
+	if err := s.decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.RemoteID) == "" {
+		return &herald.Error{Code: herald.EVALIDATION, Message: "invalid resolution", Details: []herald.Problem{
+			{Column: "remote_id", Code: "required", Message: "remote_id is required: the post's id on the platform"}}}
+	}
+	d, err := s.store.Delivery(ctx, ws.ID, id) // 404 for another workspace's delivery
+	if err != nil {
+		return err
+	}
+	if d.Status != herald.StatusUnknown {
+		return herald.Errorf(herald.ECONFLICT, "delivery %d is %s; only an unknown delivery can be resolved as published", id, d.Status)
+	}
+	res := herald.Result{Outcome: herald.OutcomePublished, RemoteID: strings.TrimSpace(in.RemoteID), URL: strings.TrimSpace(in.URL),
+		Request: "resolved by a person through the API"}
+	if err := s.store.ResolveUnknown(ctx, id, res, s.cfg.Now()); err != nil {
+		return err
+	}
+	d, err = s.store.Delivery(ctx, ws.ID, id)
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/heraldhq/herald"
 )
 
-// failFirstDelivery claims acme's earliest delivery as the scheduler would
-// and records a permanent failure with reason; it returns the delivery id.
-func (e *env) failFirstDelivery(reason string) int64 {
+// finishFirstDelivery claims acme's earliest delivery as the scheduler would
+// and records res for it; it returns the delivery id.
+func (e *env) finishFirstDelivery(res herald.Result) int64 {
 	e.t.Helper()
 	rows := e.report("acme", "p").Rows
 	if len(rows) == 0 {
@@ -24,11 +24,45 @@ func (e *env) failFirstDelivery(reason string) int64 {
 	if err != nil || len(jobs) != 1 {
 		e.t.Fatalf("claim: %v, %d jobs", err, len(jobs))
 	}
-	res := herald.Result{Outcome: herald.OutcomeFailed, Reason: reason, Request: "req", Response: "resp"}
 	if err := e.db.Complete(ctx, "test-owner", jobs[0], res, now.Add(time.Second), time.Time{}); err != nil {
 		e.t.Fatalf("complete: %v", err)
 	}
 	return jobs[0].Delivery.ID
+}
+
+// A person resolves an unknown delivery as published with what they found
+// on the platform; other statuses, another workspace and a missing id are refused.
+func TestDeliveryResolve(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	e.setup("other")
+	e.putPlan("/api/v1/workspaces/acme/plans/p", jsonPlan("hello"), 200)
+	id := e.finishFirstDelivery(herald.Result{Outcome: herald.OutcomeUnknown, Reason: "no answer"})
+	path := fmt.Sprintf("/api/v1/workspaces/acme/deliveries/%d/resolve", id)
+
+	must(t, e.do("POST", path, map[string]any{"url": "https://t.me/brand/7"}), 422)
+	if r := e.do("POST", fmt.Sprintf("/api/v1/workspaces/other/deliveries/%d/resolve", id), map[string]any{"remote_id": "7"}); r.status != 404 {
+		t.Errorf("other workspace: %d %s", r.status, r.body)
+	}
+	var d struct {
+		Status   herald.DeliveryStatus `json:"status"`
+		RemoteID string                `json:"remote_id"`
+		URL      string                `json:"url"`
+	}
+	must(t, e.do("POST", path, map[string]any{"remote_id": "7", "url": "https://t.me/brand/7"}), 200).decode(t, &d)
+	if d.Status != herald.StatusPublished || d.RemoteID != "7" || d.URL != "https://t.me/brand/7" {
+		t.Errorf("resolved: %+v", d)
+	}
+	if r := e.do("POST", path, map[string]any{"remote_id": "7"}); r.status != 409 {
+		t.Errorf("resolving a published delivery: %d %s", r.status, r.body)
+	}
+}
+
+// failFirstDelivery claims acme's earliest delivery as the scheduler would
+// and records a permanent failure with reason; it returns the delivery id.
+func (e *env) failFirstDelivery(reason string) int64 {
+	e.t.Helper()
+	return e.finishFirstDelivery(herald.Result{Outcome: herald.OutcomeFailed, Reason: reason, Request: "req", Response: "resp"})
 }
 
 type deliveryJSON struct {

@@ -46,6 +46,7 @@ type Store interface {
 	Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.Attempt, error)
 	RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
 	CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
+	ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error
 }
 
 // Config holds what the API needs besides the store. Zero values get defaults
@@ -144,6 +145,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/workspaces/:ws/deliveries/:id", s.getDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/retry", s.retryDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/cancel", s.cancelDelivery)
+	v1.POST("/workspaces/:ws/deliveries/:id/resolve", s.resolveDelivery)
 }
 
 func (s *Server) healthz(c echo.Context) error {
