@@ -45,7 +45,7 @@ func (s *Scheduler) reconcileLoop(ctx context.Context) {
 }
 
 // Reconcile runs one reconcile pass: each unknown delivery (the store's
-// oldest, up to a bound) whose platform's publisher is a Reconciler is
+// newest within its window, up to a bound) whose platform's publisher is a Reconciler is
 // looked for among the channel's posts published since its due time less
 // an hour; when found it is marked published with the found id and URL,
 // otherwise it is left unknown for a person. It returns how many it

@@ -23,29 +23,20 @@ type channelCache struct {
 // maxCachedChannels bounds the cache; past it, it starts over.
 const maxCachedChannels = 4096
 
-// channelsByID returns the channels with these ids, each a copy the caller
-// may change.
-func (db *DB) channelsByID(ctx context.Context, q sqlx.ExtContext, ids []int64) (map[int64]herald.Channel, error) {
-	var vers []struct {
-		ID      int64 `db:"id"`
-		Version int64 `db:"version"`
-	}
-	query, args, err := in(q, `SELECT id, version FROM channels WHERE id IN (?)`, ids)
-	if err == nil {
-		err = sqlx.SelectContext(ctx, q, &vers, query, args...)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("channels: %w", err)
-	}
+// channelsByID returns the channels whose ids are versions' keys, each a
+// copy the caller may change; versions holds each one's current version
+// (read in the caller's query), which decides whether the cached copy is
+// still good.
+func (db *DB) channelsByID(ctx context.Context, q sqlx.ExtContext, versions map[int64]int64) (map[int64]herald.Channel, error) {
 	c := &db.channels
-	out := make(map[int64]herald.Channel, len(vers))
+	out := make(map[int64]herald.Channel, len(versions))
 	var stale []int64
 	c.mu.Lock()
-	for _, v := range vers {
-		if ch, ok := c.m[v.ID]; ok && c.v[v.ID] == v.Version {
-			out[v.ID] = cloneChannel(ch)
+	for id, v := range versions {
+		if ch, ok := c.m[id]; ok && c.v[id] == v {
+			out[id] = cloneChannel(ch)
 		} else {
-			stale = append(stale, v.ID)
+			stale = append(stale, id)
 		}
 	}
 	c.mu.Unlock()
@@ -53,7 +44,7 @@ func (db *DB) channelsByID(ctx context.Context, q sqlx.ExtContext, ids []int64) 
 		return out, nil
 	}
 	var rows []channelRow
-	query, args, err = in(q, `SELECT `+channelCols+` FROM channels WHERE id IN (?)`, stale)
+	query, args, err := in(q, `SELECT `+channelCols+` FROM channels WHERE id IN (?)`, stale)
 	if err == nil {
 		err = sqlx.SelectContext(ctx, q, &rows, query, args...)
 	}

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -90,24 +89,20 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 // markMissed moves past their lateness window the deliveries still waiting.
 func markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 	def := herald.DefaultMaxLateness.Milliseconds()
-	var least sql.NullInt64
-	if err := get(ctx, tx, &least, `SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE ? END) FROM workspaces`, def); err != nil {
-		return err
-	}
-	if !least.Valid {
-		return nil
-	}
 	var late []struct {
 		ID       int64 `db:"id"`
 		DueAt    int64 `db:"due_at"`
 		Lateness int64 `db:"lateness"`
 	}
-	// due_at < now - least narrows the index range before the per-workspace window.
+	// due_at < now - (the least window of any workspace) narrows the index
+	// range before the per-workspace window; with no workspace it is NULL and
+	// nothing matches.
 	if err := sel(ctx, tx, &late, `SELECT d.id, d.due_at, CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END AS lateness
 		FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id
-		WHERE d.status IN ('scheduled', 'retrying') AND d.due_at < ?
+		WHERE d.status IN ('scheduled', 'retrying')
+		AND d.due_at < ? - (SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE ? END) FROM workspaces)
 		AND d.due_at + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END < ?`,
-		def, now-least.Int64, def, now); err != nil {
+		def, now, def, def, now); err != nil {
 		return err
 	}
 	for _, d := range late {
@@ -130,48 +125,55 @@ func (db *DB) loadJobs(ctx context.Context, tx sqlx.ExtContext, ds []deliveryRow
 		}
 		return ds[i].ID < ds[j].ID
 	})
-	chIDs := make([]int64, 0, len(ds))
-	postIDs := make([]int64, 0, len(ds))
-	for _, d := range ds {
-		chIDs, postIDs = append(chIDs, d.ChannelID), append(postIDs, d.PostID)
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
 	}
-	channels, err := db.channelsByID(ctx, tx, chIDs)
-	if err != nil {
-		return nil, fmt.Errorf("load jobs: %w", err)
+	var rows []struct {
+		ID             int64  `db:"id"`
+		ChannelID      int64  `db:"channel_id"`
+		ChannelVersion int64  `db:"channel_version"`
+		Key            string `db:"key"`
+		Row            int    `db:"row_num"`
+		Content        string `db:"content"`
+		PlanKey        string `db:"plan_key"`
+		Workspace      string `db:"workspace"`
 	}
-	var posts []struct {
-		ID        int64  `db:"id"`
-		Key       string `db:"key"`
-		Row       int    `db:"row_num"`
-		Content   string `db:"content"`
-		PlanKey   string `db:"plan_key"`
-		Workspace string `db:"workspace"`
-	}
-	q, args, err := in(tx, `SELECT p.id, p.key, p.row_num, p.content, pl.key AS plan_key, w.slug AS workspace
-		FROM posts p JOIN plans pl ON pl.id = p.plan_id JOIN workspaces w ON w.id = p.workspace_id WHERE p.id IN (?)`, postIDs)
+	q, args, err := in(tx, `SELECT d.id, d.channel_id, c.version AS channel_version, p.key, p.row_num, p.content,
+		pl.key AS plan_key, w.slug AS workspace
+		FROM deliveries d JOIN channels c ON c.id = d.channel_id JOIN posts p ON p.id = d.post_id
+		JOIN plans pl ON pl.id = p.plan_id JOIN workspaces w ON w.id = p.workspace_id WHERE d.id IN (?)`, ids)
 	if err == nil {
-		err = sqlx.SelectContext(ctx, tx, &posts, q, args...)
+		err = sqlx.SelectContext(ctx, tx, &rows, q, args...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load jobs: posts: %w", err)
 	}
-	byID := make(map[int64]int, len(posts))
-	content := make([]herald.Post, len(posts))
-	for i, p := range posts {
+	versions := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		versions[r.ChannelID] = r.ChannelVersion
+	}
+	channels, err := db.channelsByID(ctx, tx, versions)
+	if err != nil {
+		return nil, fmt.Errorf("load jobs: %w", err)
+	}
+	byID := make(map[int64]int, len(rows))
+	content := make([]herald.Post, len(rows))
+	for i, r := range rows {
 		var c postContent
-		if err := json.Unmarshal([]byte(p.Content), &c); err != nil {
-			return nil, fmt.Errorf("load jobs: post %d: %w", p.ID, err)
+		if err := json.Unmarshal([]byte(r.Content), &c); err != nil {
+			return nil, fmt.Errorf("load jobs: delivery %d: %w", r.ID, err)
 		}
-		byID[p.ID], content[i] = i, c.post()
+		byID[r.ID], content[i] = i, c.post()
 	}
 	jobs := make([]herald.Job, len(ds))
 	for i, d := range ds {
 		ch, ok := channels[d.ChannelID]
-		pi, ok2 := byID[d.PostID]
+		pi, ok2 := byID[d.ID]
 		if !ok || !ok2 {
 			return nil, fmt.Errorf("load jobs: delivery %d: channel or post missing", d.ID)
 		}
-		p := posts[pi]
+		p := rows[pi]
 		d.Workspace, d.PlanKey, d.PostKey, d.Row = p.Workspace, p.PlanKey, p.Key, p.Row
 		d.ChannelName, d.Platform = ch.Name, ch.Platform
 		jobs[i] = herald.Job{Delivery: *d.delivery(), Channel: ch, Message: content[pi].Message(ch.Platform), Attempt: d.Attempts}

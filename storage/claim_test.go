@@ -166,6 +166,9 @@ func TestClaimConcurrent(t *testing.T) {
 
 	var mu sync.Mutex
 	claimed := map[int64]int{}
+	// busy: claimed, Complete not yet called, so still publishing in the
+	// database — no claim may take the channel. Once Complete is called it
+	// may commit at any moment, so the channel is no longer watched.
 	busy := map[string]bool{}
 	lastKey := map[string]string{}
 	var errs []string
@@ -202,7 +205,7 @@ func TestClaimConcurrent(t *testing.T) {
 				}
 				for _, j := range jobs {
 					mu.Lock()
-					busy[j.Channel.Name] = false // still publishing in the database until Complete
+					busy[j.Channel.Name] = false
 					mu.Unlock()
 					res := herald.Result{Outcome: herald.OutcomePublished, RemoteID: "r"}
 					if err := db.Complete(ctx, owner, j, res, t0, time.Time{}); err != nil {

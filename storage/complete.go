@@ -109,10 +109,7 @@ func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, 
 	if len(c.res.ConfigUpdate) == 0 && c.res.Outcome != herald.OutcomeReauth {
 		return nil, nil
 	}
-	var chID int64
-	if err := get(ctx, tx, &chID, `SELECT channel_id FROM deliveries WHERE id = ?`, id); err != nil {
-		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
-	}
+	chID := c.job.Delivery.ChannelID // a delivery never changes channel
 	if len(c.res.ConfigUpdate) > 0 {
 		if err := db.mergeConfig(ctx, tx, chID, c.res.ConfigUpdate); err != nil {
 			return nil, fmt.Errorf("complete delivery %d: %w", id, err)

@@ -138,12 +138,7 @@ func (db *DB) Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.At
 // unknown delivery (or another workspace's) and ECONFLICT, saying why, for
 // any other status or when the channel was deleted or the row removed.
 func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error) {
-	var out *herald.Delivery
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		r, err := getDelivery(ctx, tx, wsID, id)
-		if err != nil {
-			return err
-		}
+	return db.changeDelivery(ctx, wsID, id, func(tx *sqlx.Tx, r deliveryRow) error {
 		switch herald.DeliveryStatus(r.Status) {
 		case herald.StatusFailed, herald.StatusUnknown, herald.StatusMissed, herald.StatusCancelled:
 		case herald.StatusPublished:
@@ -181,13 +176,8 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 			WHERE id = ?`, due, next, now, due, id); err != nil {
 			return fmt.Errorf("retry delivery: %w", err)
 		}
-		if r, err = getDelivery(ctx, tx, wsID, id); err != nil {
-			return err
-		}
-		out = r.delivery()
 		return nil
 	})
-	return out, err
 }
 
 // CancelDelivery cancels a scheduled, retrying, failed, unknown, missed or
@@ -195,12 +185,7 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 // another workspace's) and ECONFLICT for one publishing, published or
 // already cancelled.
 func (db *DB) CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error) {
-	var out *herald.Delivery
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		r, err := getDelivery(ctx, tx, wsID, id)
-		if err != nil {
-			return err
-		}
+	return db.changeDelivery(ctx, wsID, id, func(tx *sqlx.Tx, r deliveryRow) error {
 		switch herald.DeliveryStatus(r.Status) {
 		case herald.StatusPublishing:
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is being published right now and cannot be cancelled", id)
@@ -212,6 +197,23 @@ func (db *DB) CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Deliv
 		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'cancelled', lease_owner = '', lease_until = NULL, updated_at = ?
 			WHERE id = ?`, db.nowMs(), id); err != nil {
 			return fmt.Errorf("cancel delivery: %w", err)
+		}
+		return nil
+	})
+}
+
+// changeDelivery runs change on the workspace's delivery id in a write
+// transaction and returns the delivery as it then is. An unknown id, or
+// another workspace's, gives ENOTFOUND; change's error is returned as is.
+func (db *DB) changeDelivery(ctx context.Context, wsID, id int64, change func(tx *sqlx.Tx, r deliveryRow) error) (*herald.Delivery, error) {
+	var out *herald.Delivery
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		r, err := getDelivery(ctx, tx, wsID, id)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, r); err != nil {
+			return err
 		}
 		if r, err = getDelivery(ctx, tx, wsID, id); err != nil {
 			return err

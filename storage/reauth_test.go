@@ -104,7 +104,7 @@ func TestUpdateChannelCredentialsMerges(t *testing.T) {
 		t.Fatalf("new channel status %q", before.Status)
 	}
 	// Warm the claim cache, which must see the change (version bump).
-	if _, err := db.channelsByID(ctx, db.r, []int64{ch.ID}); err != nil {
+	if _, err := cachedChannels(db, ch.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.UpdateChannelCredentials(ctx, ch.ID, map[string]string{"access_token": "a2", "refresh_token": "r2"}); err != nil {
@@ -117,7 +117,7 @@ func TestUpdateChannelCredentialsMerges(t *testing.T) {
 			t.Errorf("credential %s = %q, want %q", k, after.Credentials[k], v)
 		}
 	}
-	cached, err := db.channelsByID(ctx, db.r, []int64{ch.ID})
+	cached, err := cachedChannels(db, ch.ID)
 	if err != nil || cached[ch.ID].Credentials["access_token"] != "a2" {
 		t.Fatalf("claim cache kept old credentials: %v", err)
 	}
@@ -248,4 +248,18 @@ func TestThrottledAttempts(t *testing.T) {
 	if d, _ := db.Delivery(ctx, ws.ID, tg.Delivery.ID); d.Attempts != 2 {
 		t.Fatalf("attempts %d", d.Attempts)
 	}
+}
+
+// cachedChannels reads the channels through the claim cache, with their
+// current versions as loadJobs reads them.
+func cachedChannels(db *DB, ids ...int64) (map[int64]herald.Channel, error) {
+	versions := map[int64]int64{}
+	for _, id := range ids {
+		var v int64
+		if err := get(ctx, db.r, &v, `SELECT version FROM channels WHERE id = ?`, id); err != nil {
+			return nil, err
+		}
+		versions[id] = v
+	}
+	return db.channelsByID(ctx, db.r, versions)
 }
