@@ -73,7 +73,7 @@ func TestThrottleHoldsLaterCalls(t *testing.T) {
 	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != 2*time.Minute || len(e.fake.Calls()) != calls {
 		t.Fatalf("while throttled: %+v, %d new calls", res, len(e.fake.Calls())-calls)
 	}
-	e.clock.add(2 * time.Minute)
+	e.clock.Add(2 * time.Minute)
 	if res := e.publish(t, req); res.Outcome != herald.OutcomePublished {
 		t.Fatalf("after the wait: %+v", res)
 	}

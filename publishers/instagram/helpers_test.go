@@ -9,15 +9,8 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/instagram"
 	"github.com/heraldhq/herald/publishers/instagram/instagramfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // store is a delivery-state store like the database's: keys merge.
 type store struct {
@@ -53,18 +46,18 @@ func (s *store) get(id int64) map[string]string {
 type env struct {
 	fake  *instagramfake.Server
 	pub   *instagram.Publisher
-	clock *clock
+	clock *testkit.Clock
 	store *store
 	waits int
 }
 
 func setup(t *testing.T, fo instagramfake.Options, po instagram.Options) *env {
 	t.Helper()
-	e := &env{clock: &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, store: &store{}}
-	fo.Now = e.clock.now
+	e := &env{clock: testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)), store: &store{}}
+	fo.Now = e.clock.Now
 	e.fake = instagramfake.New(fo)
 	t.Cleanup(e.fake.Close)
-	po.Now = e.clock.now
+	po.Now = e.clock.Now
 	po.Wait = func(context.Context, time.Duration) error { e.waits++; return nil }
 	po.SaveDeliveryState = e.store.save
 	e.pub = instagram.New(po)

@@ -29,23 +29,20 @@
 //
 // Graph errors: 190 (and 102) need new credentials (reauth); 4, 17, 32,
 // 341 and 613 are throttling (the wait from X-Business-Use-Case-Usage);
-// 1, 2, is_transient, 9007 and subcodes 2207001/2207003 retry; 368 retries
+// 1, 2, is_transient, 9007 and subcodes 2207001/2207003/2207020 retry (an
+// expired container is made again); 368 retries
 // an hour later; subcode 2207042 (the cap) is a throttled retry; the rest
 // (100, 10, 200–299, 2207004 image too large…) fail with Meta's message.
 package instagram
 
 import (
-	"context"
-	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/container"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/validate"
-	"github.com/rs/zerolog"
 )
 
 // Defaults and limits.
@@ -63,36 +60,20 @@ var Spec = container.Spec{
 	CreatePath: "media", PublishPath: "media_publish", LimitPath: "content_publishing_limit", ListPath: "media",
 	TextParam: "caption", StatusField: "status_code",
 	MaxItems: MaxItems, MaxText: MaxCaption, QuotaTotal: DefaultQuotaTotal,
+	BaseURL: DefaultBaseURL, Version: DefaultGraphVersion, VersionKey: "graph_version", UserKey: "ig_user_id",
 }
 
 // Options configure the publisher. Zero values take the container package's defaults.
-type Options struct {
-	HTTPClient  *http.Client
-	Logger      zerolog.Logger
-	Now         func() time.Time
-	Wait        func(ctx context.Context, d time.Duration) error // pause between status polls; a timer when nil
-	PollEvery   time.Duration
-	MaxPollWait time.Duration
-	// SaveDeliveryState stores the container id with the delivery; nil
-	// stores nothing (a retry then makes a new container).
-	SaveDeliveryState func(ctx context.Context, deliveryID int64, state map[string]string) error
-}
+type Options = container.Options
 
-// Publisher publishes to Instagram. It is safe for concurrent use.
-type Publisher struct {
-	e   *container.Engine
-	log zerolog.Logger
-}
+// Publisher publishes to Instagram: Publish, Check, Reconcile and Idempotent
+// (false: Instagram takes no idempotency key; a stored container id still
+// makes most retries safe, see the package doc) come from the shared
+// container flow. It is safe for concurrent use.
+type Publisher struct{ *container.Publisher }
 
 // New returns an Instagram publisher.
-func New(opts Options) *Publisher {
-	return &Publisher{log: opts.Logger, e: container.New(Spec, container.Options{HTTPClient: opts.HTTPClient, Now: opts.Now,
-		Wait: opts.Wait, PollEvery: opts.PollEvery, MaxPollWait: opts.MaxPollWait, SaveState: opts.SaveDeliveryState})}
-}
-
-// Idempotent reports false: Instagram takes no idempotency key. A stored
-// container id still makes most retries safe (see the package doc).
-func (p *Publisher) Idempotent() bool { return false }
+func New(opts Options) *Publisher { return &Publisher{container.New(Spec, opts)} }
 
 var (
 	idRe      = regexp.MustCompile(`^[0-9]+$`)
@@ -121,54 +102,4 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 		ps.Add("credentials.access_token", "required", "credentials.access_token is required: a token with instagram_content_publish")
 	}
 	return ps.Err("instagram")
-}
-
-// conn is the channel's API root (base_url + graph_version), user and token.
-func conn(ch *herald.Channel) container.Conn {
-	base := strings.TrimRight(ch.ConfigString("base_url"), "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	v := ch.ConfigString("graph_version")
-	if v == "" {
-		v = DefaultGraphVersion
-	}
-	return container.Conn{Base: base + "/" + v, User: ch.ConfigString("ig_user_id"), Token: ch.Credentials["access_token"]}
-}
-
-// Publish makes the post through the container flow and classifies the
-// answer (see the package doc). A post without images, with more than
-// MaxItems, or a caption over MaxCaption characters fails before anything
-// is sent.
-func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
-	start := time.Now()
-	res := p.e.Publish(ctx, conn(&req.Channel), req)
-	httpcall.LogPublish(&p.log, "instagram", req, res, start)
-	return res
-}
-
-// Check reads GET /{ig-user-id}?fields=username, posting nothing. It
-// returns nil when the token works; an EUNAUTHORIZED *herald.Error when
-// Meta refused the token (190); EUNAVAILABLE when Meta throttles, fails or
-// does not answer; EINVALID otherwise (a wrong ig_user_id, a channel
-// without ig_user_id or access_token). Messages never carry the token.
-func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := conn(ch)
-	if c.User == "" || c.Token == "" {
-		return herald.Errorf(herald.EINVALID, "the channel has no ig_user_id or access_token configured")
-	}
-	var got struct {
-		Username string `json:"username"`
-	}
-	return p.e.Get(ctx, c, c.User, "username", &got)
-}
-
-// Reconcile looks for an unknown delivery's post (publishers.Reconciler):
-// with the container id an attempt stored, the container's status tells
-// whether it was published (only PUBLISHED is then matched, by text, among
-// the account's recent posts); without one, the recent posts published at
-// or after since are matched by text. found is false when the post is not
-// there or can't be told; err reports a failed lookup.
-func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
-	return p.e.Reconcile(ctx, conn(&req.Channel), req, since)
 }

@@ -142,7 +142,7 @@ func TestResumeStoredContainerAfterCrash(t *testing.T) {
 // container PUBLISHED and the post by its caption, and publishes nothing.
 func TestResumePublishedContainer(t *testing.T) {
 	e := setup(t, instagramfake.Options{}, instagram.Options{})
-	e.fake.AddPost("someone else's post", e.clock.now())
+	e.fake.AddPost("someone else's post", e.clock.Now())
 	e.fake.Script(cf.DropAfterPost().On(cf.StepPublish))
 	req := e.request("published already", "https://cdn.example.com/1.jpg")
 	if res := e.publish(t, req); res.Outcome != herald.OutcomeUnknown {
@@ -166,7 +166,7 @@ func TestResumePublishedNotFound(t *testing.T) {
 	req := e.request("lost", "https://cdn.example.com/1.jpg")
 	e.publish(t, req)
 	for i := range container.RecentPosts {
-		e.fake.AddPost("later "+string(rune('a'+i)), e.clock.now())
+		e.fake.AddPost("later "+string(rune('a'+i)), e.clock.Now())
 	}
 	if res := e.publish(t, req); res.Outcome != herald.OutcomeUnknown || len(e.fake.Posts()) != container.RecentPosts+1 {
 		t.Fatalf("result %+v", res)
@@ -179,7 +179,7 @@ func TestResumeExpiredContainer(t *testing.T) {
 	e.fake.Script(cf.Drop().On(cf.StepPublish))
 	req := e.request("old", "https://cdn.example.com/1.jpg")
 	e.publish(t, req)
-	e.clock.add(25 * time.Hour)
+	e.clock.Add(25 * time.Hour)
 	res := e.publish(t, req)
 	cs := e.fake.Containers()
 	if res.Outcome != herald.OutcomePublished || len(cs) != 2 || cs[0].Status != "EXPIRED" || e.store.get(42)[container.StateContainer] != cs[1].ID {
@@ -191,9 +191,9 @@ func TestResumeExpiredContainer(t *testing.T) {
 // rolling window frees a slot, the post goes out.
 func TestPublishingCap(t *testing.T) {
 	e := setup(t, instagramfake.Options{QuotaTotal: 2}, instagram.Options{})
-	e.fake.AddPost("one", e.clock.now())
-	e.clock.add(time.Hour)
-	e.fake.AddPost("two", e.clock.now())
+	e.fake.AddPost("one", e.clock.Now())
+	e.clock.Add(time.Hour)
+	e.fake.AddPost("two", e.clock.Now())
 	req := e.request("three", "https://cdn.example.com/a.jpg")
 	res := e.publish(t, req)
 	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != container.DefaultQuotaWait || len(e.fake.Posts()) != 2 {
@@ -203,10 +203,10 @@ func TestPublishingCap(t *testing.T) {
 		t.Fatal("media_publish was called at the cap")
 	}
 	frees := e.fake.WindowFreesAt()
-	if want := e.clock.now().Add(23 * time.Hour); !frees.Equal(want) {
+	if want := e.clock.Now().Add(23 * time.Hour); !frees.Equal(want) {
 		t.Fatalf("window frees at %s, want %s", frees, want)
 	}
-	e.clock.add(frees.Sub(e.clock.now()))
+	e.clock.Add(frees.Sub(e.clock.Now()))
 	if res := e.publish(t, req); res.Outcome != herald.OutcomePublished || len(e.fake.Containers()) != 1 {
 		t.Fatalf("after the window: %+v", res)
 	}

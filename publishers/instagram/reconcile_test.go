@@ -23,7 +23,7 @@ func TestReconcileWithStoredContainer(t *testing.T) {
 				t.Fatalf("publish %+v", res)
 			}
 			req.State = e.store.get(42)
-			res, found, err := e.pub.Reconcile(ctx, req, e.clock.now().Add(-time.Hour))
+			res, found, err := e.pub.Reconcile(ctx, req, e.clock.Now().Add(-time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,11 +42,11 @@ func TestReconcileByTextSince(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t, instagramfake.Options{}, instagram.Options{})
 	req := e.request("matched by text", "https://cdn.example.com/a.jpg")
-	old := e.fake.AddPost("matched by text", e.clock.now().Add(-3*time.Hour))
-	if _, found, err := e.pub.Reconcile(ctx, req, e.clock.now().Add(-time.Hour)); err != nil || found {
+	old := e.fake.AddPost("matched by text", e.clock.Now().Add(-3*time.Hour))
+	if _, found, err := e.pub.Reconcile(ctx, req, e.clock.Now().Add(-time.Hour)); err != nil || found {
 		t.Fatalf("a post older than since was taken: found=%v err=%v", found, err)
 	}
-	res, found, err := e.pub.Reconcile(ctx, req, e.clock.now().Add(-4*time.Hour))
+	res, found, err := e.pub.Reconcile(ctx, req, e.clock.Now().Add(-4*time.Hour))
 	if err != nil || !found || res.RemoteID != old.ID || res.URL != old.Permalink {
 		t.Fatalf("found=%v err=%v res %+v", found, err, res)
 	}

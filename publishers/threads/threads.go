@@ -29,17 +29,13 @@
 package threads
 
 import (
-	"context"
-	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/container"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/validate"
-	"github.com/rs/zerolog"
 )
 
 // Defaults and limits.
@@ -57,36 +53,20 @@ var Spec = container.Spec{
 	CreatePath: "threads", PublishPath: "threads_publish", LimitPath: "threads_publishing_limit", ListPath: "threads",
 	TextParam: "text", StatusField: "status", ImageType: true, TextType: true,
 	MaxItems: MaxItems, MaxText: MaxText, QuotaTotal: DefaultQuotaTotal,
+	BaseURL: DefaultBaseURL, Version: APIVersion, UserKey: "user_id", CheckPath: "me",
 }
 
 // Options configure the publisher. Zero values take the container package's defaults.
-type Options struct {
-	HTTPClient  *http.Client
-	Logger      zerolog.Logger
-	Now         func() time.Time
-	Wait        func(ctx context.Context, d time.Duration) error // pause between status polls; a timer when nil
-	PollEvery   time.Duration
-	MaxPollWait time.Duration
-	// SaveDeliveryState stores the container id with the delivery; nil
-	// stores nothing (a retry then makes a new container).
-	SaveDeliveryState func(ctx context.Context, deliveryID int64, state map[string]string) error
-}
+type Options = container.Options
 
-// Publisher publishes to Threads. It is safe for concurrent use.
-type Publisher struct {
-	e   *container.Engine
-	log zerolog.Logger
-}
+// Publisher publishes to Threads: Publish, Check, Reconcile and Idempotent
+// (false: Threads takes no idempotency key; a stored container id still
+// makes most retries safe, see the package doc) come from the shared
+// container flow. It is safe for concurrent use.
+type Publisher struct{ *container.Publisher }
 
 // New returns a Threads publisher.
-func New(opts Options) *Publisher {
-	return &Publisher{log: opts.Logger, e: container.New(Spec, container.Options{HTTPClient: opts.HTTPClient, Now: opts.Now,
-		Wait: opts.Wait, PollEvery: opts.PollEvery, MaxPollWait: opts.MaxPollWait, SaveState: opts.SaveDeliveryState})}
-}
-
-// Idempotent reports false: Threads takes no idempotency key. A stored
-// container id still makes most retries safe (see the package doc).
-func (p *Publisher) Idempotent() bool { return false }
+func New(opts Options) *Publisher { return &Publisher{container.New(Spec, opts)} }
 
 var idRe = regexp.MustCompile(`^[0-9]+$`)
 
@@ -108,50 +88,4 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 		ps.Add("credentials.access_token", "required", "credentials.access_token is required: a token with threads_content_publish")
 	}
 	return ps.Err("threads")
-}
-
-// conn is the channel's API root (base_url + /v1.0), user and token.
-func conn(ch *herald.Channel) container.Conn {
-	base := strings.TrimRight(ch.ConfigString("base_url"), "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	return container.Conn{Base: base + "/" + APIVersion, User: ch.ConfigString("user_id"), Token: ch.Credentials["access_token"]}
-}
-
-// Publish makes the post through the container flow and classifies the
-// answer (see the package doc). A post with neither text nor images, more
-// than MaxItems images or text over MaxText characters fails before
-// anything is sent.
-func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
-	start := time.Now()
-	res := p.e.Publish(ctx, conn(&req.Channel), req)
-	httpcall.LogPublish(&p.log, "threads", req, res, start)
-	return res
-}
-
-// Check reads GET /me?fields=username, posting nothing. It returns nil
-// when the token works; an EUNAUTHORIZED *herald.Error when Threads refused
-// the token (190); EUNAVAILABLE when Threads throttles, fails or does not
-// answer; EINVALID otherwise (a channel without user_id or access_token).
-// Messages never carry the token.
-func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := conn(ch)
-	if c.User == "" || c.Token == "" {
-		return herald.Errorf(herald.EINVALID, "the channel has no user_id or access_token configured")
-	}
-	var got struct {
-		Username string `json:"username"`
-	}
-	return p.e.Get(ctx, c, "me", "username", &got)
-}
-
-// Reconcile looks for an unknown delivery's post (publishers.Reconciler):
-// with the container id an attempt stored, the container's status tells
-// whether it was published (only PUBLISHED is then matched, by text, among
-// the account's recent posts); without one, the recent posts published at
-// or after since are matched by text. found is false when the post is not
-// there or can't be told; err reports a failed lookup.
-func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
-	return p.e.Reconcile(ctx, conn(&req.Channel), req, since)
 }

@@ -105,4 +105,11 @@ type Entry struct {
 	// configured against it (with media from loopback allowed). The harness
 	// closes the Platform when the scenario ends.
 	Start func(t *testing.T) (Platform, Publisher)
+	// NeedsImage says the platform cannot post text alone (Instagram): the
+	// harness's posts then carry one image, Image, and the text scenario
+	// expects Posted to count it.
+	NeedsImage bool
 }
+
+// Image is the image an Entry with NeedsImage gets on every post.
+const Image = "https://cdn.example.com/conformance.jpg"

@@ -32,6 +32,16 @@ func Request(ch *herald.Channel, scenario string) herald.PublishRequest {
 	}
 }
 
+// request is Request for the scenario on p, with Image added when e
+// NeedsImage.
+func request(e Entry, p Platform, scenario string) herald.PublishRequest {
+	req := Request(p.Channel(), scenario)
+	if e.NeedsImage {
+		req.Message.Media = []string{Image}
+	}
+	return req
+}
+
 // Run runs every scenario against the platform e starts, each as a
 // subtest on a fresh fake.
 func Run(t *testing.T, e Entry) {
@@ -58,11 +68,12 @@ func publish(t *testing.T, pub Publisher, req herald.PublishRequest) herald.Resu
 	return res
 }
 
-// textPost: a text post is published, and the Result's RemoteID and URL
-// are exactly what the fake answered.
+// textPost: a text post (with Image when the Entry NeedsImage) is
+// published, and the Result's RemoteID and URL are exactly what the fake
+// answered.
 func textPost(t *testing.T, e Entry) {
 	p, pub := start(t, e)
-	req := Request(p.Channel(), "text")
+	req := request(e, p, "text")
 	res := publish(t, pub, req)
 	if res.Outcome != herald.OutcomePublished {
 		t.Fatalf("outcome %q (reason %q), want published", res.Outcome, res.Reason)
@@ -75,8 +86,8 @@ func textPost(t *testing.T, e Entry) {
 	if res.RemoteID != got.ID || res.URL != got.URL {
 		t.Errorf("result id %q url %q, the fake answered id %q url %q", res.RemoteID, res.URL, got.ID, got.URL)
 	}
-	if got.Text != req.Message.Body() || got.Media != 0 {
-		t.Errorf("the fake published %q with %d media, want %q with none", got.Text, got.Media, req.Message.Body())
+	if got.Text != req.Message.Body() || got.Media != len(req.Message.Media) {
+		t.Errorf("the fake published %q with %d media, want %q with %d", got.Text, got.Media, req.Message.Body(), len(req.Message.Media))
 	}
 }
 
@@ -96,7 +107,7 @@ func fault(t *testing.T, e Entry, f Fault) {
 	if !supports(p, pub, f) {
 		t.Skipf("%s does not script %s", p.Name(), f)
 	}
-	req := Request(p.Channel(), f.String())
+	req := request(e, p, f.String())
 	p.Script(f)
 	res := publish(t, pub, req)
 	if f == LostAnswer {

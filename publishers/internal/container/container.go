@@ -9,7 +9,7 @@
 // fails, and PUBLISHED (the earlier attempt published it but its answer was
 // lost) is looked up among the account's recent posts by text — published
 // when found, unknown when it can't be told. So only an answer lost on the
-// publish call itself leaves a delivery unknown, and Engine.Reconcile
+// publish call itself leaves a delivery unknown, and Publisher.Reconcile
 // settles it from the stored container's status.
 package container
 
@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/rs/zerolog"
 )
 
 // StateContainer is the PublishRequest.State key holding the container id.
@@ -37,7 +38,7 @@ const (
 	StatusExpired    = "EXPIRED"
 )
 
-// Defaults of Options.
+// Defaults of Options, and the waits of the Results.
 const (
 	DefaultPollEvery    = 3 * time.Second
 	DefaultMaxPollWait  = 30 * time.Second
@@ -63,25 +64,28 @@ type Spec struct {
 	MaxItems    int    // carousel items at most
 	MaxText     int    // text length at most, in characters
 	QuotaTotal  int    // the cap when the limit answer has no config.quota_total
+	BaseURL     string // the API host when the channel's config has no base_url
+	Version     string // the API version appended to the host: "v21.0", "v1.0"
+	VersionKey  string // the config key overriding Version ("graph_version"); "" when fixed
+	UserKey     string // the config key of the user id: "ig_user_id", "user_id"
+	CheckPath   string // what Check reads ?fields=username of: "me"; "" is the user id
 }
 
-// Options configure an Engine. Zero values take the defaults above.
+// Options configure a Publisher; instagram.Options and threads.Options
+// are this type. Zero values take the defaults above.
 type Options struct {
 	HTTPClient *http.Client
+	Logger     zerolog.Logger
 	Now        func() time.Time
 	// Wait pauses between status polls; it returns ctx's error when ctx
 	// ends first. A timer when nil; tests pass one that returns at once.
-	Wait         func(ctx context.Context, d time.Duration) error
-	PollEvery    time.Duration // pause between status polls
-	MaxPollWait  time.Duration // longest a publish waits for a container; then it retries later
-	InProgress   time.Duration // RetryAfter when the container is still IN_PROGRESS
-	ThrottleWait time.Duration
-	PolicyWait   time.Duration
-	QuotaWait    time.Duration // RetryAfter when the publishing cap is reached
-	// SaveState stores the container id with the delivery (see
+	Wait        func(ctx context.Context, d time.Duration) error
+	PollEvery   time.Duration // pause between status polls
+	MaxPollWait time.Duration // longest a publish waits for a container; then it retries later
+	// SaveDeliveryState stores the container id with the delivery (see
 	// publishers.Options.SaveDeliveryState); nil stores nothing, and a
 	// retry then creates a new container.
-	SaveState func(ctx context.Context, deliveryID int64, state map[string]string) error
+	SaveDeliveryState func(ctx context.Context, deliveryID int64, state map[string]string) error
 }
 
 // Conn is the channel a call talks to.
@@ -91,16 +95,18 @@ type Conn struct {
 	Token string
 }
 
-// Engine runs the flow for one platform. It is safe for concurrent use.
-type Engine struct {
+// Publisher runs the flow for one platform: Publish, Check, Reconcile and
+// Idempotent of publishers.Publisher and Reconciler. The platform packages
+// embed it and add ValidateChannel. It is safe for concurrent use.
+type Publisher struct {
 	spec   Spec
 	opts   Options
 	client *http.Client
 	limits *ratelimit.Set
 }
 
-// New returns an Engine for spec.
-func New(spec Spec, opts Options) *Engine {
+// New returns a Publisher for spec.
+func New(spec Spec, opts Options) *Publisher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -114,23 +120,19 @@ func New(spec Spec, opts Options) *Engine {
 	}
 	def(&opts.PollEvery, DefaultPollEvery)
 	def(&opts.MaxPollWait, DefaultMaxPollWait)
-	def(&opts.InProgress, DefaultInProgress)
-	def(&opts.ThrottleWait, DefaultThrottleWait)
-	def(&opts.PolicyWait, DefaultPolicyWait)
-	def(&opts.QuotaWait, DefaultQuotaWait)
-	return &Engine{spec: spec, opts: opts, client: httpcall.Client(opts.HTTPClient), limits: ratelimit.New(opts.Now)}
+	return &Publisher{spec: spec, opts: opts, client: httpcall.Client(opts.HTTPClient), limits: ratelimit.New(opts.Now)}
 }
 
 // conv is one Publish or Check: the calls made so far, for the Result.
 type conv struct {
-	e     *Engine
+	e     *Publisher
 	conn  Conn
 	calls []string
 	last  *httpcall.Response
 	lost  bool // the last call's POST may have reached the platform without an answer
 }
 
-func (e *Engine) conv(conn Conn) *conv {
+func (e *Publisher) conv(conn Conn) *conv {
 	conn.Base = strings.TrimRight(conn.Base, "/")
 	return &conv{e: e, conn: conn}
 }
@@ -153,24 +155,18 @@ func (c *conv) throttled(d time.Duration, reason string) *herald.Result {
 	return r
 }
 
-// Publish runs the flow for req on conn (see the package doc) and returns
-// its classified Result, with the token scrubbed from every field.
-func (e *Engine) Publish(ctx context.Context, conn Conn, req herald.PublishRequest) herald.Result {
-	c := e.conv(conn)
+// Publish makes the post through the container flow (see the package
+// doc) and returns its classified Result, with the token scrubbed from
+// every field. A post the Spec cannot carry (no images where they are
+// required, more than MaxItems, text over MaxText characters) fails
+// before anything is sent.
+func (e *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+	start := time.Now()
+	c := e.conv(e.spec.Conn(&req.Channel))
 	res := c.publish(ctx, req)
 	httpcall.Finish(&res, c.redact)
+	httpcall.LogPublish(&e.opts.Logger, e.spec.Platform, req, res, start)
 	return res
-}
-
-// Get makes one authenticated GET of path (Check's read) into out. It
-// returns nil, or an *herald.Error as CheckError makes it.
-func (e *Engine) Get(ctx context.Context, conn Conn, path string, fields string, out any) error {
-	c := e.conv(conn)
-	if r := c.call(ctx, http.MethodGet, path, query("fields", fields), out); r != nil {
-		r.Reason = c.redact(r.Reason)
-		return CheckError(r)
-	}
-	return nil
 }
 
 // Validate returns why m cannot be posted with spec, or "".
@@ -222,7 +218,7 @@ func (c *conv) publish(ctx context.Context, req herald.PublishRequest) herald.Re
 		if id, r = c.create(ctx, req.Message); r != nil {
 			return *r
 		}
-		if save := c.e.opts.SaveState; save != nil {
+		if save := c.e.opts.SaveDeliveryState; save != nil {
 			if err := save(ctx, req.DeliveryID, map[string]string{StateContainer: id}); err != nil {
 				return *c.result(herald.OutcomeRetry, fmt.Sprintf("the container %s was made but could not be stored, so it was not published: %v", id, err))
 			}

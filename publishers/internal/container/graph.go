@@ -110,10 +110,11 @@ func (c *conv) call(ctx context.Context, method, path string, params url.Values,
 
 // classify turns a Graph error into a Result: 190 (and 102) need new
 // credentials; 4, 17, 32, 341 and 613 are throttling (waiting what
-// X-Business-Use-Case-Usage or X-App-Usage say, else ThrottleWait); 1, 2,
-// is_transient, 9007 and the download/server subcodes retry; 368 (a policy
-// block) retries after PolicyWait; subcode 2207042 (the publishing cap) is
-// a throttled retry after QuotaWait; everything else fails with Meta's message.
+// X-Business-Use-Case-Usage or X-App-Usage say, else DefaultThrottleWait); 1, 2,
+// is_transient, 9007, the download/server subcodes and 2207020 (the
+// container expired: the retry makes another) retry; 368 (a policy
+// block) retries after DefaultPolicyWait; subcode 2207042 (the publishing cap) is
+// a throttled retry after DefaultQuotaWait; everything else fails with Meta's message.
 func (c *conv) classify(resp *httpcall.Response, e *GraphError) *herald.Result {
 	msg := fmt.Sprintf("%s error %d", c.e.spec.Name, e.Code)
 	if e.Subcode != 0 {
@@ -127,15 +128,17 @@ func (c *conv) classify(resp *httpcall.Response, e *GraphError) *herald.Result {
 	case e.Code == CodeInvalidToken || e.Code == CodeSession:
 		return c.result(herald.OutcomeReauth, msg+" (the access token was refused: reauthorize the channel)")
 	case e.Code == CodeAppLimit || e.Code == CodeUserLimit || e.Code == CodePageLimit || e.Code == CodeCallLimit || e.Code == CodeRateLimit:
-		return c.throttled(usageWait(resp.Header, c.e.opts.ThrottleWait), msg)
+		return c.throttled(usageWait(resp.Header, DefaultThrottleWait), msg)
 	case e.Subcode == SubCapReached:
-		return c.throttled(c.e.opts.QuotaWait, msg+" (the publishing cap of 24 hours is reached)")
+		return c.throttled(DefaultQuotaWait, msg+" (the publishing cap of 24 hours is reached)")
 	case e.Code == CodePolicyBlock:
 		r := c.result(herald.OutcomeRetry, msg+" (a temporary block: trying again much later)")
-		r.RetryAfter = c.e.opts.PolicyWait
+		r.RetryAfter = DefaultPolicyWait
 		return r
 	case e.Subcode == SubTooLarge:
 		return c.result(herald.OutcomeFailed, msg)
+	case e.Subcode == SubExpired:
+		return c.result(herald.OutcomeRetry, msg+" (the container expired before it was published: a retry makes another)")
 	case e.Code == CodeUnknown || e.Code == CodeService || e.IsTransient || e.Code == CodeNotReady ||
 		e.Subcode == SubDownloadTimeout || e.Subcode == SubServerError || e.Subcode == SubNotReady:
 		return c.result(herald.OutcomeRetry, msg)
@@ -173,11 +176,4 @@ func usageWait(h http.Header, def time.Duration) time.Duration {
 		return time.Duration(longest) * time.Minute
 	}
 	return def
-}
-
-// CheckError turns a failed Check call's Result into the *herald.Error
-// Publisher.Check documents: EUNAUTHORIZED for refused credentials,
-// EUNAVAILABLE for throttling, server errors and no answer, EINVALID else.
-func CheckError(r *herald.Result) error {
-	return httpcall.CheckError(r.Outcome, r.Reason)
 }

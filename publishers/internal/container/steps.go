@@ -87,7 +87,7 @@ func (c *conv) create(ctx context.Context, m herald.Message) (string, *herald.Re
 
 // waitFinished polls the container until FINISHED (nil), waiting
 // PollEvery between polls and at most MaxPollWait in all; still
-// IN_PROGRESS then, it retries after InProgress (the stored container is
+// IN_PROGRESS then, it retries after DefaultInProgress (the stored container is
 // resumed). status is the container's status when already read. A
 // container found PUBLISHED gives findPublished's Result.
 func (c *conv) waitFinished(ctx context.Context, req herald.PublishRequest, id, status string) *herald.Result {
@@ -110,7 +110,7 @@ func (c *conv) waitFinished(ctx context.Context, req herald.PublishRequest, id, 
 		}
 		if waited+o.PollEvery > o.MaxPollWait {
 			r := c.result(herald.OutcomeRetry, fmt.Sprintf("%s is still processing the container %s after %s (%s); trying again later", c.e.spec.Name, id, waited, status))
-			r.RetryAfter = o.InProgress
+			r.RetryAfter = DefaultInProgress
 			return r
 		}
 		if err := o.Wait(ctx, o.PollEvery); err != nil {
@@ -120,7 +120,7 @@ func (c *conv) waitFinished(ctx context.Context, req herald.PublishRequest, id, 
 	}
 }
 
-// quota checks the publishing cap: a throttled retry after QuotaWait when
+// quota checks the publishing cap: a throttled retry after DefaultQuotaWait when
 // the rolling 24 hours' posts reached it. A cap that can't be read is not
 // checked (the publish call enforces it), unless the read was refused for
 // the credentials or throttled.
@@ -147,8 +147,8 @@ func (c *conv) quota(ctx context.Context) *herald.Result {
 		total = c.e.spec.QuotaTotal
 	}
 	if total > 0 && got.Data[0].Usage >= total {
-		return c.throttled(c.e.opts.QuotaWait, fmt.Sprintf("%s's publishing cap is reached: %d of %d posts in the last 24 hours; trying again in %s",
-			c.e.spec.Name, got.Data[0].Usage, total, c.e.opts.QuotaWait))
+		return c.throttled(DefaultQuotaWait, fmt.Sprintf("%s's publishing cap is reached: %d of %d posts in the last 24 hours; trying again in %s",
+			c.e.spec.Name, got.Data[0].Usage, total, DefaultQuotaWait))
 	}
 	return nil
 }
@@ -203,14 +203,14 @@ func (c *conv) find(ctx context.Context, text string, since time.Time) (recent, 
 	return recent{}, false, nil
 }
 
-// Reconcile looks for req's post (see publishers.Reconciler). With a
+// Reconcile looks for an unknown delivery's post (publishers.Reconciler). With a
 // stored container id, the container's status decides: anything but
 // PUBLISHED means the post was not made (found is false); PUBLISHED is
 // matched by text among the recent posts. Without one, the recent posts
 // published at or after since are matched by text. err reports a lookup
 // that failed, with the token scrubbed.
-func (e *Engine) Reconcile(ctx context.Context, conn Conn, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
-	c := e.conv(conn)
+func (e *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
+	c := e.conv(e.spec.Conn(&req.Channel))
 	fail := func(r *herald.Result) (herald.Result, bool, error) {
 		return herald.Result{}, false, fmt.Errorf("%s", c.redact(r.Reason))
 	}
