@@ -56,7 +56,7 @@ func TestCheckCachedSession(t *testing.T) {
 	if err := e.pub.Check(context.Background(), &ch); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.add(blueskyfake.DefaultAccessTTL)
+	e.clock.Add(blueskyfake.DefaultAccessTTL)
 	if err := e.pub.Check(context.Background(), &ch); err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func TestThrottleHonoured(t *testing.T) {
 		t.Fatalf("first: %s throttled %v after %s", res.Outcome, res.Throttled, res.RetryAfter)
 	}
 	calls := len(e.fake.Calls())
-	e.clock.add(30 * time.Second)
+	e.clock.Add(30 * time.Second)
 	res = e.pub.Publish(context.Background(), e.request("b", herald.Message{Text: "two"}))
 	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != 60*time.Second {
 		t.Errorf("during the wait: %s throttled %v after %s, want a throttled retry after 60s", res.Outcome, res.Throttled, res.RetryAfter)
@@ -99,7 +99,7 @@ func TestThrottleHonoured(t *testing.T) {
 	if n := len(e.fake.Calls()); n != calls {
 		t.Errorf("%d calls reached the PDS during the wait", n-calls)
 	}
-	e.clock.add(60 * time.Second)
+	e.clock.Add(60 * time.Second)
 	if res := e.pub.Publish(context.Background(), e.request("b", herald.Message{Text: "two"})); res.Outcome != herald.OutcomePublished {
 		t.Errorf("after the reset: %s %s", res.Outcome, res.Reason)
 	}

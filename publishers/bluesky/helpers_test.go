@@ -5,58 +5,31 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/bluesky"
 	"github.com/heraldhq/herald/publishers/bluesky/blueskyfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/rs/zerolog"
 )
-
-// clock is a settable clock shared by the fake and the publisher.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 type env struct {
 	fake  *blueskyfake.Server
 	pub   *bluesky.Publisher
-	clock *clock
-	logs  *syncBuffer
+	clock *testkit.Clock
+	logs  *testkit.SyncBuffer
 	media *httptest.Server
-}
-
-// syncBuffer is a log sink safe for concurrent publishes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func setup(t *testing.T) env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	fake := blueskyfake.New(blueskyfake.Options{Now: c.now})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	fake := blueskyfake.New(blueskyfake.Options{Now: c.Now})
 	t.Cleanup(fake.Close)
-	var logs syncBuffer
-	pub := bluesky.New(bluesky.Options{Now: c.now, AllowPrivateMedia: true,
+	var logs testkit.SyncBuffer
+	pub := bluesky.New(bluesky.Options{Now: c.Now, AllowPrivateMedia: true,
 		Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)

@@ -12,7 +12,7 @@ func TestReconcile(t *testing.T) {
 	e := setup(t)
 	posted := publishOK(t, e, e.request("herald-1", herald.Message{Text: "Launch day", Link: "https://brand.example"}))
 	publishOK(t, e, e.request("herald-2", herald.Message{Text: "Another post"}))
-	since := e.clock.now().Add(-time.Hour)
+	since := e.clock.Now().Add(-time.Hour)
 	tests := []struct {
 		name  string
 		req   herald.PublishRequest

@@ -41,7 +41,7 @@ func TestSessionReusedAcrossPosts(t *testing.T) {
 func TestRefreshOnExpiredToken(t *testing.T) {
 	e := setup(t)
 	publishOK(t, e, e.request("a", herald.Message{Text: "a"}))
-	e.clock.add(blueskyfake.DefaultAccessTTL)
+	e.clock.Add(blueskyfake.DefaultAccessTTL)
 	publishOK(t, e, e.request("b", herald.Message{Text: "b"}))
 	publishOK(t, e, e.request("c", herald.Message{Text: "c"}))
 	if s, r := e.fake.Sessions(), e.fake.Refreshes(); s != 1 || r != 1 {
@@ -64,7 +64,7 @@ func TestRefreshOnExpiredToken(t *testing.T) {
 func TestExpiredRefreshTokenOpensNewSession(t *testing.T) {
 	e := setup(t)
 	publishOK(t, e, e.request("a", herald.Message{Text: "a"}))
-	e.clock.add(blueskyfake.DefaultRefreshTTL)
+	e.clock.Add(blueskyfake.DefaultRefreshTTL)
 	publishOK(t, e, e.request("b", herald.Message{Text: "b"}))
 	if s, r := e.fake.Sessions(), e.fake.Refreshes(); s != 2 || r != 0 {
 		t.Errorf("%d sessions, %d refreshes; want a second session, no refresh", s, r)
@@ -76,7 +76,7 @@ func TestExpiredRefreshTokenOpensNewSession(t *testing.T) {
 func TestOneRefreshAtATime(t *testing.T) {
 	e := setup(t)
 	publishOK(t, e, e.request("first", herald.Message{Text: "first"}))
-	e.clock.add(blueskyfake.DefaultAccessTTL)
+	e.clock.Add(blueskyfake.DefaultAccessTTL)
 	var wg sync.WaitGroup
 	results := make([]herald.Result, 8)
 	for i := range results {

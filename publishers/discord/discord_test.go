@@ -7,42 +7,34 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/discord"
 	"github.com/heraldhq/herald/publishers/discord/discordfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/rs/zerolog"
 )
 
 const token = "SECRET-webhook-token_123"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type env struct {
 	fake  *discordfake.Server
 	pub   *discord.Publisher
-	clock *clock
+	clock *testkit.Clock
 	logs  *bytes.Buffer
 	media *httptest.Server
 }
 
 func setup(t *testing.T, fo discordfake.Options) env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	fo.Token, fo.Now = token, c.now
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	fo.Token, fo.Now = token, c.Now
 	fake := discordfake.New(fo)
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	pub := discord.New(discord.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.now, AllowPrivateMedia: true})
+	pub := discord.New(discord.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now, AllowPrivateMedia: true})
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)
 	return env{fake: fake, pub: pub, clock: c, logs: &logs, media: media}
@@ -228,7 +220,7 @@ func TestThrottleHonoured(t *testing.T) {
 	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != 750*time.Millisecond {
 		t.Fatalf("got %s throttled=%v after %s", res.Outcome, res.Throttled, res.RetryAfter)
 	}
-	e.clock.add(500 * time.Millisecond)
+	e.clock.Add(500 * time.Millisecond)
 	res = e.pub.Publish(context.Background(), req)
 	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != 250*time.Millisecond {
 		t.Errorf("too early: %s throttled=%v after %s; want Herald to hold the last 250ms", res.Outcome, res.Throttled, res.RetryAfter)
@@ -236,7 +228,7 @@ func TestThrottleHonoured(t *testing.T) {
 	if n := len(e.fake.Calls()); n != 1 || e.fake.EarlyCalls() != 0 {
 		t.Errorf("%d calls reached Discord, %d early; want only the first", n, e.fake.EarlyCalls())
 	}
-	e.clock.add(250 * time.Millisecond)
+	e.clock.Add(250 * time.Millisecond)
 	if res = e.pub.Publish(context.Background(), req); res.Outcome != herald.OutcomePublished || e.fake.EarlyCalls() != 0 {
 		t.Errorf("after the wait: %s %s, %d early calls", res.Outcome, res.Reason, e.fake.EarlyCalls())
 	}

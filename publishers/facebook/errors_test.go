@@ -83,7 +83,7 @@ func TestDuplicateMessage(t *testing.T) {
 	if res.Outcome != herald.OutcomeFailed || !strings.Contains(res.Reason, "Facebook rejected it as a duplicate") {
 		t.Errorf("second: %q %q, want failed as a duplicate", res.Outcome, res.Reason)
 	}
-	e.clock.add(facebookfake.DefaultDuplicateWindow)
+	e.clock.Add(facebookfake.DefaultDuplicateWindow)
 	if res := e.publish(t, herald.Message{Text: "Same"}); res.Outcome != herald.OutcomePublished {
 		t.Errorf("after the window: %q %q", res.Outcome, res.Reason)
 	}
@@ -99,7 +99,7 @@ func TestThrottleHonoured(t *testing.T) {
 		t.Fatalf("got %q throttled=%v after %s", res.Outcome, res.Throttled, res.RetryAfter)
 	}
 	calls := len(e.fake.Calls())
-	e.clock.add(4 * time.Minute)
+	e.clock.Add(4 * time.Minute)
 	res := e.publish(t, herald.Message{Text: "one"})
 	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != time.Minute {
 		t.Errorf("within the wait: %q throttled=%v after %s, want a throttled retry after 1m", res.Outcome, res.Throttled, res.RetryAfter)
@@ -107,7 +107,7 @@ func TestThrottleHonoured(t *testing.T) {
 	if n := len(e.fake.Calls()); n != calls {
 		t.Errorf("%d calls reached Facebook within the wait", n-calls)
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	if res := e.publish(t, herald.Message{Text: "one"}); res.Outcome != herald.OutcomePublished {
 		t.Errorf("after the wait: %q %q", res.Outcome, res.Reason)
 	}

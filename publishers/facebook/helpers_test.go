@@ -1,60 +1,32 @@
 package facebook_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/facebook"
 	"github.com/heraldhq/herald/publishers/facebook/facebookfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/rs/zerolog"
 )
-
-// clock is a settable clock shared by the fake and the publisher.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-// syncBuffer is a log sink safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type env struct {
 	fake  *facebookfake.Server
 	pub   *facebook.Publisher
-	clock *clock
-	logs  *syncBuffer
+	clock *testkit.Clock
+	logs  *testkit.SyncBuffer
 }
 
 func setup(t *testing.T) env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	fake := facebookfake.New(facebookfake.Options{Now: c.now})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	fake := facebookfake.New(facebookfake.Options{Now: c.Now})
 	t.Cleanup(fake.Close)
-	var logs syncBuffer
-	pub := facebook.New(facebook.Options{Now: c.now, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+	var logs testkit.SyncBuffer
+	pub := facebook.New(facebook.Options{Now: c.Now, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	return env{fake: fake, pub: pub, clock: c, logs: &logs}
 }
 

@@ -13,9 +13,9 @@ import (
 // A post whose answer was lost (unknown) is found on the Page's feed.
 func TestReconcileFindsLostPost(t *testing.T) {
 	e := setup(t)
-	since := e.clock.now().Add(-time.Hour)
+	since := e.clock.Now().Add(-time.Hour)
 	e.fake.AddPost("Launch day", since.Add(-time.Minute)) // older than since: ignored
-	e.fake.AddPost("Something else", e.clock.now())
+	e.fake.AddPost("Something else", e.clock.Now())
 	msg := herald.Message{Text: "Launch day", Media: []string{"https://cdn.example/1.jpg", "https://cdn.example/2.jpg"}, Link: "https://brand.example/l"}
 	e.fake.Script(facebookfake.DropAfterPost().On("feed"))
 	if res := e.publish(t, msg); res.Outcome != herald.OutcomeUnknown {
@@ -40,7 +40,7 @@ func TestReconcileFindsLostPost(t *testing.T) {
 
 func TestReconcileNotFound(t *testing.T) {
 	e := setup(t)
-	since := e.clock.now()
+	since := e.clock.Now()
 	msg := herald.Message{Text: "Twice"}
 	for _, tc := range []struct {
 		name  string
@@ -67,7 +67,7 @@ func TestReconcileLookupFails(t *testing.T) {
 	e := setup(t)
 	req := e.request(herald.Message{Text: "x"})
 	req.Channel.Credentials["page_access_token"] = "EAAGwrong"
-	_, found, err := e.pub.Reconcile(context.Background(), req, e.clock.now())
+	_, found, err := e.pub.Reconcile(context.Background(), req, e.clock.Now())
 	if err == nil || found || !strings.Contains(err.Error(), "Invalid OAuth access token") || strings.Contains(err.Error(), "EAAGwrong") {
 		t.Errorf("found=%v err=%v, want Facebook's reason without the token", found, err)
 	}
@@ -76,8 +76,8 @@ func TestReconcileLookupFails(t *testing.T) {
 // A post without text cannot be told from others: not found, no lookup.
 func TestReconcileWithoutText(t *testing.T) {
 	e := setup(t)
-	e.fake.AddPost("", e.clock.now())
-	_, found, err := e.pub.Reconcile(context.Background(), e.request(herald.Message{Link: "https://brand.example/x"}), e.clock.now().Add(-time.Hour))
+	e.fake.AddPost("", e.clock.Now())
+	_, found, err := e.pub.Reconcile(context.Background(), e.request(herald.Message{Link: "https://brand.example/x"}), e.clock.Now().Add(-time.Hour))
 	if err != nil || found || len(e.fake.Calls()) != 0 {
 		t.Errorf("found=%v err=%v calls=%d, want not found without a lookup", found, err, len(e.fake.Calls()))
 	}

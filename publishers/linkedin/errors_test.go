@@ -51,7 +51,7 @@ func TestThrottledWaitsTheDefault(t *testing.T) {
 	}
 	// The channel is held: the next publish waits without calling LinkedIn.
 	calls := len(e.fake.Calls())
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	next := e.publish(t, herald.Message{Text: "hello again"})
 	if next.Outcome != herald.OutcomeRetry || !next.Throttled || next.RetryAfter != linkedin.DefaultThrottleWait-time.Minute {
 		t.Errorf("while held: %q throttled=%v after %s", next.Outcome, next.Throttled, next.RetryAfter)
@@ -59,7 +59,7 @@ func TestThrottledWaitsTheDefault(t *testing.T) {
 	if len(e.fake.Calls()) != calls {
 		t.Error("a held channel called LinkedIn")
 	}
-	e.clock.add(linkedin.DefaultThrottleWait)
+	e.clock.Add(linkedin.DefaultThrottleWait)
 	wantOutcome(t, e.publish(t, herald.Message{Text: "hello at last"}), herald.OutcomePublished)
 }
 
@@ -69,7 +69,7 @@ func TestThrottledHonoursRetryAfterAndOption(t *testing.T) {
 	if res := e.publish(t, herald.Message{Text: "a"}); res.RetryAfter != 2*time.Minute {
 		t.Errorf("retry_after %s, want the configured 2m", res.RetryAfter)
 	}
-	e.clock.add(time.Hour)
+	e.clock.Add(time.Hour)
 	f := linkedinfake.Throttled()
 	f.Header = map[string]string{"Retry-After": "90"}
 	e.fake.Script(f.On(linkedinfake.OpImages))

@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/linkedin"
 	"github.com/heraldhq/herald/publishers/linkedin/linkedinfake"
 	"github.com/rs/zerolog"
@@ -21,19 +21,10 @@ import (
 
 const token = "AQV-SECRET-linkedin-token-123"
 
-// clock is the publisher's throttling clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type env struct {
 	fake  *linkedinfake.Server
 	pub   *linkedin.Publisher
-	clock *clock
+	clock *testkit.Clock
 	logs  *bytes.Buffer
 	media *httptest.Server
 }
@@ -43,9 +34,9 @@ func setup(t *testing.T, fo linkedinfake.Options, po linkedin.Options) env {
 	fo.Token = token
 	fake := linkedinfake.New(fo)
 	t.Cleanup(fake.Close)
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
 	var logs bytes.Buffer
-	po.Logger, po.Now, po.AllowPrivateMedia = zerolog.New(&logs).Level(zerolog.DebugLevel), c.now, true
+	po.Logger, po.Now, po.AllowPrivateMedia = zerolog.New(&logs).Level(zerolog.DebugLevel), c.Now, true
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)
 	return env{fake: fake, pub: linkedin.New(po), clock: c, logs: &logs, media: media}

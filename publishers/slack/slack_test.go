@@ -5,11 +5,11 @@ import (
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/slack"
 	"github.com/heraldhq/herald/publishers/slack/slackfake"
 	"github.com/rs/zerolog"
@@ -17,28 +17,20 @@ import (
 
 const secret = "SECRETslackHookToken42"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type env struct {
 	fake  *slackfake.Server
 	pub   *slack.Publisher
-	clock *clock
+	clock *testkit.Clock
 	logs  *bytes.Buffer
 }
 
 func setup(t *testing.T) env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	fake := slackfake.New(slackfake.Options{Secret: secret, Now: c.now})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	fake := slackfake.New(slackfake.Options{Secret: secret, Now: c.Now})
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	pub := slack.New(slack.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.now})
+	pub := slack.New(slack.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now})
 	return env{fake: fake, pub: pub, clock: c, logs: &logs}
 }
 
@@ -160,11 +152,11 @@ func TestThrottleHonoured(t *testing.T) {
 	if res := e.pub.Publish(context.Background(), req); !res.Throttled || res.RetryAfter != 2*time.Second {
 		t.Fatalf("got %s throttled=%v after %s", res.Outcome, res.Throttled, res.RetryAfter)
 	}
-	e.clock.add(time.Second)
+	e.clock.Add(time.Second)
 	if res := e.pub.Publish(context.Background(), req); !res.Throttled || res.RetryAfter != time.Second {
 		t.Errorf("too early: %s throttled=%v after %s; want Herald to hold the last second", res.Outcome, res.Throttled, res.RetryAfter)
 	}
-	e.clock.add(time.Second)
+	e.clock.Add(time.Second)
 	if res := e.pub.Publish(context.Background(), req); res.Outcome != herald.OutcomePublished {
 		t.Errorf("after the wait: %s %s", res.Outcome, res.Reason)
 	}

@@ -3,37 +3,20 @@ package telegram_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/telegram"
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func clockedSetup(t *testing.T) (*telegramfake.Server, *telegram.Publisher, *clock) {
+func clockedSetup(t *testing.T) (*telegramfake.Server, *telegram.Publisher, *testkit.Clock) {
 	t.Helper()
 	fake := telegramfake.New(telegramfake.Options{Token: token})
 	t.Cleanup(fake.Close)
-	c := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	return fake, telegram.New(telegram.Options{Now: c.Now}), c
 }
 

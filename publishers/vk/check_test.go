@@ -75,7 +75,7 @@ func TestCheck(t *testing.T) {
 
 func TestReconcile(t *testing.T) {
 	e := setup(t, vkfake.Options{}, vk.Options{})
-	since := e.clock.now()
+	since := e.clock.Now()
 	msg := herald.Message{Text: "Launch day", Media: e.photos("cat.png"), Link: "https://brand.example/launch"}
 	req := e.request("herald-9-rec", msg)
 
@@ -86,7 +86,7 @@ func TestReconcile(t *testing.T) {
 	if res := e.pub.Publish(context.Background(), e.request("herald-9-other", herald.Message{Text: "Launch day", Link: msg.Link})); res.Outcome != herald.OutcomeRetry {
 		t.Fatalf("look-alike without a photo: %s %s", res.Outcome, res.Reason)
 	}
-	e.clock.add(2 * time.Second)
+	e.clock.Add(2 * time.Second)
 	if res, found, err := e.pub.Reconcile(context.Background(), req, since); err != nil || found {
 		t.Fatalf("before posting: found=%v %+v err=%v; want not found", found, res, err)
 	}
@@ -95,7 +95,7 @@ func TestReconcile(t *testing.T) {
 	if res := e.pub.Publish(context.Background(), req); res.Outcome != herald.OutcomeRetry {
 		t.Fatalf("lost answer: %s %s", res.Outcome, res.Reason)
 	}
-	e.clock.add(2 * time.Second)
+	e.clock.Add(2 * time.Second)
 	res, found, err := e.pub.Reconcile(context.Background(), req, since)
 	posts := e.fake.Posts()
 	last := posts[len(posts)-1]
@@ -107,7 +107,7 @@ func TestReconcile(t *testing.T) {
 	// Published twice by hand meanwhile: cannot tell which one is the delivery's.
 	e.fake.Script(vkfake.DropAfterPost().On("wall.post"))
 	e.pub.Publish(context.Background(), e.request("herald-9-again", msg))
-	e.clock.add(2 * time.Second)
+	e.clock.Add(2 * time.Second)
 	if _, found, err := e.pub.Reconcile(context.Background(), req, since); err != nil || found {
 		t.Errorf("two matches: found=%v err=%v; want not found", found, err)
 	}

@@ -26,7 +26,7 @@ func TestOwnPaceBeforeCalling(t *testing.T) {
 	if n := len(e.fake.Calls()); n != 2 {
 		t.Errorf("%d calls reached VK; the throttled publish must not call it", n)
 	}
-	e.clock.add(res.RetryAfter)
+	e.clock.Add(res.RetryAfter)
 	if res := e.pub.Publish(context.Background(), e.request("c", herald.Message{Text: "c"})); res.Outcome != herald.OutcomePublished {
 		t.Errorf("after the wait: %s %s", res.Outcome, res.Reason)
 	}
@@ -54,8 +54,8 @@ func TestLongFlowKeepsThePace(t *testing.T) {
 			if got != tc.throttled {
 				t.Errorf("VK answered 6: %v, want %v; calls %s", got, tc.throttled, e.methods())
 			}
-			if !tc.throttled && e.clock.total() < 6*vk.DefaultRateEvery { // 8 calls: 2 at once, 6 paced
-				t.Errorf("waited %s in all, want at least %s", e.clock.total(), 6*vk.DefaultRateEvery)
+			if !tc.throttled && e.clock.Waited() < 6*vk.DefaultRateEvery { // 8 calls: 2 at once, 6 paced
+				t.Errorf("waited %s in all, want at least %s", e.clock.Waited(), 6*vk.DefaultRateEvery)
 			}
 		})
 	}
@@ -72,8 +72,8 @@ func TestPerSecondLimitMidFlowWaitedOut(t *testing.T) {
 	if got := e.methods(); got != want {
 		t.Errorf("calls %s\nwant %s", got, want)
 	}
-	if e.clock.total() < vk.TooManyRequestsWait {
-		t.Errorf("waited %s, want at least %s after error 6", e.clock.total(), vk.TooManyRequestsWait)
+	if e.clock.Waited() < vk.TooManyRequestsWait {
+		t.Errorf("waited %s, want at least %s after error 6", e.clock.Waited(), vk.TooManyRequestsWait)
 	}
 }
 
@@ -83,7 +83,7 @@ func TestFloodControlHoldsTheToken(t *testing.T) {
 	if res := e.pub.Publish(context.Background(), e.request("a", herald.Message{Text: "a"})); !res.Throttled {
 		t.Fatalf("%s %s, want throttled", res.Outcome, res.Reason)
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	calls := len(e.fake.Calls())
 	res := e.pub.Publish(context.Background(), e.request("b", herald.Message{Text: "b"}))
 	if !res.Throttled || res.RetryAfter != vk.FloodControlWait-time.Minute || len(e.fake.Calls()) != calls {
@@ -95,7 +95,7 @@ func TestFloodControlHoldsTheToken(t *testing.T) {
 	if e.pub.Publish(context.Background(), other); len(e.fake.Calls()) != calls+1 {
 		t.Error("another token must not be held")
 	}
-	e.clock.add(vk.FloodControlWait)
+	e.clock.Add(vk.FloodControlWait)
 	if res := e.pub.Publish(context.Background(), e.request("b", herald.Message{Text: "b"})); res.Outcome != herald.OutcomePublished {
 		t.Errorf("after the wait: %s %s", res.Outcome, res.Reason)
 	}
@@ -104,9 +104,9 @@ func TestFloodControlHoldsTheToken(t *testing.T) {
 func TestLongPauseMidFlowEndsThePublish(t *testing.T) {
 	e := setup(t, vkfake.Options{}, vk.Options{RateEvery: vk.MaxInlineWait + time.Second, RateBurst: 1})
 	res := e.pub.Publish(context.Background(), e.request("k", herald.Message{Text: "x", Media: e.photos("cat.png")}))
-	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != vk.MaxInlineWait+time.Second || e.clock.total() != 0 {
+	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != vk.MaxInlineWait+time.Second || e.clock.Waited() != 0 {
 		t.Errorf("%s throttled=%v after %s, waited %s (%s); want a throttled retry without waiting",
-			res.Outcome, res.Throttled, res.RetryAfter, e.clock.total(), res.Reason)
+			res.Outcome, res.Throttled, res.RetryAfter, e.clock.Waited(), res.Reason)
 	}
 	if got := e.methods(); got != "photos.getWallUploadServer upload" {
 		t.Errorf("calls %s", got)

@@ -12,11 +12,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/vk"
 	"github.com/heraldhq/herald/publishers/vk/vkfake"
 	"github.com/rs/zerolog"
@@ -27,44 +27,22 @@ const (
 	owner = -4242 // a community
 )
 
-// clock is the time shared by the fake, the publisher's pace and its
-// waits: a wait advances it instead of sleeping.
-type clock struct {
-	mu     sync.Mutex
-	t      time.Time
-	waited time.Duration
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-func (c *clock) wait(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.waited += d
-	return ctx.Err()
-}
-
-func (c *clock) total() time.Duration { c.mu.Lock(); defer c.mu.Unlock(); return c.waited }
-
 type env struct {
 	fake  *vkfake.Server
 	pub   *vk.Publisher
-	clock *clock
+	clock *testkit.Clock
 	logs  *bytes.Buffer
 	media *httptest.Server
 }
 
 func setup(t *testing.T, fo vkfake.Options, po vk.Options) env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	fo.Token, fo.Now = token, c.now
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	fo.Token, fo.Now = token, c.Now
 	fake := vkfake.New(fo)
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	po.Logger, po.Now, po.Wait, po.AllowPrivateMedia = zerolog.New(&logs).Level(zerolog.DebugLevel), c.now, c.wait, true
+	po.Logger, po.Now, po.Wait, po.AllowPrivateMedia = zerolog.New(&logs).Level(zerolog.DebugLevel), c.Now, c.Wait, true
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)
 	return env{fake: fake, pub: vk.New(po), clock: c, logs: &logs, media: media}
@@ -241,7 +219,7 @@ func TestLostAnswerRetriedWithSameGUID(t *testing.T) {
 		t.Fatalf("outcome %s (%s), want retry with the same guid", res.Outcome, res.Reason)
 	}
 	e.noToken(t, res)
-	e.clock.add(10 * time.Minute)
+	e.clock.Add(10 * time.Minute)
 	req.Attempt++
 	res = e.pub.Publish(context.Background(), req)
 	posts := e.fake.Posts()

@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/webhook"
 	"github.com/heraldhq/herald/publishers/webhook/webhookfake"
 	"github.com/rs/zerolog"
@@ -19,29 +19,21 @@ import (
 
 const secret = "SECRET-hmac-key-77"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type env struct {
 	fake  *webhookfake.Server
 	pub   *webhook.Publisher
-	clock *clock
+	clock *testkit.Clock
 	logs  *bytes.Buffer
 }
 
 func setup(t *testing.T, fo webhookfake.Options) env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	fo.Secret, fo.Now = secret, c.now
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	fo.Secret, fo.Now = secret, c.Now
 	fake := webhookfake.New(fo)
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	pub := webhook.New(webhook.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.now})
+	pub := webhook.New(webhook.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now})
 	return env{fake: fake, pub: pub, clock: c, logs: &logs}
 }
 
@@ -104,7 +96,7 @@ func TestPublishPayload(t *testing.T) {
 				got.IdempotencyKey != want.IdempotencyKey || got.Attempt != want.Attempt || got.Media == nil || got.Tags == nil {
 				t.Errorf("payload %+v\nwant    %+v", got, want)
 			}
-			if err := webhook.Verify(secret, d.Signature, d.Raw, e.clock.now(), 0); err != nil {
+			if err := webhook.Verify(secret, d.Signature, d.Raw, e.clock.Now(), 0); err != nil {
 				t.Errorf("the recorded signature does not verify: %v", err)
 			}
 			e.noSecret(t, res)
@@ -207,11 +199,11 @@ func TestThrottleHonoured(t *testing.T) {
 	e.fake.Script(webhookfake.TooManyRequests(3))
 	req := e.request(herald.Message{Text: "x"})
 	e.pub.Publish(context.Background(), req)
-	e.clock.add(2 * time.Second)
+	e.clock.Add(2 * time.Second)
 	if res := e.pub.Publish(context.Background(), req); !res.Throttled || res.RetryAfter != time.Second {
 		t.Errorf("too early: %s throttled=%v after %s", res.Outcome, res.Throttled, res.RetryAfter)
 	}
-	e.clock.add(time.Second)
+	e.clock.Add(time.Second)
 	if res := e.pub.Publish(context.Background(), req); res.Outcome != herald.OutcomePublished {
 		t.Errorf("after the wait: %s %s", res.Outcome, res.Reason)
 	}

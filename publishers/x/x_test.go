@@ -14,28 +14,11 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/x"
 	"github.com/heraldhq/herald/publishers/x/xfake"
 	"github.com/rs/zerolog"
 )
-
-// clock is the time the fake and the publisher share.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // saver records SaveCredentials calls.
 type saver struct {
@@ -66,39 +49,22 @@ func (s *saver) Calls() []map[string]string {
 type env struct {
 	fake  *xfake.Server
 	pub   *x.Publisher
-	clock *clock
+	clock *testkit.Clock
 	save  *saver
-	logs  *syncBuffer
+	logs  *testkit.SyncBuffer
 	media *httptest.Server
 	opts  x.Options
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func setup(t *testing.T, fo xfake.Options) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
 	fo.Now = c.Now
 	fake := xfake.New(fo)
 	t.Cleanup(fake.Close)
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)
-	e := &env{fake: fake, clock: c, save: &saver{}, logs: &syncBuffer{}, media: media}
+	e := &env{fake: fake, clock: c, save: &saver{}, logs: &testkit.SyncBuffer{}, media: media}
 	e.opts = x.Options{Logger: zerolog.New(e.logs).Level(zerolog.DebugLevel), Now: c.Now,
 		AllowPrivateMedia: true, SaveCredentials: e.save.Save}
 	e.pub = x.New(e.opts)

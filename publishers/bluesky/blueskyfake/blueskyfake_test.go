@@ -7,24 +7,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/publishers/bluesky/blueskyfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-func start(t *testing.T) (*blueskyfake.Server, *clock) {
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	s := blueskyfake.New(blueskyfake.Options{Now: c.now})
+func start(t *testing.T) (*blueskyfake.Server, *testkit.Clock) {
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	s := blueskyfake.New(blueskyfake.Options{Now: c.Now})
 	t.Cleanup(s.Close)
 	return s, c
 }
@@ -86,7 +78,7 @@ func TestSessionLifecycle(t *testing.T) {
 	if resp, m := xrpc(t, s, "GET", "com.atproto.server.getSession", "garbage", "", nil); resp.StatusCode != 401 || m["error"] != "InvalidToken" {
 		t.Errorf("unknown token: %d %v", resp.StatusCode, m)
 	}
-	c.add(blueskyfake.DefaultAccessTTL)
+	c.Add(blueskyfake.DefaultAccessTTL)
 	if resp, m := xrpc(t, s, "GET", "com.atproto.server.getSession", access, "", nil); resp.StatusCode != 400 || m["error"] != "ExpiredToken" {
 		t.Errorf("expired: %d %v, want 400 ExpiredToken", resp.StatusCode, m)
 	}
@@ -112,7 +104,7 @@ func TestCreateSessionRateLimit(t *testing.T) {
 	}
 	resp, m := xrpc(t, s, "POST", "com.atproto.server.createSession", "", "application/json",
 		[]byte(`{"identifier":"`+s.Handle+`","password":"`+s.AppPassword+`"}`))
-	reset := c.now().Add(blueskyfake.SessionWindow).Unix()
+	reset := c.Now().Add(blueskyfake.SessionWindow).Unix()
 	if resp.StatusCode != 429 || m["error"] != "RateLimitExceeded" || resp.Header.Get("ratelimit-reset") != strconv.FormatInt(reset, 10) ||
 		resp.Header.Get("ratelimit-remaining") != "0" || resp.Header.Get("ratelimit-policy") != "30;w=300" {
 		t.Errorf("31st createSession: %d %v %v", resp.StatusCode, m, resp.Header)
@@ -122,7 +114,7 @@ func TestCreateSessionRateLimit(t *testing.T) {
 	if !calls[len(calls)-1].Early {
 		t.Error("a call before ratelimit-reset is not marked early")
 	}
-	c.add(blueskyfake.SessionWindow)
+	c.Add(blueskyfake.SessionWindow)
 	login(t, s)
 }
 

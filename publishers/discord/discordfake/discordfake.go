@@ -192,31 +192,20 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault, faulted := fakeserver.TakeFault(&s.base, func(Fault) bool { return true })
+	var fail func(*httptest.ResponseRecorder)
 	if faulted {
 		call.Fault = fault.String()
+		fail = func(rec *httptest.ResponseRecorder) {
+			if fault.Status == http.StatusTooManyRequests {
+				s.block(now, fault.RetryAfter)
+				writeRateLimited(rec, fault.RetryAfter)
+				return
+			}
+			writeError(rec, fault)
+		}
 	}
 	fakeserver.Record(&s.base, call)
-	rec := httptest.NewRecorder()
-	switch {
-	case faulted && fault.Hang:
-		fakeserver.Hold(&s.base)
-		s.execute(rec, r, call.Wait, now)
-	case faulted && fault.Drop:
-		if fault.Post {
-			s.execute(rec, r, call.Wait, now)
-		}
-		fakeserver.Drop(w)
-		return
-	case faulted && fault.Status == http.StatusTooManyRequests:
-		s.block(now, fault.RetryAfter)
-		writeRateLimited(rec, fault.RetryAfter)
-	case faulted:
-		writeError(rec, fault)
-	default:
-		s.execute(rec, r, call.Wait, now)
-	}
-	fakeserver.Delay(&s.base)
-	fakeserver.Replay(w, rec)
+	fakeserver.Serve(&s.base, w, fault.conn(), func(rec *httptest.ResponseRecorder) { s.execute(rec, r, call.Wait, now) }, fail, nil)
 }
 
 func wantWait(r *http.Request) bool {

@@ -7,20 +7,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/publishers/discord/discordfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 func do(t *testing.T, method, url, ctype string, body []byte) (*http.Response, map[string]any, []byte) {
 	t.Helper()
@@ -97,8 +89,8 @@ func TestMultipartFiles(t *testing.T) {
 }
 
 func TestBucketAndEarlyCalls(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	s := discordfake.New(discordfake.Options{RateLimit: 2, Now: c.now})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	s := discordfake.New(discordfake.Options{RateLimit: 2, Now: c.Now})
 	defer s.Close()
 	for i, want := range []int{200, 200, 429} {
 		resp, m, raw := do(t, "POST", s.WebhookURL+"?wait=true", "application/json", []byte(`{"content":"x"}`))
@@ -109,17 +101,17 @@ func TestBucketAndEarlyCalls(t *testing.T) {
 			t.Errorf("429: %s Retry-After %q", raw, resp.Header.Get("Retry-After"))
 		}
 	}
-	c.add(discordfake.RateWindow)
+	c.Add(discordfake.RateWindow)
 	s.Script(discordfake.TooManyRequests(0.5))
 	resp, m, _ := do(t, "POST", s.WebhookURL, "application/json", []byte(`{"content":"x"}`))
 	if resp.StatusCode != 429 || m["retry_after"] != 0.5 || resp.Header.Get("Retry-After") != "1" || m["global"] != false {
 		t.Errorf("scripted 429: %d %v %q", resp.StatusCode, m, resp.Header.Get("Retry-After"))
 	}
-	c.add(300 * time.Millisecond)
+	c.Add(300 * time.Millisecond)
 	if resp, m, _ := do(t, "POST", s.WebhookURL, "application/json", []byte(`{"content":"x"}`)); resp.StatusCode != 429 || m["retry_after"] != 0.2 || s.EarlyCalls() != 1 {
 		t.Errorf("early call: %d %v, %d early", resp.StatusCode, m, s.EarlyCalls())
 	}
-	c.add(200 * time.Millisecond)
+	c.Add(200 * time.Millisecond)
 	if resp, _, _ := do(t, "POST", s.WebhookURL, "application/json", []byte(`{"content":"x"}`)); resp.StatusCode != 204 {
 		t.Errorf("after the wait: %d", resp.StatusCode)
 	}

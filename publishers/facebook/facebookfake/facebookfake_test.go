@@ -5,20 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/publishers/facebook/facebookfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 type answer struct {
 	status int
@@ -81,8 +73,8 @@ func TestErrorEnvelopeAndUsage(t *testing.T) {
 }
 
 func TestDuplicateWindow(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	s := facebookfake.New(facebookfake.Options{Now: c.now})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	s := facebookfake.New(facebookfake.Options{Now: c.Now})
 	defer s.Close()
 	p := "/v21.0/" + s.PageID + "/feed"
 	if a := call(t, s, http.MethodPost, p, form(s, "message", "hi")); a.body["id"] == nil {
@@ -91,7 +83,7 @@ func TestDuplicateWindow(t *testing.T) {
 	if a := call(t, s, http.MethodPost, p, form(s, "message", "hi")); a.errCode() != 506 {
 		t.Errorf("second: %v, want 506", a.body)
 	}
-	c.add(facebookfake.DefaultDuplicateWindow)
+	c.Add(facebookfake.DefaultDuplicateWindow)
 	if a := call(t, s, http.MethodPost, p, form(s, "message", "hi")); a.body["id"] == nil {
 		t.Errorf("after the window: %v", a.body)
 	}
@@ -130,8 +122,8 @@ func TestAttachedMedia(t *testing.T) {
 }
 
 func TestThrottleBlock(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	s := facebookfake.New(facebookfake.Options{Now: c.now})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	s := facebookfake.New(facebookfake.Options{Now: c.Now})
 	defer s.Close()
 	s.Script(facebookfake.PageRateLimited(2))
 	p := "/v21.0/" + s.PageID
@@ -142,7 +134,7 @@ func TestThrottleBlock(t *testing.T) {
 	if a := call(t, s, http.MethodGet, p, form(s)); a.errCode() != 32 || a.header.Get("X-Page-Usage") == "" {
 		t.Errorf("within the block: %v %v, want 32 with X-Page-Usage", a.body, a.header)
 	}
-	c.add(2 * time.Minute)
+	c.Add(2 * time.Minute)
 	if a := call(t, s, http.MethodGet, p, form(s)); a.errCode() != 0 {
 		t.Errorf("after the block: %v", a.body)
 	}

@@ -23,8 +23,9 @@ import (
 //	}
 //
 // New starts it with Start; the handler drives it with the package
-// functions TakeFault, Record, Hold and Delay, which are functions rather
-// than methods so that they do not become methods of the fake's Server.
+// functions TakeFault, Record and Serve (or Hold, Delay, Drop and Replay
+// where its answer does not fit Serve), which are functions rather than
+// methods so that they do not become methods of the fake's Server.
 type Base[F, C any] struct {
 	srv     *httptest.Server
 	latency Latency
@@ -87,6 +88,51 @@ func (b *Base[F, C]) Calls() []C { return b.calls.All() }
 // all; after timeout it returns those recorded and an error.
 func (b *Base[F, C]) WaitCalls(n int, timeout time.Duration) ([]C, error) {
 	return b.calls.Wait(n, timeout)
+}
+
+// Conn is what a scripted fault does to the connection rather than to the
+// answer.
+type Conn struct {
+	Hang bool // hold the call until Release (or Close), then answer it normally
+	Drop bool // close the connection without answering
+	Post bool // with Drop: answer normally first (the post is made)
+}
+
+// Serve answers one call of a fake through a recorder. fail is nil when no
+// fault was scripted for the call, and normal then answers it; otherwise
+// conn says what the fault does to the connection: Hang holds the call
+// until Release (or Close) and then answers it normally, Drop closes the
+// connection without answering (after answering normally when Post), and
+// any other fault answers with fail. record, unless nil, is called once:
+// before a Hang call is held, otherwise as soon as the answer is written
+// (before the connection is dropped). Serve then waits the latency and
+// sends the answer.
+func Serve[F, C any](b *Base[F, C], w http.ResponseWriter, conn Conn, normal, fail func(*httptest.ResponseRecorder), record func()) {
+	if record == nil {
+		record = func() {}
+	}
+	rec := httptest.NewRecorder()
+	switch {
+	case fail != nil && conn.Hang:
+		record()
+		Hold(b)
+		normal(rec)
+	case fail != nil && conn.Drop:
+		if conn.Post {
+			normal(rec)
+		}
+		record()
+		Drop(w)
+		return
+	case fail != nil:
+		fail(rec)
+		record()
+	default:
+		normal(rec)
+		record()
+	}
+	Delay(b)
+	Replay(w, rec)
 }
 
 // ConnFaultName names the connection-level faults every fake scripts alike

@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -113,5 +114,58 @@ func TestConnFaultName(t *testing.T) {
 		if got := ConnFaultName(tc.hang, tc.drop, tc.post); got != tc.want {
 			t.Errorf("ConnFaultName(%v, %v, %v) = %q, want %q", tc.hang, tc.drop, tc.post, got, tc.want)
 		}
+	}
+}
+
+func TestServe(t *testing.T) {
+	var b Base[Conn, string]
+	url := Start(&b, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, faulted := TakeFault(&b, func(Conn) bool { return true })
+		var fail func(*httptest.ResponseRecorder)
+		if faulted {
+			fail = func(w *httptest.ResponseRecorder) { w.WriteHeader(http.StatusTeapot) }
+		}
+		answered := ""
+		normal := func(w *httptest.ResponseRecorder) { answered = "normal"; w.WriteHeader(http.StatusAccepted) }
+		Serve(&b, w, conn, normal, fail, func() { Record(&b, r.URL.Path+" "+answered) })
+	}))
+	defer b.Close()
+	get := func(path string) int {
+		resp, err := http.Post(url+path, "text/plain", nil) // POST: a dropped call is not retried
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	b.Script(Conn{}, Conn{Drop: true}, Conn{Drop: true, Post: true})
+	for _, tc := range []struct {
+		path string
+		want int
+	}{{"/fail", http.StatusTeapot}, {"/drop", 0}, {"/post", 0}, {"/ok", http.StatusAccepted}} {
+		if got := get(tc.path); got != tc.want {
+			t.Errorf("GET %s = %d, want %d", tc.path, got, tc.want)
+		}
+	}
+	b.Script(Conn{Hang: true})
+	done := make(chan int)
+	go func() { done <- get("/hang") }()
+	calls, err := b.WaitCalls(5, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/fail ", "/drop ", "/post normal", "/ok normal", "/hang "}
+	for i := range want {
+		if calls[i] != want[i] {
+			t.Errorf("call %d recorded %q, want %q", i, calls[i], want[i])
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.Held() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	b.Release()
+	if got := <-done; got != http.StatusAccepted {
+		t.Errorf("held call answered %d, want %d", got, http.StatusAccepted)
 	}
 }

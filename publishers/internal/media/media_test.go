@@ -175,6 +175,22 @@ func TestFetchHonoursTheDeadline(t *testing.T) {
 	}
 }
 
+func TestFetchHonoursOptionsTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	_, err := Fetch(context.Background(), nil, srv.URL+"/slow.png", Options{AllowPrivate: true, Timeout: 50 * time.Millisecond})
+	if err == nil || errors.Is(err, ErrPermanent) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want a retryable deadline error", err)
+	}
+}
+
 func TestPublic(t *testing.T) {
 	for addr, want := range map[string]bool{
 		"93.184.216.34": true, "2606:2800:220:1::1": true, "8.8.8.8": true,

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald"
 )
 
 // clock is a settable time source.
@@ -126,5 +128,35 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if went != 5 {
 		t.Fatalf("%d calls went, want the burst of 5", went)
+	}
+}
+
+func TestBlockForCountsFromTheSetsClock(t *testing.T) {
+	c := newClock()
+	s := New(c.Now)
+	s.BlockFor("k", 30*time.Second)
+	if got := s.Blocked("k"); got != 30*time.Second {
+		t.Fatalf("Blocked = %s, want 30s", got)
+	}
+	c.Add(10 * time.Second)
+	s.BlockFor("k", 5*time.Second) // shorter than what is left: ignored
+	if got := s.Delay("k", 0, 1); got != 20*time.Second {
+		t.Fatalf("Delay = %s, want 20s", got)
+	}
+}
+
+func TestThrottleMakesAThrottledRetryAndHoldsTheKey(t *testing.T) {
+	s := New(newClock().Now)
+	res := herald.Result{Outcome: herald.OutcomeFailed, Reason: "429"}
+	s.Throttle("k", &res, time.Minute)
+	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != time.Minute || res.Reason != "429" {
+		t.Fatalf("got %+v", res)
+	}
+	if got := s.Blocked("k"); got != time.Minute {
+		t.Fatalf("Blocked = %s, want 1m", got)
+	}
+	s.Throttle("other", &res, 0) // no wait named: nothing held
+	if got := s.Blocked("other"); got != 0 {
+		t.Fatalf("Blocked(other) = %s, want 0", got)
 	}
 }

@@ -40,6 +40,10 @@ func (f Fault) On(op string) Fault {
 	return f
 }
 
+func (f Fault) conn() fakeserver.Conn {
+	return fakeserver.Conn{Hang: f.Hang, Drop: f.Drop, Post: f.Post}
+}
+
 // String names the fault in Call records.
 func (f Fault) String() string {
 	if name := fakeserver.ConnFaultName(f.Hang, f.Drop, f.Post); name != "" {

@@ -149,41 +149,30 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		call.Op = r.URL.Path
 	}
 	fault, faulted := fakeserver.TakeFault(&s.base, func(f Fault) bool { return f.Op == "" || f.Op == o })
-	rec := httptest.NewRecorder()
-	switch {
-	case faulted && fault.Hang:
+	normal := func(rec *httptest.ResponseRecorder) { s.answer(rec, r, o, body) }
+	var fail func(*httptest.ResponseRecorder)
+	if faulted {
 		call.Fault = fault.String()
-		fakeserver.Record(&s.base, call)
-		fakeserver.Hold(&s.base)
-		s.answer(rec, r, o, body)
-	case faulted && fault.Drop:
-		call.Fault = fault.String()
-		if fault.Post {
+		fail = func(rec *httptest.ResponseRecorder) {
+			call.Status = fault.Status
+			for k, v := range fault.Header {
+				rec.Header().Set(k, v)
+			}
+			if strings.HasPrefix(fault.Body, "{") {
+				rec.Header().Set("Content-Type", "application/json")
+			} else {
+				rec.Header().Set("Content-Type", "text/html")
+			}
+			rec.WriteHeader(fault.Status)
+			rec.WriteString(fault.Body)
+		}
+	} else {
+		normal = func(rec *httptest.ResponseRecorder) {
 			s.answer(rec, r, o, body)
+			call.Status = rec.Code
 		}
-		fakeserver.Record(&s.base, call)
-		fakeserver.Drop(w)
-		return
-	case faulted:
-		call.Fault, call.Status = fault.String(), fault.Status
-		fakeserver.Record(&s.base, call)
-		for k, v := range fault.Header {
-			rec.Header().Set(k, v)
-		}
-		if strings.HasPrefix(fault.Body, "{") {
-			rec.Header().Set("Content-Type", "application/json")
-		} else {
-			rec.Header().Set("Content-Type", "text/html")
-		}
-		rec.WriteHeader(fault.Status)
-		rec.WriteString(fault.Body)
-	default:
-		s.answer(rec, r, o, body)
-		call.Status = rec.Code
-		fakeserver.Record(&s.base, call)
 	}
-	fakeserver.Delay(&s.base)
-	fakeserver.Replay(w, rec)
+	fakeserver.Serve(&s.base, w, fault.conn(), normal, fail, func() { fakeserver.Record(&s.base, call) })
 }
 
 // answer checks the token and headers, then routes the call.

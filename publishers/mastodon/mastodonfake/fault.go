@@ -36,6 +36,10 @@ func (f Fault) On(path string) Fault {
 
 func (f Fault) matches(path string) bool { return strings.HasPrefix(path, f.Path) }
 
+func (f Fault) conn() fakeserver.Conn {
+	return fakeserver.Conn{Hang: f.Hang, Drop: f.Drop, Post: f.Post}
+}
+
 // String names the fault in Call records.
 func (f Fault) String() string {
 	if name := fakeserver.ConnFaultName(f.Hang, f.Drop, f.Post); name != "" {

@@ -164,38 +164,25 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	call := Call{Method: r.Method, Path: r.URL.Path, IdempotencyKey: r.Header.Get("Idempotency-Key"), Received: now}
 	fault, faulted := fakeserver.TakeFault(&s.base, func(f Fault) bool { return f.matches(r.URL.Path) })
+	var fail func(*httptest.ResponseRecorder)
 	if faulted {
 		call.Fault = fault.String()
+		fail = func(rec *httptest.ResponseRecorder) {
+			if fault.ResetIn > 0 {
+				w.Header().Set("X-RateLimit-Remaining", "0")
+				w.Header().Set("X-RateLimit-Reset", isoTime(now.Add(fault.ResetIn)))
+			}
+			if fault.Body != "" {
+				rec.Header().Set("Content-Type", "text/html")
+				rec.WriteHeader(fault.Status)
+				rec.WriteString(fault.Body)
+			} else {
+				writeError(rec, fault.Status, fault.Error)
+			}
+		}
 	}
 	fakeserver.Record(&s.base, call)
-	rec := httptest.NewRecorder()
-	switch {
-	case faulted && fault.Hang:
-		fakeserver.Hold(&s.base)
-		s.route(rec, r, now)
-	case faulted && fault.Drop:
-		if fault.Post {
-			s.route(rec, r, now)
-		}
-		fakeserver.Drop(w)
-		return
-	case faulted:
-		if fault.ResetIn > 0 {
-			w.Header().Set("X-RateLimit-Remaining", "0")
-			w.Header().Set("X-RateLimit-Reset", isoTime(now.Add(fault.ResetIn)))
-		}
-		if fault.Body != "" {
-			rec.Header().Set("Content-Type", "text/html")
-			rec.WriteHeader(fault.Status)
-			rec.WriteString(fault.Body)
-		} else {
-			writeError(rec, fault.Status, fault.Error)
-		}
-	default:
-		s.route(rec, r, now)
-	}
-	fakeserver.Delay(&s.base)
-	fakeserver.Replay(w, rec)
+	fakeserver.Serve(&s.base, w, fault.conn(), func(rec *httptest.ResponseRecorder) { s.route(rec, r, now) }, fail, nil)
 }
 
 // countRate counts a request in the current window, sets the X-RateLimit-*

@@ -7,20 +7,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/mastodon/mastodonfake"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 func do(t *testing.T, s *mastodonfake.Server, method, path, ctype string, body []byte, hdr map[string]string) (*http.Response, map[string]any) {
 	t.Helper()
@@ -48,15 +40,15 @@ func postStatus(t *testing.T, s *mastodonfake.Server, key, body string) (*http.R
 }
 
 func TestIdempotencyKeyReplayAndExpiry(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	s := mastodonfake.New(mastodonfake.Options{Now: c.now, RateLimit: 1000})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	s := mastodonfake.New(mastodonfake.Options{Now: c.Now, RateLimit: 1000})
 	defer s.Close()
 	_, a := postStatus(t, s, "k1", `{"status":"hi"}`)
 	_, b := postStatus(t, s, "k1", `{"status":"hi again"}`)
 	if a["id"] == nil || a["id"] != b["id"] || len(s.Statuses()) != 1 {
 		t.Errorf("replay: %v vs %v, %d statuses; want the original, posted once", a["id"], b["id"], len(s.Statuses()))
 	}
-	c.add(mastodonfake.IdempotencyTTL)
+	c.Add(mastodonfake.IdempotencyTTL)
 	_, d := postStatus(t, s, "k1", `{"status":"hi"}`)
 	if d["id"] == a["id"] || len(s.Statuses()) != 2 {
 		t.Errorf("after an hour the key is forgotten: got %v, %d statuses", d["id"], len(s.Statuses()))
@@ -126,8 +118,8 @@ func TestMediaProcessing(t *testing.T) {
 }
 
 func TestRateLimitHeaders(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	s := mastodonfake.New(mastodonfake.Options{Now: c.now, RateLimit: 2})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	s := mastodonfake.New(mastodonfake.Options{Now: c.Now, RateLimit: 2})
 	defer s.Close()
 	for i, want := range []int{200, 200, 429} {
 		resp, _ := postStatus(t, s, "", `{"status":"x"}`)
@@ -135,7 +127,7 @@ func TestRateLimitHeaders(t *testing.T) {
 			t.Errorf("call %d: %d reset %q remaining %q", i+1, resp.StatusCode, resp.Header.Get("X-RateLimit-Reset"), resp.Header.Get("X-RateLimit-Remaining"))
 		}
 	}
-	c.add(mastodonfake.RateWindow)
+	c.Add(mastodonfake.RateWindow)
 	if resp, _ := postStatus(t, s, "", `{"status":"x"}`); resp.StatusCode != 200 || resp.Header.Get("X-RateLimit-Remaining") != "1" {
 		t.Errorf("new window: %d remaining %q", resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining"))
 	}

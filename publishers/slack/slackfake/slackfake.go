@@ -70,6 +70,10 @@ type Fault struct {
 	Post       bool
 }
 
+func (f Fault) conn() fakeserver.Conn {
+	return fakeserver.Conn{Hang: f.Hang, Drop: f.Drop, Post: f.Post}
+}
+
 // String names the fault in Call records.
 func (f Fault) String() string {
 	if name := fakeserver.ConnFaultName(f.Hang, f.Drop, f.Post); name != "" {
@@ -182,34 +186,21 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault, faulted := fakeserver.TakeFault(&s.base, func(Fault) bool { return true })
+	var fail func(*httptest.ResponseRecorder)
 	if faulted {
 		call.Fault = fault.String()
+		fail = func(rec *httptest.ResponseRecorder) {
+			if fault.Status == http.StatusTooManyRequests {
+				s.mu.Lock()
+				s.blockedUntil = now.Add(time.Duration(fault.RetryAfter) * time.Second)
+				s.mu.Unlock()
+				rec.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
+			}
+			writeText(rec, fault.Status, fault.Body)
+		}
 	}
 	fakeserver.Record(&s.base, call)
-	rec := httptest.NewRecorder()
-	switch {
-	case faulted && fault.Hang:
-		fakeserver.Hold(&s.base)
-		s.post(rec, r, archived, now)
-	case faulted && fault.Drop:
-		if fault.Post {
-			s.post(rec, r, archived, now)
-		}
-		fakeserver.Drop(w)
-		return
-	case faulted:
-		if fault.Status == http.StatusTooManyRequests {
-			s.mu.Lock()
-			s.blockedUntil = now.Add(time.Duration(fault.RetryAfter) * time.Second)
-			s.mu.Unlock()
-			rec.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
-		}
-		writeText(rec, fault.Status, fault.Body)
-	default:
-		s.post(rec, r, archived, now)
-	}
-	fakeserver.Delay(&s.base)
-	fakeserver.Replay(w, rec)
+	fakeserver.Serve(&s.base, w, fault.conn(), func(rec *httptest.ResponseRecorder) { s.post(rec, r, archived, now) }, fail, nil)
 }
 
 type block struct {

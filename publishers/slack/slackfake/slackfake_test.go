@@ -5,20 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/slack/slackfake"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 func post(t *testing.T, u, ctype, body string) (int, string, http.Header) {
 	t.Helper()
@@ -62,18 +54,18 @@ func TestAnswers(t *testing.T) {
 }
 
 func TestRetryAfterBlocks(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	s := slackfake.New(slackfake.Options{Now: c.now})
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	s := slackfake.New(slackfake.Options{Now: c.Now})
 	defer s.Close()
 	s.Script(slackfake.TooManyRequests(2))
 	if status, _, h := post(t, s.WebhookURL, "application/json", `{"text":"x"}`); status != 429 || h.Get("Retry-After") != "2" {
 		t.Fatalf("scripted: %d %v", status, h)
 	}
-	c.add(1500 * time.Millisecond)
+	c.Add(1500 * time.Millisecond)
 	if status, _, h := post(t, s.WebhookURL, "application/json", `{"text":"x"}`); status != 429 || h.Get("Retry-After") != "1" || s.EarlyCalls() != 1 {
 		t.Errorf("early: %d %v, %d early", status, h, s.EarlyCalls())
 	}
-	c.add(500 * time.Millisecond)
+	c.Add(500 * time.Millisecond)
 	if status, _, _ := post(t, s.WebhookURL, "application/json", `{"text":"x"}`); status != 200 {
 		t.Errorf("after: %d", status)
 	}

@@ -219,37 +219,22 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, method string, params url.Values, now time.Time, answer func(http.ResponseWriter) int) {
 	call := Call{Method: method, Params: params, Received: now}
 	fault, faulted := fakeserver.TakeFault(&s.base, func(f Fault) bool { return f.Method == "" || f.Method == method })
-	rec := httptest.NewRecorder()
-	switch {
-	case faulted && fault.Hang:
+	var fail func(*httptest.ResponseRecorder)
+	if faulted {
 		call.Fault = fault.String()
-		fakeserver.Record(&s.base, call)
-		fakeserver.Hold(&s.base)
-		answer(rec)
-	case faulted && fault.Drop:
-		call.Fault = fault.String()
-		if fault.Post {
-			call.Code = answer(rec)
-		}
-		fakeserver.Record(&s.base, call)
-		fakeserver.Drop(w)
-		return
-	case faulted:
-		call.Fault, call.Code = fault.String(), fault.Code
-		fakeserver.Record(&s.base, call)
-		if fault.Status != 0 {
-			rec.Header().Set("Content-Type", "text/html")
-			rec.WriteHeader(fault.Status)
-			rec.WriteString(fault.Body)
-		} else {
+		fail = func(rec *httptest.ResponseRecorder) {
+			call.Code = fault.Code
+			if fault.Status != 0 {
+				rec.Header().Set("Content-Type", "text/html")
+				rec.WriteHeader(fault.Status)
+				rec.WriteString(fault.Body)
+				return
+			}
 			writeError(rec, vkError{Code: fault.Code, Msg: fault.Msg, Extra: fault.extra()}, method, params)
 		}
-	default:
-		call.Code = answer(rec)
-		fakeserver.Record(&s.base, call)
 	}
-	fakeserver.Delay(&s.base)
-	fakeserver.Replay(w, rec)
+	normal := func(rec *httptest.ResponseRecorder) { call.Code = answer(rec) }
+	fakeserver.Serve(&s.base, w, fault.conn(), normal, fail, func() { fakeserver.Record(&s.base, call) })
 }
 
 // allow counts a call of token against the per-second limit: false when

@@ -8,25 +8,17 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/vk/vkfake"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-func newFake(t *testing.T, o vkfake.Options) (*vkfake.Server, *clock) {
+func newFake(t *testing.T, o vkfake.Options) (*vkfake.Server, *testkit.Clock) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)}
-	o.Now = c.now
+	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
+	o.Now = c.Now
 	s := vkfake.New(o)
 	t.Cleanup(s.Close)
 	return s, c
@@ -118,12 +110,12 @@ func TestErrorsArriveWithHTTP200(t *testing.T) {
 func TestThreeCallsPerSecondPerToken(t *testing.T) {
 	s, c := newFake(t, vkfake.Options{})
 	for i, want := range []int{0, 0, 0, 6} {
-		c.add(100 * time.Millisecond)
+		c.Add(100 * time.Millisecond)
 		if a := call(t, s, "users.get", url.Values{}); a.code() != want {
 			t.Errorf("call %d: error %d, want %d", i+1, a.code(), want)
 		}
 	}
-	c.add(801 * time.Millisecond) // just over a second after the second call: only the third is in the window
+	c.Add(801 * time.Millisecond) // just over a second after the second call: only the third is in the window
 	for i := range 2 {
 		if a := call(t, s, "users.get", url.Values{}); a.code() != 0 {
 			t.Errorf("a second later, call %d: error %d", i+1, a.code())
@@ -147,14 +139,14 @@ func TestGUIDDedupWithinAnHour(t *testing.T) {
 		return r.PostID
 	}
 	first := post("g1", "hello")
-	c.add(59 * time.Minute)
+	c.Add(59 * time.Minute)
 	if again := post("g1", "hello again"); again != first || len(s.Posts()) != 1 {
 		t.Errorf("same guid: post %d (first %d), %d posts; want the first, posted once", again, first, len(s.Posts()))
 	}
 	if other := post("g2", "hello"); other == first || len(s.Posts()) != 2 {
 		t.Errorf("another guid: post %d, %d posts", other, len(s.Posts()))
 	}
-	c.add(time.Minute)
+	c.Add(time.Minute)
 	if later := post("g1", "hello"); later == first || len(s.Posts()) != 3 {
 		t.Errorf("after an hour: post %d (first %d), %d posts; want a new post", later, first, len(s.Posts()))
 	}
@@ -245,7 +237,7 @@ func TestDailyCapAndScriptedFaults(t *testing.T) {
 			t.Errorf("post %d: error %d, want %d", i+1, a.code(), want)
 		}
 	}
-	c.add(24 * time.Hour)
+	c.Add(24 * time.Hour)
 	s.Script(vkfake.Captcha().On("wall.post"), vkfake.BadGateway().On("users.get"))
 	if a := call(t, s, "users.get", url.Values{}); a.status != 502 {
 		t.Errorf("users.get: %d, want the scripted 502", a.status)

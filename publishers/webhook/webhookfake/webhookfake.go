@@ -67,6 +67,10 @@ type Fault struct {
 	Post       bool
 }
 
+func (f Fault) conn() fakeserver.Conn {
+	return fakeserver.Conn{Hang: f.Hang, Drop: f.Drop, Post: f.Post}
+}
+
 // String names the fault in Call records.
 func (f Fault) String() string {
 	if name := fakeserver.ConnFaultName(f.Hang, f.Drop, f.Post); name != "" {
@@ -184,38 +188,25 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault, faulted := fakeserver.TakeFault(&s.base, func(Fault) bool { return true })
+	var fail func(*httptest.ResponseRecorder)
 	if faulted {
 		call.Fault = fault.String()
+		fail = func(rec *httptest.ResponseRecorder) {
+			if fault.RetryAfter > 0 {
+				rec.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
+				if fault.Status == http.StatusTooManyRequests {
+					s.mu.Lock()
+					s.blockedUntil = now.Add(time.Duration(fault.RetryAfter) * time.Second)
+					s.mu.Unlock()
+				}
+			}
+			rec.Header().Set("Content-Type", "application/json")
+			rec.WriteHeader(fault.Status)
+			rec.WriteString(fault.Body)
+		}
 	}
 	fakeserver.Record(&s.base, call)
-	rec := httptest.NewRecorder()
-	switch {
-	case faulted && fault.Hang:
-		fakeserver.Hold(&s.base)
-		s.accept(rec, r, body, now)
-	case faulted && fault.Drop:
-		if fault.Post {
-			s.accept(rec, r, body, now)
-		}
-		fakeserver.Drop(w)
-		return
-	case faulted:
-		if fault.RetryAfter > 0 {
-			rec.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
-			if fault.Status == http.StatusTooManyRequests {
-				s.mu.Lock()
-				s.blockedUntil = now.Add(time.Duration(fault.RetryAfter) * time.Second)
-				s.mu.Unlock()
-			}
-		}
-		rec.Header().Set("Content-Type", "application/json")
-		rec.WriteHeader(fault.Status)
-		rec.WriteString(fault.Body)
-	default:
-		s.accept(rec, r, body, now)
-	}
-	fakeserver.Delay(&s.base)
-	fakeserver.Replay(w, rec)
+	fakeserver.Serve(&s.base, w, fault.conn(), func(rec *httptest.ResponseRecorder) { s.accept(rec, r, body, now) }, fail, nil)
 }
 
 // accept records a delivery and answers its id, or replays a known key.

@@ -186,52 +186,42 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	call := Call{Method: r.Method, Path: r.URL.Path, Received: now}
 	fault, faulted := fakeserver.TakeFault(&s.base, func(f Fault) bool { return f.matches(r.URL.Path) })
+	var fail func(*httptest.ResponseRecorder)
 	if faulted {
 		call.Fault = fault.String()
+		fail = func(rec *httptest.ResponseRecorder) { s.fail(rec, r.URL.Path, fault, now) }
 	}
 	fakeserver.Record(&s.base, call)
-	rec := httptest.NewRecorder()
-	switch {
-	case faulted && fault.Hang:
-		fakeserver.Hold(&s.base)
-		s.route(rec, r, now)
-	case faulted && fault.Drop:
-		if fault.Post {
-			s.route(rec, r, now)
-		}
-		fakeserver.Drop(w)
-		return
-	case faulted:
-		if fault.ResetIn > 0 {
-			reset := now.Add(fault.ResetIn)
-			s.mu.Lock()
-			s.blocked[r.URL.Path] = reset
-			s.mu.Unlock()
-			setRate(rec.Header(), s.opts.RateLimit, 0, reset)
-		}
-		if fault.DailyResetIn > 0 {
-			h := rec.Header()
-			setRate(h, s.opts.RateLimit, s.opts.RateLimit-1, now.Add(RateWindow))
-			h.Set("x-user-limit-24hour-limit", "100")
-			h.Set("x-user-limit-24hour-remaining", "0")
-			h.Set("x-user-limit-24hour-reset", strconv.FormatInt(now.Add(fault.DailyResetIn).Unix(), 10))
-		}
-		if fault.Body != "" {
-			ctype := "text/html"
-			if strings.HasPrefix(fault.Body, "{") {
-				ctype = "application/json; charset=utf-8"
-			}
-			rec.Header().Set("Content-Type", ctype)
-			rec.WriteHeader(fault.Status)
-			rec.WriteString(fault.Body)
-		} else {
-			writeProblem(rec, fault.Status, fault.Title, fault.Detail)
-		}
-	default:
-		s.route(rec, r, now)
+	fakeserver.Serve(&s.base, w, fault.conn(), func(rec *httptest.ResponseRecorder) { s.route(rec, r, now) }, fail, nil)
+}
+
+// fail answers a scripted fault that is not about the connection.
+func (s *Server) fail(rec *httptest.ResponseRecorder, path string, fault Fault, now time.Time) {
+	if fault.ResetIn > 0 {
+		reset := now.Add(fault.ResetIn)
+		s.mu.Lock()
+		s.blocked[path] = reset
+		s.mu.Unlock()
+		setRate(rec.Header(), s.opts.RateLimit, 0, reset)
 	}
-	fakeserver.Delay(&s.base)
-	fakeserver.Replay(w, rec)
+	if fault.DailyResetIn > 0 {
+		h := rec.Header()
+		setRate(h, s.opts.RateLimit, s.opts.RateLimit-1, now.Add(RateWindow))
+		h.Set("x-user-limit-24hour-limit", "100")
+		h.Set("x-user-limit-24hour-remaining", "0")
+		h.Set("x-user-limit-24hour-reset", strconv.FormatInt(now.Add(fault.DailyResetIn).Unix(), 10))
+	}
+	if fault.Body != "" {
+		ctype := "text/html"
+		if strings.HasPrefix(fault.Body, "{") {
+			ctype = "application/json; charset=utf-8"
+		}
+		rec.Header().Set("Content-Type", ctype)
+		rec.WriteHeader(fault.Status)
+		rec.WriteString(fault.Body)
+	} else {
+		writeProblem(rec, fault.Status, fault.Title, fault.Detail)
+	}
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request, now time.Time) {
