@@ -1,9 +1,9 @@
 // Package publishers joins Herald's platform adapters: the Publisher
 // interface they implement, a flat Registry from platform name to
 // constructor, and channel validation against it. Each platform lives in
-// its own sub-package (outbox, telegram, mastodon) with its own fake
-// server for tests; adding a platform means adding a folder and one entry
-// to Registry.
+// its own sub-package with its own fake server for tests; adding a
+// platform means adding a folder and one Registry entry (in this file's
+// map, or an init in a registry_<platform>.go file).
 package publishers
 
 import (

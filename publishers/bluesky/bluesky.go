@@ -36,11 +36,10 @@ import (
 
 // Defaults of Options, and the platform's documented limits.
 const (
-	DefaultPDS          = "https://bsky.social"
-	AppURL              = "https://bsky.app" // post URLs: AppURL/profile/<handle>/post/<rkey>
-	MaxImages           = 4
-	MaxImageBytes       = 1000000
-	DefaultMediaTimeout = 60 * time.Second
+	DefaultPDS    = "https://bsky.social"
+	AppURL        = "https://bsky.app" // post URLs: AppURL/profile/<handle>/post/<rkey>
+	MaxImages     = 4
+	MaxImageBytes = 1000000
 	// DefaultThrottleWait is the wait reported for a 429 that names no reset time.
 	DefaultThrottleWait = time.Minute
 	// WritesPerHour and WritesPerDay are the record creations an account may
@@ -57,10 +56,6 @@ type Options struct {
 	Now               func() time.Time // createdAt of posts, ratelimit-reset against it; time.Now when nil
 	AllowPrivateMedia bool             // media URLs may resolve to loopback/private addresses (tests)
 	MaxImageBytes     int64            // largest image downloaded; MaxImageBytes when 0
-	MediaTimeout      time.Duration    // bound on one image download
-	// Limits paces posts per channel and holds them after a 429; a new Set
-	// on the Now clock when nil.
-	Limits *ratelimit.Set
 }
 
 // Publisher publishes to Bluesky. It is safe for concurrent use; it keeps
@@ -81,14 +76,8 @@ func New(opts Options) *Publisher {
 	if opts.MaxImageBytes <= 0 {
 		opts.MaxImageBytes = MaxImageBytes
 	}
-	if opts.MediaTimeout <= 0 {
-		opts.MediaTimeout = DefaultMediaTimeout
-	}
-	if opts.Limits == nil {
-		opts.Limits = ratelimit.New(opts.Now)
-	}
 	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger,
-		limits: opts.Limits, sessions: sessions{m: map[string]*slot{}}}
+		limits: ratelimit.New(opts.Now), sessions: sessions{m: map[string]*slot{}}}
 }
 
 // Idempotent reports true: a post's record key is derived from the

@@ -146,10 +146,8 @@ func (a *api) postURL(uri string) string {
 	return AppURL + "/profile/" + handle + "/post/" + rkey
 }
 
-// download fetches one image within MediaTimeout and MaxImageBytes.
+// download fetches one image within media.DefaultTimeout and MaxImageBytes.
 func (a *api) download(ctx context.Context, src string) (media.File, *herald.Result) {
-	ctx, cancel := context.WithTimeout(ctx, a.p.opts.MediaTimeout)
-	defer cancel()
 	a.calls = append(a.calls, "GET "+src)
 	f, err := media.Fetch(ctx, a.p.client, src, media.Options{MaxBytes: a.p.opts.MaxImageBytes,
 		AllowPrivate: a.p.opts.AllowPrivateMedia, Accept: []string{"image/"}})

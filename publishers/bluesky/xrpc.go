@@ -146,9 +146,7 @@ func (a *api) failure(resp *httpcall.Response, doing string) herald.Result {
 	switch s := resp.Status; {
 	case s == http.StatusTooManyRequests:
 		r := a.result(herald.OutcomeRetry, msg)
-		r.Throttled = true
-		r.RetryAfter = a.retryAfter(resp.Header)
-		a.p.limits.BlockUntil(limitKey(a.ch), a.p.opts.Now().Add(r.RetryAfter))
+		a.p.limits.Throttle(limitKey(a.ch), &r, a.retryAfter(resp.Header))
 		r.Reason += fmt.Sprintf(" (the rate limit resets in %s)", r.RetryAfter)
 		return r
 	case s >= 500:
@@ -172,11 +170,8 @@ func (a *api) retryAfter(h http.Header) time.Duration {
 			return d
 		}
 	}
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h.Get("Retry-After")); err == nil && t.After(now) {
-		return t.Sub(now)
+	if d := httpcall.RetryAfter(h, now); d > 0 {
+		return d
 	}
 	return DefaultThrottleWait
 }

@@ -56,8 +56,6 @@ type Options struct {
 	Now               func() time.Time // time.Now when nil; the rate limiter's clock
 	AllowPrivateMedia bool             // media URLs may resolve to private addresses (tests)
 	MaxMediaBytes     int64            // largest image downloaded; DefaultMaxMediaBytes when 0
-	// Limits is the limiter set (keys "discord:<channel id>"); a new one when nil.
-	Limits *ratelimit.Set
 }
 
 // Publisher publishes to Discord webhooks. It is safe for concurrent use.
@@ -76,10 +74,7 @@ func New(opts Options) *Publisher {
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = DefaultMaxMediaBytes
 	}
-	if opts.Limits == nil {
-		opts.Limits = ratelimit.New(opts.Now)
-	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: opts.Limits}
+	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: webhooks have no idempotency key, so a retry

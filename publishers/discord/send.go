@@ -177,9 +177,8 @@ func (c *call) classify(ctx context.Context, ch herald.Channel, resp *httpcall.R
 		return c.result(herald.OutcomePublished, "Discord answered 204 without the message (was ?wait=true dropped?); no id", resp)
 	case s == http.StatusTooManyRequests:
 		r := c.result(herald.OutcomeRetry, errorText(resp), resp)
-		r.Throttled, r.RetryAfter = true, retryAfter(resp)
+		c.p.limits.Throttle(c.key, &r, retryAfter(resp))
 		if r.RetryAfter > 0 {
-			c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(r.RetryAfter))
 			r.Reason += fmt.Sprintf(" (retry after %s)", r.RetryAfter)
 		}
 		return r
@@ -221,7 +220,7 @@ func (c *call) noteRateHeaders(h http.Header) {
 		return
 	}
 	if after, err := strconv.ParseFloat(h.Get("X-RateLimit-Reset-After"), 64); err == nil && after > 0 {
-		c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(seconds(after)))
+		c.p.limits.BlockFor(c.key, seconds(after))
 	}
 }
 

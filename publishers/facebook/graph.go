@@ -40,9 +40,8 @@ func (c *conversation) result(o herald.Outcome, reason string) *herald.Result {
 
 // throttled is a throttled retry after d, with the pause fed to the limiter.
 func (c *conversation) throttled(d time.Duration, reason string) *herald.Result {
-	c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(d))
 	r := c.result(herald.OutcomeRetry, reason)
-	r.Throttled, r.RetryAfter = true, d
+	c.p.limits.Throttle(c.key, r, d)
 	return r
 }
 
@@ -69,7 +68,7 @@ type graphError struct {
 // body) or GET with form as the query — to /{version}/{path} and decodes
 // the answer into out. It returns nil on success, or the classified Result.
 func (c *conversation) call(ctx context.Context, method, path string, form url.Values, out any) *herald.Result {
-	if d := c.p.limits.Delay(c.key, 0, 1); d > 0 {
+	if d := c.p.limits.Blocked(c.key); d > 0 {
 		r := c.result(herald.OutcomeRetry, fmt.Sprintf("Facebook's usage limits for this Page are reached: next call in %s", d.Round(time.Second)))
 		r.Throttled, r.RetryAfter = true, d
 		return r
@@ -214,7 +213,7 @@ func (c *conversation) usageWait(h http.Header) time.Duration {
 func (c *conversation) noteUsage(h http.Header) {
 	for _, u := range usages(h) {
 		if u.full() {
-			c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(c.usageWait(h)))
+			c.p.limits.BlockFor(c.key, c.usageWait(h))
 			return
 		}
 	}

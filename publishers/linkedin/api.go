@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
@@ -171,13 +169,12 @@ func (c *conv) failure(resp *httpcall.Response, what string) herald.Result {
 // it) or the publisher's ThrottleWait, which also blocks the channel's
 // limiter so that its other deliveries wait without calling.
 func (c *conv) throttled(h http.Header, reason string) herald.Result {
-	wait := c.p.opts.ThrottleWait
-	if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s > 0 {
-		wait = time.Duration(s) * time.Second
+	wait := httpcall.RetryAfter(h, c.p.opts.Now())
+	if wait <= 0 {
+		wait = c.p.opts.ThrottleWait
 	}
-	c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(wait))
 	r := c.result(herald.OutcomeRetry, "LinkedIn is throttling ("+reason+"); waiting "+wait.String())
-	r.Throttled, r.RetryAfter = true, wait
+	c.p.limits.Throttle(c.key, &r, wait)
 	return r
 }
 
@@ -189,15 +186,8 @@ func (c *conv) check(ctx context.Context) error {
 		return herald.Errorf(herald.EUNAVAILABLE, "no answer from LinkedIn: %s", httpcall.ErrorText(a.err, u, c.token))
 	}
 	if a.resp.Status != http.StatusOK {
-		_, msg := errorText(a.resp)
-		code := herald.EINVALID
-		switch s := a.resp.Status; {
-		case s == http.StatusUnauthorized:
-			code = herald.EUNAUTHORIZED
-		case s == http.StatusTooManyRequests || s >= 500:
-			code = herald.EUNAVAILABLE
-		}
-		return herald.Errorf(code, "LinkedIn answered GET /v2/userinfo with %s", httpcall.Redact(msg, c.token))
+		r := c.failure(a.resp, "GET /v2/userinfo") // Publish's classification, so both agree
+		return httpcall.CheckError(r.Outcome, httpcall.Redact(r.Reason, c.token))
 	}
 	var info struct {
 		Sub  string `json:"sub"`

@@ -61,7 +61,6 @@ const (
 	// time (its limits are daily, per member and per application), so the
 	// channel waits this long unless the answer carries Retry-After.
 	DefaultThrottleWait = 15 * time.Minute
-	DefaultMediaTimeout = 60 * time.Second
 )
 
 // Options configure the publisher. Zero values take the defaults above.
@@ -71,7 +70,6 @@ type Options struct {
 	Now               func() time.Time // the throttling clock; time.Now when nil
 	AllowPrivateMedia bool             // media URLs may resolve to loopback/private addresses (tests)
 	MaxMediaBytes     int64            // largest image downloaded; MaxImageBytes when 0
-	MediaTimeout      time.Duration    // bound on one image download
 	ThrottleWait      time.Duration    // wait after a 429 without Retry-After; DefaultThrottleWait when 0
 }
 
@@ -90,9 +88,6 @@ func New(opts Options) *Publisher {
 	}
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = MaxImageBytes
-	}
-	if opts.MediaTimeout <= 0 {
-		opts.MediaTimeout = DefaultMediaTimeout
 	}
 	if opts.ThrottleWait <= 0 {
 		opts.ThrottleWait = DefaultThrottleWait

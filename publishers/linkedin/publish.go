@@ -28,7 +28,7 @@ func (c *conv) publish(ctx context.Context, req herald.PublishRequest) herald.Re
 	if n := len(m.Media); n > MaxImages {
 		return c.result(herald.OutcomeFailed, fmt.Sprintf("a LinkedIn post holds at most %d images; this one has %d", MaxImages, n))
 	}
-	if wait := c.p.limits.Delay(c.key, 0, 1); wait > 0 {
+	if wait := c.p.limits.Blocked(c.key); wait > 0 {
 		r := c.result(herald.OutcomeRetry, fmt.Sprintf("LinkedIn throttled this channel: waiting %s before posting", wait))
 		r.Throttled, r.RetryAfter = true, wait
 		return r
@@ -98,10 +98,8 @@ func (c *conv) create(ctx context.Context, post map[string]any) herald.Result {
 // initializeUpload, then a PUT of the bytes to the uploadUrl. It returns
 // the image URN, or the Result that ends the publish.
 func (c *conv) image(ctx context.Context, src string) (string, *herald.Result) {
-	dctx, cancel := context.WithTimeout(ctx, c.p.opts.MediaTimeout)
-	f, err := media.Fetch(dctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
+	f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
 		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: imageTypes})
-	cancel()
 	if err != nil {
 		o := media.Outcome(err)
 		return "", c.fail(o, "image %s: %v", src, err)

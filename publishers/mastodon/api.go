@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,11 +84,7 @@ func (a *api) failure(resp *httpcall.Response) herald.Result {
 		return a.result(herald.OutcomeFailed, msg)
 	case s == http.StatusTooManyRequests:
 		r := a.result(herald.OutcomeRetry, msg)
-		r.Throttled = true
-		r.RetryAfter = a.retryAfter(resp.Header)
-		if r.RetryAfter > 0 {
-			a.p.limits.BlockUntil(a.limitKey, a.p.opts.Now().Add(r.RetryAfter))
-		}
+		a.p.limits.Throttle(a.limitKey, &r, a.retryAfter(resp.Header))
 		if r.RetryAfter > 0 {
 			r.Reason += fmt.Sprintf(" (the rate limit resets in %s)", r.RetryAfter)
 		}
@@ -107,7 +102,7 @@ func (a *api) observeLimit(resp *httpcall.Response) {
 		return
 	}
 	if wait := a.retryAfter(resp.Header); wait > 0 {
-		a.p.limits.BlockUntil(a.limitKey, a.p.opts.Now().Add(wait))
+		a.p.limits.BlockFor(a.limitKey, wait)
 	}
 }
 
@@ -117,13 +112,7 @@ func (a *api) retryAfter(h http.Header) time.Duration {
 	if reset, err := time.Parse(time.RFC3339Nano, h.Get("X-RateLimit-Reset")); err == nil {
 		return max(0, reset.Sub(a.p.opts.Now()))
 	}
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h.Get("Retry-After")); err == nil {
-		return max(0, t.Sub(a.p.opts.Now()))
-	}
-	return 0
+	return httpcall.RetryAfter(h, a.p.opts.Now())
 }
 
 // errorText is the instance's {"error": "…"}, or the status and body.

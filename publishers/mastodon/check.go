@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
 )
 
 // Check calls GET /api/v1/accounts/verify_credentials, posting nothing. It
@@ -18,22 +19,12 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 		return herald.Errorf(herald.EINVALID, "the channel has no instance_url or access_token configured")
 	}
 	resp, fail := a.call(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", "", nil, nil, nil)
-	if fail != nil {
-		code := herald.EUNAVAILABLE
-		if fail.Outcome == herald.OutcomeFailed {
-			code = herald.EINVALID
+	if fail == nil {
+		if resp.Status == http.StatusOK {
+			return nil
 		}
-		return herald.Errorf(code, "%s", a.redact(fail.Reason))
+		r := a.failure(resp) // Publish's classification, so both agree
+		fail = &r
 	}
-	if resp.Status == http.StatusOK {
-		return nil
-	}
-	msg := a.redact(errorText(resp))
-	switch s := resp.Status; {
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		return herald.Errorf(herald.EUNAUTHORIZED, "the instance refused the access token: %s", msg)
-	case s == http.StatusTooManyRequests || s >= 500:
-		return herald.Errorf(herald.EUNAVAILABLE, "%s", msg)
-	}
-	return herald.Errorf(herald.EINVALID, "%s", msg)
+	return httpcall.CheckError(fail.Outcome, a.redact(fail.Reason))
 }

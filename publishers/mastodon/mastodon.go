@@ -33,7 +33,6 @@ import (
 // Defaults of Options.
 const (
 	DefaultMaxMediaBytes = 40 << 20
-	DefaultMediaTimeout  = 60 * time.Second
 	DefaultMediaWait     = 60 * time.Second
 	DefaultPollInterval  = time.Second
 )
@@ -45,7 +44,6 @@ type Options struct {
 	Now        func() time.Time // reads X-RateLimit-Reset against it; time.Now when nil
 
 	MaxMediaBytes int64         // largest media file downloaded
-	MediaTimeout  time.Duration // bound on one media download
 	MediaWait     time.Duration // bound on waiting for the instance to process an upload
 	PollInterval  time.Duration // between polls of a processing upload
 	// AllowPrivateMedia lets media URLs resolve to loopback, private or
@@ -68,9 +66,6 @@ func New(opts Options) *Publisher {
 	}
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = DefaultMaxMediaBytes
-	}
-	if opts.MediaTimeout <= 0 {
-		opts.MediaTimeout = DefaultMediaTimeout
 	}
 	if opts.MediaWait <= 0 {
 		opts.MediaWait = DefaultMediaWait

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/rs/zerolog"
 )
 
@@ -85,10 +86,9 @@ func (p *Publisher) Path(workspace, channel string, deliveryID int64) string {
 // names that are not valid slugs, and permission errors, are failed; other
 // file system errors (e.g. a full disk) are retry.
 func (p *Publisher) Publish(_ context.Context, req herald.PublishRequest) herald.Result {
+	start := time.Now()
 	res := p.publish(req)
-	p.log.Debug().Str("platform", "outbox").Str("workspace", req.Workspace).Str("channel", req.Channel.Name).
-		Int64("delivery", req.DeliveryID).Str("outcome", string(res.Outcome)).Str("reason", res.Reason).
-		Msg("outbox publish")
+	httpcall.LogPublish(&p.log, "outbox", req, res, start)
 	return res
 }
 

@@ -46,8 +46,6 @@ type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
 	Now        func() time.Time // time.Now when nil; the rate limiter's clock
-	// Limits is the limiter set (keys "slack:<channel id>"); a new one when nil.
-	Limits *ratelimit.Set
 }
 
 // Publisher publishes to Slack incoming webhooks. It is safe for concurrent use.
@@ -55,6 +53,7 @@ type Publisher struct {
 	opts   Options
 	client *http.Client
 	log    zerolog.Logger
+	limits *ratelimit.Set // keys "slack:<channel id>"
 }
 
 // New returns a Slack publisher.
@@ -62,10 +61,7 @@ func New(opts Options) *Publisher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Limits == nil {
-		opts.Limits = ratelimit.New(opts.Now)
-	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger}
+	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: incoming webhooks have no idempotency key.
@@ -142,7 +138,7 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "the channel has no valid " + shapeHint}
 	}
 	key := "slack:" + strconv.FormatInt(req.Channel.ID, 10)
-	if d := p.opts.Limits.Delay(key, PaceEvery, PaceBurst); d > 0 {
+	if d := p.limits.Delay(key, PaceEvery, PaceBurst); d > 0 {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: d,
 			Reason: "Herald holds this webhook for " + d.String() + " (Slack's rate limit)"}
 	}
@@ -180,9 +176,8 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 		res.Response += " (" + NoID + ")"
 	case herald.OutcomeRetry:
 		if resp.Status == http.StatusTooManyRequests {
-			res.Throttled, res.RetryAfter = true, httpcall.RetryAfter(resp.Header, p.opts.Now())
+			p.limits.Throttle(key, &res, httpcall.RetryAfter(resp.Header, p.opts.Now()))
 			if res.RetryAfter > 0 {
-				p.opts.Limits.BlockUntil(key, p.opts.Now().Add(res.RetryAfter))
 				res.Reason += fmt.Sprintf(" (retry after %s)", res.RetryAfter)
 			}
 		}

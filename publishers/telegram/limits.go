@@ -38,6 +38,6 @@ func limits(token, chat string) []ratelimit.Limit {
 // throttled holds the chat back for the retry_after of a 429 answer.
 func (p *Publisher) throttled(token, chat string, res *herald.Result) {
 	if res.Throttled && res.RetryAfter > 0 {
-		p.limits.BlockUntil(limits(token, chat)[0].Key, p.now().Add(res.RetryAfter))
+		p.limits.BlockFor(limits(token, chat)[0].Key, res.RetryAfter)
 	}
 }

@@ -50,16 +50,12 @@ type Options struct {
 type Publisher struct {
 	client *http.Client
 	log    zerolog.Logger
-	now    func() time.Time
 	limits *ratelimit.Set
 }
 
 // New returns a Telegram publisher.
 func New(opts Options) *Publisher {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Publisher{client: httpcall.Client(opts.HTTPClient), log: opts.Logger, now: opts.Now, limits: ratelimit.New(opts.Now)}
+	return &Publisher{client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: the Bot API has no idempotency key, so a retry

@@ -42,9 +42,8 @@ func (c *conversation) result(o herald.Outcome, reason string) *herald.Result {
 
 // throttled is a throttled retry after d, with the pause fed to the limiter.
 func (c *conversation) throttled(d time.Duration, reason string) *herald.Result {
-	c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(d))
 	r := c.result(herald.OutcomeRetry, reason)
-	r.Throttled, r.RetryAfter = true, d
+	c.p.limits.Throttle(c.key, r, d)
 	return r
 }
 
@@ -128,7 +127,7 @@ func (c *conversation) method(ctx context.Context, name string, form url.Values,
 		}
 		if e := env.Error; e != nil {
 			if e.Code == 6 && c.wait && again < 2 {
-				c.p.limits.BlockUntil(c.key, c.p.opts.Now().Add(TooManyRequestsWait))
+				c.p.limits.BlockFor(c.key, TooManyRequestsWait)
 				continue
 			}
 			return c.classify(name, e)

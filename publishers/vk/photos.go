@@ -24,10 +24,8 @@ var photoTypes = []string{"image/jpeg", "image/png", "image/gif"}
 // to the URL it names, photos.saveWallPhoto. It returns the attachment
 // "photo<owner_id>_<id>", or the Result that ends the publish.
 func (c *conversation) photo(ctx context.Context, src string) (string, *herald.Result) {
-	dctx, cancel := context.WithTimeout(ctx, c.p.opts.MediaTimeout)
-	f, err := media.Fetch(dctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
+	f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
 		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: photoTypes})
-	cancel()
 	if err != nil {
 		o := media.Outcome(err)
 		return "", c.result(o, fmt.Sprintf("photo %s: %v", src, err))

@@ -47,9 +47,8 @@ const (
 	// DefaultRateEvery and DefaultRateBurst pace calls per token so that no
 	// second ever holds more than VK's 3 requests of a user token: two at
 	// once, then one every 510 ms.
-	DefaultRateEvery    = 510 * time.Millisecond
-	DefaultRateBurst    = 2
-	DefaultMediaTimeout = 60 * time.Second
+	DefaultRateEvery = 510 * time.Millisecond
+	DefaultRateBurst = 2
 	// MaxInlineWait is the longest pause a publish takes between its calls
 	// (after the first) to keep the pace; a longer wait ends it as a
 	// throttled retry.
@@ -72,7 +71,6 @@ type Options struct {
 	Wait              func(ctx context.Context, d time.Duration) error
 	AllowPrivateMedia bool          // media URLs may resolve to loopback/private addresses (tests)
 	MaxMediaBytes     int64         // largest photo downloaded; MaxPhotoBytes when 0
-	MediaTimeout      time.Duration // bound on one photo download
 	RateEvery         time.Duration // pace per token: one call per RateEvery…
 	RateBurst         int           // …after a burst of RateBurst
 }
@@ -95,9 +93,6 @@ func New(opts Options) *Publisher {
 	}
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = MaxPhotoBytes
-	}
-	if opts.MediaTimeout <= 0 {
-		opts.MediaTimeout = DefaultMediaTimeout
 	}
 	if opts.RateEvery <= 0 {
 		opts.RateEvery = DefaultRateEvery
@@ -195,16 +190,7 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 		return herald.Errorf(herald.EINVALID, "the channel has no valid owner_id or access_token configured")
 	}
 	c.wait = true
-	fail := func(r *herald.Result) error {
-		code := herald.EINVALID
-		switch r.Outcome {
-		case herald.OutcomeReauth:
-			code = herald.EUNAUTHORIZED
-		case herald.OutcomeRetry:
-			code = herald.EUNAVAILABLE
-		}
-		return herald.Errorf(code, "%s", c.redact(r.Reason))
-	}
+	fail := func(r *herald.Result) error { return httpcall.CheckError(r.Outcome, c.redact(r.Reason)) }
 	if c.owner > 0 {
 		var users []struct{ ID int64 }
 		if r := c.method(ctx, "users.get", nil, &users); r != nil {

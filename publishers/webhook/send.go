@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,7 +20,7 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "the channel has no valid config.url or no credentials.secret"}
 	}
 	key := "webhook:" + strconv.FormatInt(ch.ID, 10)
-	if d := p.opts.Limits.Delay(key, 0, 1); d > 0 {
+	if d := p.limits.Blocked(key); d > 0 {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: d,
 			Reason: "the receiver asked Herald to wait; " + d.String() + " left"}
 	}
@@ -99,12 +100,8 @@ func (p *Publisher) classify(resp *httpcall.Response, req herald.PublishRequest,
 			}
 		}
 	case s == http.StatusTooManyRequests:
-		res.Outcome, res.Reason, res.Throttled = herald.OutcomeRetry, reason, true
-		res.RetryAfter = httpcall.RetryAfter(resp.Header, p.opts.Now())
-		if res.RetryAfter <= 0 {
-			res.RetryAfter = DefaultThrottle
-		}
-		p.opts.Limits.BlockUntil(key, p.opts.Now().Add(res.RetryAfter))
+		res.Reason = reason
+		p.limits.Throttle(key, res, cmp.Or(httpcall.RetryAfter(resp.Header, p.opts.Now()), DefaultThrottle))
 		res.Reason += fmt.Sprintf(" (retry after %s)", res.RetryAfter)
 	case s >= 500 || s == http.StatusRequestTimeout:
 		res.Outcome, res.Reason = herald.OutcomeRetry, reason

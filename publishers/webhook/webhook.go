@@ -58,8 +58,6 @@ type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
 	Now        func() time.Time // signature timestamps and the limiter's clock; time.Now when nil
-	// Limits is the limiter set (keys "webhook:<channel id>"), fed by 429s; a new one when nil.
-	Limits *ratelimit.Set
 }
 
 // Publisher posts to webhook receivers. It is safe for concurrent use.
@@ -67,6 +65,7 @@ type Publisher struct {
 	opts   Options
 	client *http.Client
 	log    zerolog.Logger
+	limits *ratelimit.Set // keys "webhook:<channel id>", fed by 429s
 }
 
 // New returns a webhook publisher.
@@ -74,14 +73,11 @@ func New(opts Options) *Publisher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Limits == nil {
-		opts.Limits = ratelimit.New(opts.Now)
-	}
 	// Redirects are not followed: Go would turn the POST into a GET, and a
 	// 2xx to that GET would look like a delivery.
 	client := *httpcall.Client(opts.HTTPClient)
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Publisher{opts: opts, client: &client, log: opts.Logger}
+	return &Publisher{opts: opts, client: &client, log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: whether a receiver honours Idempotency-Key is

@@ -146,9 +146,8 @@ func (c *conv) throttled(h http.Header, reason string) herald.Result {
 	if ok {
 		wait = max(reset.Sub(now), time.Second)
 	}
-	c.p.limits.BlockUntil(c.limitKey(), now.Add(wait))
 	r := c.result(herald.OutcomeRetry, fmt.Sprintf("%s (X's rate limit resets in %s)", reason, wait.Round(time.Second)))
-	r.Throttled, r.RetryAfter = true, wait
+	c.p.limits.Throttle(c.limitKey(), &r, wait)
 	return r
 }
 

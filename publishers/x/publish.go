@@ -87,10 +87,8 @@ func (c *conv) tweet(ctx context.Context, text string, mediaIDs []string, userna
 // or the Result that ends the publish. Uploading twice posts nothing, so
 // every transport error is a retry.
 func (c *conv) upload(ctx context.Context, src string) (string, *herald.Result) {
-	dctx, cancel := context.WithTimeout(ctx, c.p.opts.MediaTimeout)
-	f, err := media.Fetch(dctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxImageBytes,
+	f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxImageBytes,
 		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: []string{"image/"}})
-	cancel()
 	c.calls = append(c.calls, "GET "+src)
 	if err != nil {
 		return "", c.fail(media.Outcome(err), "media %s: %v", src, err)

@@ -40,7 +40,6 @@ const (
 	DefaultBaseURL       = "https://api.x.com"
 	MaxImages            = 4       // images one post carries
 	DefaultMaxImageBytes = 5 << 20 // X's bound on an image
-	DefaultMediaTimeout  = 60 * time.Second
 	// DefaultTweetEvery and DefaultTweetBurst pace posts per channel at
 	// 100 per 15 minutes, X's per-user cap on POST /2/tweets; X's own
 	// x-rate-limit-reset blocks the channel beyond that.
@@ -64,7 +63,6 @@ type Options struct {
 	SaveCredentials func(ctx context.Context, channelID int64, creds map[string]string) error
 
 	MaxImageBytes int64         // largest image downloaded
-	MediaTimeout  time.Duration // bound on one media download
 	TweetEvery    time.Duration // pace of posts per channel
 	TweetBurst    int
 	RefreshEarly  time.Duration
@@ -88,9 +86,6 @@ func New(opts Options) *Publisher {
 	}
 	if opts.MaxImageBytes <= 0 {
 		opts.MaxImageBytes = DefaultMaxImageBytes
-	}
-	if opts.MediaTimeout <= 0 {
-		opts.MediaTimeout = DefaultMediaTimeout
 	}
 	if opts.TweetEvery <= 0 {
 		opts.TweetEvery = DefaultTweetEvery

@@ -16,12 +16,16 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 )
 
 // DefaultMaxBytes bounds a download when Options.MaxBytes is 0.
 const DefaultMaxBytes = 40 << 20
+
+// DefaultTimeout bounds a download when Options.Timeout is 0.
+const DefaultTimeout = 60 * time.Second
 
 // DefaultAccept are the accepted content types when Options.Accept is nil.
 var DefaultAccept = []string{"image/", "video/"}
@@ -39,9 +43,10 @@ var ErrRefusedAddress = errors.New("address refused")
 
 // Options bound one download.
 type Options struct {
-	MaxBytes     int64    // largest file accepted; DefaultMaxBytes when 0
-	AllowPrivate bool     // allow loopback/private/link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA; tests)
-	Accept       []string // accepted content-type prefixes such as "image/"; DefaultAccept when nil
+	MaxBytes     int64         // largest file accepted; DefaultMaxBytes when 0
+	AllowPrivate bool          // allow loopback/private/link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA; tests)
+	Accept       []string      // accepted content-type prefixes such as "image/"; DefaultAccept when nil
+	Timeout      time.Duration // bound on the whole download; DefaultTimeout when 0
 }
 
 // File is a downloaded media file.
@@ -51,8 +56,13 @@ type File struct {
 	Name        string // the URL's last path segment, with an extension for ContentType when it had none
 }
 
+// defaultClient serves Fetch calls given no client. It is made once: the
+// guard keeps one guarded copy per client, so a new client per call would
+// pool nothing and grow that cache without bound.
+var defaultClient = httpcall.Client(nil)
+
 // Fetch downloads rawURL with client (httpcall's default client when nil),
-// within ctx's deadline. Unless opts.AllowPrivate, it uses a guarded copy of
+// within opts.Timeout and ctx's deadline. Unless opts.AllowPrivate, it uses a guarded copy of
 // client, made once per client and kept: pass a long-lived client. The content type is the answer's Content-Type, or
 // sniffed from the bytes when that is missing or application/octet-stream.
 // Errors that wrap ErrPermanent cannot pass on retry (see ErrPermanent);
@@ -68,7 +78,14 @@ func Fetch(ctx context.Context, client *http.Client, rawURL string, opts Options
 	if opts.Accept == nil {
 		opts.Accept = DefaultAccept
 	}
-	client = httpcall.Client(client)
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	if client == nil {
+		client = defaultClient
+	}
 	if !opts.AllowPrivate {
 		client = guarded(client)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/heraldhq/herald"
 )
 
 // Set is a set of limiters keyed by string. It is safe for concurrent use.
@@ -111,6 +113,22 @@ func (s *Set) BlockUntil(key string, t time.Time) {
 	e := s.entry(key)
 	if t.After(e.blocked) {
 		e.blocked = t
+	}
+}
+
+// BlockFor is BlockUntil d from now, by the Set's clock: the wait a
+// platform named (Retry-After, retry_after, …) applied to key.
+func (s *Set) BlockFor(key string, d time.Duration) {
+	s.BlockUntil(key, s.now().Add(d))
+}
+
+// Throttle makes res a throttled retry after wait and, when wait > 0,
+// holds key as long (BlockFor), so that the channel's other deliveries
+// wait without calling the platform.
+func (s *Set) Throttle(key string, res *herald.Result, wait time.Duration) {
+	res.Outcome, res.Throttled, res.RetryAfter = herald.OutcomeRetry, true, wait
+	if wait > 0 {
+		s.BlockFor(key, wait)
 	}
 }
 
