@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,22 @@ func TestDurationJSON(t *testing.T) {
 	b, _ := json.Marshal(v)
 	if string(b) != `{"D":"1h30m0s"}` {
 		t.Errorf("marshal %s", b)
+	}
+}
+
+func TestDerivedKeyWarnings(t *testing.T) {
+	one := []herald.Post{{Row: 2, Key: "k"}, {Row: 3, Key: "row-3-abcd1234", KeyDerived: true}}
+	ws := herald.DerivedKeyWarnings(one, "csv", "")
+	if len(ws) != 1 || ws[0].Row != 3 || ws[0].Code != "derived_key" || !strings.Contains(ws[0].Message, "row-3-abcd1234") ||
+		!strings.Contains(ws[0].Message, "key column") {
+		t.Errorf("one derived key: %+v", ws)
+	}
+	all := []herald.Post{{Row: 1, Key: "row-1-a", KeyDerived: true}, {Row: 2, Key: "row-2-b", KeyDerived: true}}
+	ws = herald.DerivedKeyWarnings(all, "csv", "hootsuite")
+	if len(ws) != 1 || ws[0].Row != 0 || !strings.Contains(ws[0].Message, "all 2 rows") || !strings.Contains(ws[0].Message, "hootsuite file") {
+		t.Errorf("keyless file: %+v", ws)
+	}
+	if ws := herald.DerivedKeyWarnings(all[:1], "json", ""); len(ws) != 1 || !strings.Contains(ws[0].Message, "key field") {
+		t.Errorf("json: %+v", ws)
 	}
 }

@@ -1,6 +1,9 @@
 package herald
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // LocalTime is a wall-clock time placed in a time zone.
 type LocalTime struct {
@@ -29,7 +32,7 @@ func ResolveLocal(wall time.Time, loc *time.Location) LocalTime {
 	var offs []int
 	for _, probe := range []int64{w - 86400, w, w + 86400} {
 		_, off := time.Unix(probe, 0).In(loc).Zone()
-		if !containsOffset(offs, off) {
+		if !slices.Contains(offs, off) {
 			offs = append(offs, off)
 		}
 	}
@@ -53,13 +56,4 @@ func ResolveLocal(wall time.Time, loc *time.Location) LocalTime {
 		first, last = min(first, c), max(last, c)
 	}
 	return LocalTime{At: time.Unix(first, nsec).UTC(), Ambiguous: true, Shift: time.Duration(last-first) * time.Second}
-}
-
-func containsOffset(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -185,4 +187,32 @@ type PlanUpload struct {
 	DateOrder string
 	// DefaultChannels are the target channels for profiles without a channel column (?channels=a,b).
 	DefaultChannels []string
+}
+
+// DerivedKeyWarnings tells, for each post whose key was derived (format
+// "json", "csv" or "xlsx"; profile the import profile, "" for Herald's own),
+// that edits to that row will replace it rather than update it: one warning
+// per row, or one for the file when no row has a key.
+func DerivedKeyWarnings(posts []Post, format, profile string) []Problem {
+	advice := "add a key column so edits update this row instead of replacing it"
+	switch {
+	case format == "json":
+		advice = "add a key field so edits update this row instead of replacing it"
+	case profile != "" && profile != "herald":
+		advice = "a " + profile + " file has no key column, so editing this row replaces its post"
+	}
+	var ps []Problem
+	for _, p := range posts {
+		if p.KeyDerived {
+			ps = append(ps, Problem{Row: p.Row, Column: "key", Code: "derived_key",
+				Message: fmt.Sprintf("row has no key; derived key %s — %s", p.Key, advice)})
+		}
+	}
+	if len(ps) > 1 && len(ps) == len(posts) {
+		// No row has a key: one warning for the file, not one per row.
+		return []Problem{{Column: "key", Code: "derived_key",
+			Message: fmt.Sprintf("no row has a key; all %d rows got derived keys (%s, …) — %s", len(ps), posts[0].Key,
+				strings.Replace(advice, "this row", "a row", 1))}}
+	}
+	return ps
 }

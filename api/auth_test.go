@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald/api"
+	"github.com/labstack/echo/v4"
 )
 
 // apiRoutes are every /api/v1 route, plus paths and methods no route serves.
@@ -27,6 +31,9 @@ var apiRoutes = []struct{ method, path string }{
 	{"GET", "/api/v1/workspaces/acme/deliveries/1"},
 	{"POST", "/api/v1/workspaces/acme/deliveries/1/retry"},
 	{"POST", "/api/v1/workspaces/acme/deliveries/1/cancel"},
+	{"POST", "/api/v1/workspaces/acme/deliveries/1/resolve"},
+	{"POST", "/api/v1/workspaces/acme/channels/demo/check"},
+	{"GET", "/api/v1/platforms"},
 	// not routed: unknown paths, wrong methods
 	{"GET", "/api/v1"},
 	{"GET", "/api/v1/"},
@@ -52,6 +59,28 @@ func TestAuthRequiredOnEveryRoute(t *testing.T) {
 			if got.status != 401 || got.errorCode(t) != "unauthorized" {
 				t.Errorf("%s: %s %s = %d %s, want 401 unauthorized", c.name, r.method, r.path, got.status, got.body)
 			}
+		}
+	}
+}
+
+// TestAuthRoutesListed: apiRoutes names every /api/v1 route the server
+// registers, so a new route cannot skip TestAuthRequiredOnEveryRoute.
+func TestAuthRoutesListed(t *testing.T) {
+	e, ok := api.New(nil, api.Config{}).Handler().(*echo.Echo)
+	if !ok {
+		t.Fatal("Handler is not an *echo.Echo")
+	}
+	for _, rt := range e.Routes() {
+		if !strings.HasPrefix(rt.Path, "/api/v1/") {
+			continue
+		}
+		re := regexp.MustCompile("^" + regexp.MustCompile(`:[a-z]+`).ReplaceAllString(rt.Path, `[^/?]+`) + `(\?|$)`)
+		listed := false
+		for _, r := range apiRoutes {
+			listed = listed || r.method == rt.Method && re.MatchString(r.path)
+		}
+		if !listed {
+			t.Errorf("route %s %s is not in apiRoutes", rt.Method, rt.Path)
 		}
 	}
 }

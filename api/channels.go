@@ -123,12 +123,19 @@ func (s *Server) createChannel(c echo.Context) error {
 	return c.JSON(http.StatusCreated, viewChannel(stored))
 }
 
-func (s *Server) getChannel(c echo.Context) error {
+// channelPath looks up the path's workspace and its channel {name}:
+// ENOTFOUND when either does not exist.
+func (s *Server) channelPath(c echo.Context) (*herald.Workspace, *herald.Channel, error) {
 	ws, err := s.workspace(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ch, err := s.store.Channel(c.Request().Context(), ws.ID, c.Param("name"))
+	return ws, ch, err
+}
+
+func (s *Server) getChannel(c echo.Context) error {
+	_, ch, err := s.channelPath(c)
 	if err != nil {
 		return err
 	}
@@ -137,11 +144,7 @@ func (s *Server) getChannel(c echo.Context) error {
 
 func (s *Server) patchChannel(c echo.Context) error {
 	ctx := c.Request().Context()
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	ch, err := s.store.Channel(ctx, ws.ID, c.Param("name"))
+	ws, ch, err := s.channelPath(c)
 	if err != nil {
 		return err
 	}

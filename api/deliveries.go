@@ -25,13 +25,19 @@ func deliveryID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) getDelivery(c echo.Context) error {
-	ctx := c.Request().Context()
+// deliveryPath looks up the path's workspace and reads its delivery {id}.
+func (s *Server) deliveryPath(c echo.Context) (*herald.Workspace, int64, error) {
 	ws, err := s.workspace(c)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	id, err := deliveryID(c)
+	return ws, id, err
+}
+
+func (s *Server) getDelivery(c echo.Context) error {
+	ctx := c.Request().Context()
+	ws, id, err := s.deliveryPath(c)
 	if err != nil {
 		return err
 	}
@@ -50,11 +56,7 @@ func (s *Server) getDelivery(c echo.Context) error {
 }
 
 func (s *Server) retryDelivery(c echo.Context) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := deliveryID(c)
+	ws, id, err := s.deliveryPath(c)
 	if err != nil {
 		return err
 	}
@@ -69,11 +71,7 @@ func (s *Server) retryDelivery(c echo.Context) error {
 }
 
 func (s *Server) cancelDelivery(c echo.Context) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := deliveryID(c)
+	ws, id, err := s.deliveryPath(c)
 	if err != nil {
 		return err
 	}
@@ -96,11 +94,7 @@ type resolveInput struct {
 // 409: retry or cancel are the actions for those.
 func (s *Server) resolveDelivery(c echo.Context) error {
 	ctx := c.Request().Context()
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := deliveryID(c)
+	ws, id, err := s.deliveryPath(c)
 	if err != nil {
 		return err
 	}

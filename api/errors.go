@@ -39,12 +39,13 @@ var codes = map[string]int{
 	herald.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
-// envelope is the error answer of every route.
-type envelope struct {
-	Error errorBody `json:"error"`
+// Envelope is the error answer of every route (and what clients decode).
+type Envelope struct {
+	Error ErrorBody `json:"error"`
 }
 
-type errorBody struct {
+// ErrorBody is an error answer's code, message and, for a 422, every problem.
+type ErrorBody struct {
 	Code    string           `json:"code"`
 	Message string           `json:"message"`
 	Details []herald.Problem `json:"details,omitempty"`
@@ -62,16 +63,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if !ok {
 		code, status = herald.EINTERNAL, http.StatusInternalServerError
 	}
-	body := errorBody{Code: code, Message: herald.ErrorMessage(err), Details: herald.ErrorDetails(err)}
+	body := ErrorBody{Code: code, Message: herald.ErrorMessage(err), Details: herald.ErrorDetails(err)}
 	if code == herald.EINTERNAL {
 		r := c.Request()
 		s.log.Error().Err(err).Str("method", r.Method).Str("path", r.URL.Path).Msg("internal error")
-		body = errorBody{Code: code, Message: "internal error"}
+		body = ErrorBody{Code: code, Message: "internal error"}
 	}
 	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(status)
 	} else {
-		err = c.JSON(status, envelope{Error: body})
+		err = c.JSON(status, Envelope{Error: body})
 	}
 	if err != nil {
 		s.log.Error().Err(err).Msg("writing error answer")

@@ -2,12 +2,10 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -26,8 +24,18 @@ func planKey(c echo.Context) (string, error) {
 	return key, nil
 }
 
-// xlsxContentType is the media type of an XLSX workbook.
-const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+// planPath looks up the path's workspace and reads its plan {key}.
+func (s *Server) planPath(c echo.Context) (*herald.Workspace, string, error) {
+	ws, err := s.workspace(c)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := planKey(c)
+	return ws, key, err
+}
+
+// XLSXContentType is the media type of an XLSX workbook, as plan uploads send it.
+const XLSXContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // planFormat maps the request's Content-Type to a plan format; EUNSUPPORTED
 // for any other type.
@@ -39,39 +47,25 @@ func planFormat(contentType string) (string, error) {
 			return "json", nil
 		case "text/csv", "application/csv":
 			return "csv", nil
-		case xlsxContentType:
+		case XLSXContentType:
 			return "xlsx", nil
 		}
 	}
-	return "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json, text/csv or %s (XLSX)", contentType, xlsxContentType)
+	return "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json, text/csv or %s (XLSX)", contentType, XLSXContentType)
 }
-
-// importProfiles are the values of ?format= (see contentplans.Profiles).
-var importProfiles = []string{"herald", "hootsuite", "publer"}
 
 // spreadsheetOptions reads a plan upload's spreadsheet options from the
 // query: ?format= (the import profile), ?sheet=, ?date_order=dmy|mdy and
-// ?channels=a,b (the channels of profiles without a channel column). A bad
-// value is EINVALID.
+// ?channels=a,b (the channels of profiles without a channel column). A sheet
+// for a non-XLSX upload or an empty channel list is EINVALID; the profile and
+// date order are checked by Config.BuildPlan (contentplans.Build), which
+// knows them.
 func spreadsheetOptions(c echo.Context, up *herald.PlanUpload) error {
-	if v := strings.ToLower(strings.TrimSpace(c.QueryParam("format"))); v != "" {
-		if !slices.Contains(importProfiles, v) {
-			return herald.Errorf(herald.EINVALID, "format %q is not an import profile; use one of %s", v, strings.Join(importProfiles, ", "))
-		}
-		if v != "herald" && up.Format == "json" {
-			return herald.Errorf(herald.EINVALID, "format %s is a spreadsheet layout: send the file as text/csv or XLSX, not JSON", v)
-		}
-		up.Profile = v
-	}
+	up.Profile = strings.ToLower(strings.TrimSpace(c.QueryParam("format")))
+	up.DateOrder = strings.ToLower(strings.TrimSpace(c.QueryParam("date_order")))
 	up.Sheet = strings.TrimSpace(c.QueryParam("sheet"))
 	if up.Sheet != "" && up.Format != "xlsx" {
 		return herald.Errorf(herald.EINVALID, "sheet is for XLSX workbooks; this upload is %s", up.Format)
-	}
-	switch v := strings.ToLower(strings.TrimSpace(c.QueryParam("date_order"))); v {
-	case "", "dmy", "mdy":
-		up.DateOrder = v
-	default:
-		return herald.Errorf(herald.EINVALID, "date_order must be dmy (day first) or mdy (month first), not %q", v)
 	}
 	if _, ok := c.QueryParams()["channels"]; ok {
 		for _, name := range strings.Split(c.QueryParam("channels"), ",") {
@@ -88,11 +82,7 @@ func spreadsheetOptions(c echo.Context, up *herald.PlanUpload) error {
 
 func (s *Server) putPlan(c echo.Context) error {
 	ctx := c.Request().Context()
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	key, err := planKey(c)
+	ws, key, err := s.planPath(c)
 	if err != nil {
 		return err
 	}
@@ -145,7 +135,7 @@ func (s *Server) putPlan(c echo.Context) error {
 		return err
 	}
 	res.DryRun = dryRun
-	res.Warnings = append(append(append([]herald.Problem{}, warnings...), res.Warnings...), derivedKeyWarnings(posts, format, up.Profile)...)
+	res.Warnings = append(append(append([]herald.Problem{}, warnings...), res.Warnings...), herald.DerivedKeyWarnings(posts, format, up.Profile)...)
 	if res.Rows == nil {
 		res.Rows = []herald.RowResult{}
 	}
@@ -153,32 +143,6 @@ func (s *Server) putPlan(c echo.Context) error {
 		s.cfg.OnPlanApplied()
 	}
 	return c.JSON(http.StatusOK, res)
-}
-
-// derivedKeyWarnings tells, for each post whose key was derived, that edits
-// to that row will replace it rather than update it.
-func derivedKeyWarnings(posts []herald.Post, format, profile string) []herald.Problem {
-	advice := "add a key column so edits update this row instead of replacing it"
-	switch {
-	case format == "json":
-		advice = "add a key field so edits update this row instead of replacing it"
-	case profile != "" && profile != "herald":
-		advice = "a " + profile + " file has no key column, so editing this row replaces its post"
-	}
-	var ps []herald.Problem
-	for _, p := range posts {
-		if p.KeyDerived {
-			ps = append(ps, herald.Problem{Row: p.Row, Column: "key", Code: "derived_key",
-				Message: fmt.Sprintf("row has no key; derived key %s — %s", p.Key, advice)})
-		}
-	}
-	if len(ps) > 1 && len(ps) == len(posts) {
-		// No row has a key: one warning for the file, not one per row.
-		return []herald.Problem{{Column: "key", Code: "derived_key",
-			Message: fmt.Sprintf("no row has a key; all %d rows got derived keys (%s, …) — %s", len(ps), posts[0].Key,
-				strings.Replace(advice, "this row", "a row", 1))}}
-	}
-	return ps
 }
 
 // boolParam reads an optional boolean query parameter (false when absent).
@@ -220,11 +184,7 @@ func (s *Server) listPlans(c echo.Context) error {
 
 func (s *Server) getPlan(c echo.Context) error {
 	ctx := c.Request().Context()
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	key, err := planKey(c)
+	ws, key, err := s.planPath(c)
 	if err != nil {
 		return err
 	}
@@ -246,11 +206,7 @@ func (s *Server) getPlan(c echo.Context) error {
 }
 
 func (s *Server) deletePlan(c echo.Context) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	key, err := planKey(c)
+	ws, key, err := s.planPath(c)
 	if err != nil {
 		return err
 	}

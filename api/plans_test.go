@@ -227,3 +227,41 @@ func TestPlanListGetDelete(t *testing.T) {
 		t.Errorf("delete cancelled %d", del.Cancelled)
 	}
 }
+
+// TestPlanCSVBadPlanOne422: every kind of bad row the core issue names
+// comes back in one 422, each problem on its row (the header is row 1).
+func TestPlanCSVBadPlanOne422(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	must(t, e.do("POST", "/api/v1/workspaces/acme/channels", map[string]any{"name": "tg", "platform": "telegram",
+		"config": map[string]any{"chat_id": "@brand", "base_url": "https://api.telegram.org"}, "credentials": map[string]string{"bot_token": "123:ABC"}}), 201)
+	body := "key,date,time,channels,text\n" +
+		"a," + future + ",10:00,nope,hi\n" + // 2: unknown channel
+		"b," + future + ",11:00,demo,\n" + // 3: empty text
+		"c," + future + ",12:00,tg," + strings.Repeat("я", 4097) + "\n" + // 4: too long for Telegram
+		"d,2027-03-28,02:30,demo,gap\n" + // 5: DST gap in Berlin
+		"e," + future + ",13:00,demo,caf\xe9\n" + // 6: invalid UTF-8
+		"a," + future + ",14:00,demo,again\n" + // 7: duplicate key
+		"f," + future + ",15:00,demo,\"never closed\n" // 8: unbalanced quote
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/bad?timezone=Europe/Berlin", body, "Content-Type: text/csv"), 422)
+	var env struct {
+		Error struct {
+			Code    string           `json:"code"`
+			Details []herald.Problem `json:"details"`
+		} `json:"error"`
+	}
+	r.decode(t, &env)
+	want := map[int]string{2: "unknown_channel", 3: "required", 4: "too_long", 5: "nonexistent_time", 6: "invalid_utf8", 7: "duplicate_key", 8: "malformed_csv"}
+	for row, code := range want {
+		found := false
+		for _, p := range env.Error.Details {
+			found = found || p.Row == row && p.Code == code
+		}
+		if !found {
+			t.Errorf("no %s on row %d: %s", code, row, r.body)
+		}
+	}
+	if env.Error.Code != "validation" || e.applied.Load() != 0 {
+		t.Errorf("code %q, applied %d", env.Error.Code, e.applied.Load())
+	}
+}

@@ -20,11 +20,7 @@ type checkResult struct {
 // platform's reason, or a 502 envelope when the check could not run at all.
 func (s *Server) checkChannel(c echo.Context) error {
 	ctx := c.Request().Context()
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	ch, err := s.store.Channel(ctx, ws.ID, c.Param("name"))
+	ws, ch, err := s.channelPath(c)
 	if err != nil {
 		return err
 	}

@@ -17,11 +17,7 @@ var reportHeader = []string{"key", "row", "channel", "platform", "due_at", "stat
 
 func (s *Server) planReport(c echo.Context) error {
 	ctx := c.Request().Context()
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	key, err := planKey(c)
+	ws, key, err := s.planPath(c)
 	if err != nil {
 		return err
 	}
@@ -47,10 +43,13 @@ func (s *Server) planReport(c echo.Context) error {
 	if rows == nil {
 		rows = []herald.ReportRow{}
 	}
-	return c.JSON(http.StatusOK, struct {
-		Plan string             `json:"plan"`
-		Rows []herald.ReportRow `json:"rows"`
-	}{key, rows})
+	return c.JSON(http.StatusOK, Report{Plan: key, Rows: rows})
+}
+
+// Report is the JSON answer of GET …/plans/{key}/report: each row × channel.
+type Report struct {
+	Plan string             `json:"plan"`
+	Rows []herald.ReportRow `json:"rows"`
 }
 
 // reportCSV renders report rows as CSV, every cell escaped with csvCell.

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -185,7 +186,7 @@ func (b *builder) channels(r rawPost) []string {
 	}
 	var out []string
 	for _, name := range r.channels {
-		if containsString(out, name) {
+		if slices.Contains(out, name) {
 			continue
 		}
 		out = append(out, name)
@@ -235,16 +236,12 @@ func (b *builder) resolveTime(p *herald.Post, r rawPost, zone string, loc *time.
 	if !m.offset && loc == nil {
 		return // the zone problem is reported once for the plan
 	}
-	res := resolve(m, loc)
-	switch {
-	case res.gap:
-		b.problem(r.row, r.timeCol, "nonexistent_time", "%s", gapMessage(m, zone, res))
+	at, ok := b.place(r.row, r.timeCol, m, zone, loc)
+	if !ok {
 		return
-	case res.ambiguous:
-		b.warn(r.row, r.timeCol, "ambiguous_time", "%s", ambiguousMessage(m, loc, res))
 	}
-	p.DueAt = res.at
-	if !b.up.Now.IsZero() && res.at.Before(b.up.Now) {
+	p.DueAt = at
+	if !b.up.Now.IsZero() && at.Before(b.up.Now) {
 		b.warn(r.row, r.timeCol, "past_time", "%s is in the past: it goes out at once if still within the workspace's lateness window, else it is marked missed", r.at)
 	}
 }
@@ -313,13 +310,4 @@ func splitList(s string) []string {
 	return cleanList(strings.FieldsFunc(s, func(r rune) bool {
 		return r == ',' || r == ';' || r == '\n' || r == '\r'
 	}))
-}
-
-func containsString(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

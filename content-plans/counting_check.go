@@ -2,6 +2,7 @@ package contentplans
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,7 +29,7 @@ func (b *builder) checkLimits(p *herald.Post) {
 		if ch == nil {
 			continue
 		}
-		if !containsString(platforms, ch.Platform) {
+		if !slices.Contains(platforms, ch.Platform) {
 			platforms = append(platforms, ch.Platform)
 		}
 		lim := Limits[ch.Platform]
@@ -71,7 +72,7 @@ func (b *builder) checkLimits(p *herald.Post) {
 		}
 	}
 	for platform := range p.Variants {
-		if len(platforms) > 0 && !containsString(platforms, platform) {
+		if len(platforms) > 0 && !slices.Contains(platforms, platform) {
 			b.warn(p.Row, "text:"+platform, "unused_variant", "the %s variant is not used: no channel of this post is on %s (it has: %s)", platform, platform, strings.Join(platforms, ", "))
 		}
 	}

@@ -87,7 +87,7 @@ func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
 		h.index[name] = i
 		if platform, ok := strings.CutPrefix(name, "text:"); ok && strings.TrimSpace(platform) != "" {
 			h.variants[strings.TrimSpace(platform)] = i
-		} else if !containsString(csvColumns, name) {
+		} else if !slices.Contains(csvColumns, name) {
 			b.problem(row, name, "unknown_column", "unknown column %q (columns are %s, and text:<platform> for a variant)", name, strings.Join(csvColumns, ", "))
 		}
 	}
@@ -116,19 +116,20 @@ func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
 	return h
 }
 
-// csvRow reads one record; ok is false for a row whose cells are all empty.
+// columnName is the header's name of column i, else "column <i+1>".
+func (h csvHeaderInfo) columnName(i int) string {
+	if i < len(h.names) && h.names[i] != "" {
+		return h.names[i]
+	}
+	return fmt.Sprintf("column %d", i+1)
+}
+
+// csvRow reads one record whose cells validCells has checked; ok is false
+// for a row whose cells are all empty.
 func (b *builder) csvRow(h csvHeaderInfo, rec csvRecord) (rawPost, bool) {
 	r := rawPost{row: rec.line, noText: h.missing["text"], noChannels: h.missing["channels"], noTime: h.missing["time"]}
 	empty := true
 	for i, cell := range rec.fields {
-		if !utf8.ValidString(cell) {
-			col := fmt.Sprintf("column %d", i+1)
-			if i < len(h.names) && h.names[i] != "" {
-				col = h.names[i]
-			}
-			b.problem(r.row, col, "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
-			rec.fields[i] = strings.ToValidUTF8(cell, "\uFFFD")
-		}
 		if strings.TrimSpace(cell) != "" {
 			empty = false
 			if i >= len(h.names) || h.names[i] == "" {

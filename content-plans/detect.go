@@ -1,6 +1,7 @@
 package contentplans
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -28,7 +29,7 @@ func detectProfile(first csvRecord, serial func(string) string) string {
 	herald, publer := false, map[string]bool{}
 	for _, raw := range first.fields {
 		name := strings.ToLower(strings.TrimSpace(raw))
-		if containsString(heraldOnlyColumns, name) || strings.HasPrefix(name, "text:") {
+		if slices.Contains(heraldOnlyColumns, name) || strings.HasPrefix(name, "text:") {
 			herald = true
 		}
 		if p := publerColumn(raw); p != "" {

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -34,7 +35,7 @@ func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
 	if _, ok := top["posts"]; !ok {
 		b.problem(0, "posts", "required", `"posts" is required: a list of posts (it may be empty)`)
 	}
-	for _, name := range sortedKeys(top) {
+	for _, name := range slices.Sorted(maps.Keys(top)) {
 		raw := top[name]
 		if !utf8.Valid(raw) {
 			b.problem(0, name, "invalid_utf8", "%s is not valid UTF-8; save the file as UTF-8", name)
@@ -76,7 +77,7 @@ func (b *builder) jsonPost(row int, raw json.RawMessage, badUTF8 *bool) rawPost 
 		r.noTime, r.noText, r.noChannels = true, true, true
 		return r
 	}
-	for _, name := range sortedKeys(fields) {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		v := fields[name]
 		if !utf8.Valid(v) {
 			b.problem(row, name, "invalid_utf8", "%s is not valid UTF-8; save the file as UTF-8", name)
@@ -148,7 +149,7 @@ func (b *builder) jsonVariants(row int, raw json.RawMessage) map[string]string {
 		return nil
 	}
 	out := map[string]string{}
-	for _, platform := range sortedKeys(byPlatform) {
+	for _, platform := range slices.Sorted(maps.Keys(byPlatform)) {
 		v := byPlatform[platform]
 		col := "variants." + platform
 		key := strings.ToLower(strings.TrimSpace(platform))
@@ -159,7 +160,7 @@ func (b *builder) jsonVariants(row int, raw json.RawMessage) map[string]string {
 			}
 			continue
 		}
-		for _, name := range sortedKeys(fields) {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			if name != "text" {
 				b.problem(row, col+"."+name, "unknown_field", `unknown field %q in a variant (a variant has "text")`, name)
 				continue
@@ -210,13 +211,4 @@ func firstInvalid(b []byte) int {
 		i += size
 	}
 	return -1
-}
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,8 +1,8 @@
 package contentplans
 
 import (
-	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -37,7 +37,7 @@ const (
 // EINVALID *herald.Error: the request, not the file, is wrong.
 func checkOptions(up herald.PlanUpload) error {
 	profile := strings.ToLower(strings.TrimSpace(up.Profile))
-	if profile != "" && !containsString(Profiles, profile) {
+	if profile != "" && !slices.Contains(Profiles, profile) {
 		return herald.Errorf(herald.EINVALID, "format %q is not an import profile; use %s", up.Profile, strings.Join(Profiles, ", "))
 	}
 	if profile != "" && profile != ProfileHerald && strings.EqualFold(strings.TrimSpace(up.Format), "json") {
@@ -111,12 +111,7 @@ type heraldTable struct {
 }
 
 func (t *heraldTable) row(rec csvRecord) (rawPost, bool) {
-	t.b.spreadsheetErrors(rec, func(i int) string {
-		if i < len(t.h.names) && t.h.names[i] != "" {
-			return t.h.names[i]
-		}
-		return fmt.Sprintf("column %d", i+1)
-	})
+	t.b.validCells(rec, t.h.columnName)
 	if t.serial != nil {
 		for _, name := range []string{"date", "time", "at"} {
 			if i, ok := t.h.index[name]; ok && i < len(rec.fields) {
@@ -141,7 +136,7 @@ func (b *builder) profileChannels(profile string) (chs []string, ok bool) {
 	}
 	ok = true
 	for _, name := range names {
-		if containsString(chs, name) {
+		if slices.Contains(chs, name) {
 			continue
 		}
 		if b.up.Channels[name] == nil {
@@ -185,26 +180,18 @@ func columnLetter(i int) string {
 // formula failed.
 var spreadsheetErrors = []string{"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"}
 
-// spreadsheetErrors reports cells of rec holding a formula error (#REF!,
-// #N/A…) under the column name(i): published as it is, it would be a post
-// reading "#REF!".
-func (b *builder) spreadsheetErrors(rec csvRecord, name func(int) string) {
-	for i, cell := range rec.fields {
-		if v := strings.TrimSpace(cell); strings.HasPrefix(v, "#") && containsString(spreadsheetErrors, strings.ToUpper(v)) {
-			b.problem(rec.line, name(i), "formula_error", "the cell shows the spreadsheet error %s: fix its formula (or write the value itself) and export the file again", v)
-		}
-	}
-}
-
 // validCells reports cells of rec that are not UTF-8 (a CSV saved in
 // another encoding) under the column name(i), and makes them valid, and
-// cells showing a formula error (see spreadsheetErrors).
+// cells holding a formula error (#REF!, #N/A…): published as it is, such a
+// cell would be a post reading "#REF!".
 func (b *builder) validCells(rec csvRecord, name func(int) string) {
 	for i, cell := range rec.fields {
 		if !utf8.ValidString(cell) {
 			b.problem(rec.line, name(i), "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
 			rec.fields[i] = strings.ToValidUTF8(cell, "\uFFFD")
 		}
+		if v := strings.TrimSpace(cell); strings.HasPrefix(v, "#") && slices.Contains(spreadsheetErrors, strings.ToUpper(v)) {
+			b.problem(rec.line, name(i), "formula_error", "the cell shows the spreadsheet error %s: fix its formula (or write the value itself) and export the file again", v)
+		}
 	}
-	b.spreadsheetErrors(rec, name)
 }

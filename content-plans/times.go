@@ -63,22 +63,28 @@ func parseClock(s string) (time.Duration, bool) {
 	return 0, false
 }
 
-// resolved is a moment placed on the time line.
-type resolved struct {
-	at        time.Time // UTC
-	gap       bool      // the wall time does not exist in the zone
-	ambiguous bool      // the wall time happens twice; at is the earlier
-	shift     time.Duration
+// resolve places m in loc: an instant as is, a wall time through
+// herald.ResolveLocal (a spring-forward gap has no instant; a fall-back
+// overlap takes the earlier one).
+func resolve(m moment, loc *time.Location) herald.LocalTime {
+	if m.offset {
+		return herald.LocalTime{At: m.instant.UTC()}
+	}
+	return herald.ResolveLocal(m.wall, loc)
 }
 
-// resolve places m in loc. A wall time in a spring-forward gap has no
-// instant (gap); one in a fall-back overlap takes the earlier instant.
-func resolve(m moment, loc *time.Location) resolved {
-	if m.offset {
-		return resolved{at: m.instant.UTC()}
+// place resolves m in loc for the cell at row and col: a gap is a problem
+// (ok false), an overlap a warning.
+func (b *builder) place(row int, col string, m moment, zone string, loc *time.Location) (time.Time, bool) {
+	res := resolve(m, loc)
+	switch {
+	case res.Gap:
+		b.problem(row, col, "nonexistent_time", "%s", gapMessage(m, zone, res))
+		return time.Time{}, false
+	case res.Ambiguous:
+		b.warn(row, col, "ambiguous_time", "%s", ambiguousMessage(m, loc, res))
 	}
-	r := herald.ResolveLocal(m.wall, loc)
-	return resolved{at: r.At, gap: r.Gap, ambiguous: r.Ambiguous, shift: r.Shift}
+	return res.At, true
 }
 
 // human formats a duration as "1h", "30m" or "1h30m".
@@ -101,14 +107,14 @@ func wallString(t time.Time) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-func gapMessage(m moment, zone string, r resolved) string {
+func gapMessage(m moment, zone string, r herald.LocalTime) string {
 	return fmt.Sprintf("local time %s does not exist in %s: the clocks jump forward %s there that day; pick another time",
-		wallString(m.wall), zone, human(r.shift))
+		wallString(m.wall), zone, human(r.Shift))
 }
 
-func ambiguousMessage(m moment, loc *time.Location, r resolved) string {
+func ambiguousMessage(m moment, loc *time.Location, r herald.LocalTime) string {
 	return fmt.Sprintf("local time %s happens twice in %s (clocks go back %s); taken as the earlier one, %s (%s UTC)",
-		wallString(m.wall), loc.String(), human(r.shift), r.at.In(loc).Format(time.RFC3339), r.at.Format("15:04"))
+		wallString(m.wall), loc.String(), human(r.Shift), r.At.In(loc).Format(time.RFC3339), r.At.Format("15:04"))
 }
 
 // nextSlot makes p a "next free slot" row (At "next", DueAt zero): when the
@@ -158,14 +164,9 @@ func (b *builder) planStart(zone string, loc *time.Location) *time.Time {
 		}
 		return nil // an invalid zone is reported once for the plan
 	}
-	res := resolve(m, loc)
-	switch {
-	case res.gap:
-		b.problem(0, "start", "nonexistent_time", "%s", gapMessage(m, zone, res))
+	at, ok := b.place(0, "start", m, zone, loc)
+	if !ok {
 		return nil
-	case res.ambiguous:
-		b.warn(0, "start", "ambiguous_time", "%s", ambiguousMessage(m, loc, res))
 	}
-	at := res.at
 	return &at
 }

@@ -8,26 +8,13 @@ import (
 	"github.com/heraldhq/herald"
 )
 
-// Spacing warnings: how close two posts on one channel may be before a
-// person would want to know. The windows are the domain's, which storage
-// also uses to warn about posts of other plans.
-const (
-	// ClosePostsWindow: two posts on one channel this close or closer get a
-	// close_posts warning.
-	ClosePostsWindow = herald.ClosePostsWindow
-	// DuplicateWindow: the same text on one channel this close or closer
-	// gets a duplicate_text warning (X, Facebook, LinkedIn and VK reject or
-	// flag repeated texts).
-	DuplicateWindow = herald.DuplicateWindow
-)
-
 // postPair is two posts of the plan by index, earlier first.
 type postPair struct{ earlier, later int }
 
 // checkSpacing warns, among the rows with a fixed time (next-slot rows have
-// none yet), about two posts on one channel within ClosePostsWindow
+// none yet), about two posts on one channel within herald.ClosePostsWindow
 // (close_posts) and the same text, trimmed, on one channel within
-// DuplicateWindow (duplicate_text). Each warning is on the later row (by
+// herald.DuplicateWindow (duplicate_text). Each warning is on the later row (by
 // time, then by row) and names the earlier one and the channels they share.
 // rows are the raw rows posts were built from, for the time column's name.
 func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
@@ -37,7 +24,7 @@ func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
 		if p.NextSlot || p.DueAt.IsZero() {
 			continue
 		}
-		for _, ch := range uniqStrings(p.Channels) {
+		for _, ch := range p.Channels { // de-duplicated by builder.channels
 			byChannel[ch] = append(byChannel[ch], i)
 		}
 	}
@@ -52,7 +39,7 @@ func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
 		sort.SliceStable(idx, func(i, j int) bool { return posts[idx[i]].DueAt.Before(posts[idx[j]].DueAt) })
 		for k := 1; k < len(idx); k++ {
 			prev, cur := idx[k-1], idx[k]
-			if posts[cur].DueAt.Sub(posts[prev].DueAt) <= ClosePostsWindow {
+			if posts[cur].DueAt.Sub(posts[prev].DueAt) <= herald.ClosePostsWindow {
 				pp := postPair{prev, cur}
 				closeBy[pp] = append(closeBy[pp], name)
 			}
@@ -68,7 +55,7 @@ func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
 			if body == "" {
 				continue
 			}
-			if j, ok := last[body]; ok && posts[i].DueAt.Sub(posts[j].DueAt) <= DuplicateWindow {
+			if j, ok := last[body]; ok && posts[i].DueAt.Sub(posts[j].DueAt) <= herald.DuplicateWindow {
 				pp := postPair{j, i}
 				dupBy[pp] = append(dupBy[pp], name)
 			}
@@ -126,15 +113,4 @@ func timeColumn(rows []rawPost, i, row int) string {
 		return rows[i].timeCol
 	}
 	return "at"
-}
-
-// uniqStrings returns xs without repeats, in order.
-func uniqStrings(xs []string) []string {
-	out := make([]string, 0, len(xs))
-	for _, x := range xs {
-		if !containsString(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/heraldhq/herald/api"
 )
 
 // Config is what the flags and HERALD_* variables say. Flags win over
@@ -62,7 +64,7 @@ func (c *Config) registerCommon(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "db", env("HERALD_DATABASE_URL", ""), "database: a SQLite file path (default <data-dir>/herald.db) (HERALD_DATABASE_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "debug, info, warn or error (HERALD_LOG_LEVEL)")
 	fs.IntVar(&c.Workers, "workers", envInt("HERALD_WORKERS", 100), "publishing workers across channels (HERALD_WORKERS)")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body", int64(envInt("HERALD_MAX_BODY_BYTES", 20<<20)), "largest accepted request body in bytes (HERALD_MAX_BODY_BYTES)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body", int64(envInt("HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest accepted request body in bytes (HERALD_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.Lease, "lease", envDuration("HERALD_LEASE", 5*time.Minute), "how long a claimed delivery is held before another process may recover it (HERALD_LEASE)")
 	fs.DurationVar(&c.RetryBase, "retry-backoff", envDuration("HERALD_RETRY_BACKOFF", 5*time.Second), "first retry delay after a retryable error; doubles each attempt, with jitter (HERALD_RETRY_BACKOFF)")
 	fs.BoolVar(&c.AllowPrivateMedia, "allow-private-media", envBool("HERALD_ALLOW_PRIVATE_MEDIA", false), "let media URLs resolve to loopback, private or link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA)")

@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/api"
+	contentplans "github.com/heraldhq/herald/content-plans"
 	"github.com/mattn/go-isatty"
 )
 
@@ -135,20 +138,18 @@ func fileFormat(file string) (format, contentType string, err error) {
 	case ".csv":
 		return "csv", "text/csv", nil
 	case ".xlsx":
-		return "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+		return "xlsx", api.XLSXContentType, nil
 	}
 	return "", "", fmt.Errorf("%s: cannot tell the plan's format from its extension; use .json, .csv or .xlsx", file)
 }
 
 // checkProfile validates --format and --date-order values.
 func checkProfile(profile, dateOrder string) error {
-	switch profile {
-	case "", "herald", "hootsuite", "publer":
-	default:
-		return fmt.Errorf("--format %q: use herald, hootsuite or publer", profile)
+	if profile != "" && !slices.Contains(contentplans.Profiles, profile) {
+		return fmt.Errorf("--format %q: use %s", profile, strings.Join(contentplans.Profiles, ", "))
 	}
 	switch dateOrder {
-	case "", "dmy", "mdy":
+	case "", contentplans.DateOrderDMY, contentplans.DateOrderMDY:
 	default:
 		return fmt.Errorf("--date-order %q: use dmy or mdy", dateOrder)
 	}

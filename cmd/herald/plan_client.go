@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/api"
 )
 
 // apiClient calls Herald's API for the plan commands.
@@ -91,13 +92,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 		return &apiError{Message: fmt.Sprintf("reading the answer of %s: %v", c.server, err)}
 	}
 	if resp.StatusCode/100 != 2 {
-		var env struct {
-			Error struct {
-				Code    string           `json:"code"`
-				Message string           `json:"message"`
-				Details []herald.Problem `json:"details"`
-			} `json:"error"`
-		}
+		var env api.Envelope
 		e := &apiError{Status: resp.StatusCode}
 		if json.Unmarshal(data, &env) == nil && env.Error.Code != "" {
 			e.Code, e.Message, e.Details = env.Error.Code, env.Error.Message, env.Error.Details

@@ -82,31 +82,18 @@ func (p *planCmd) lint(args []string) int {
 		return exitUsage
 	}
 	pp.errors(herald.ErrorDetails(err))
+	warnings = append(warnings, herald.DerivedKeyWarnings(posts, format, *profile)...)
 	pp.warnings(warnings)
-	pp.warnings(derivedKeys(posts))
 	if n := len(herald.ErrorDetails(err)); n > 0 {
 		fmt.Fprintf(p.stderr, "%s: %s\n", file, plural(n, "problem"))
 		return exitFail
 	}
 	fmt.Fprintf(p.stderr, "%s: %s, no problems", file, plural(len(posts), "post"))
-	if n := len(warnings) + len(derivedKeys(posts)); n > 0 {
+	if n := len(warnings); n > 0 {
 		fmt.Fprintf(p.stderr, ", %s", plural(n, "warning"))
 	}
 	fmt.Fprintln(p.stderr)
 	return exitOK
-}
-
-// derivedKeys warns, as the server does, about rows without a key: edits
-// to them replace the post rather than update it.
-func derivedKeys(posts []herald.Post) []herald.Problem {
-	var ps []herald.Problem
-	for _, p := range posts {
-		if p.KeyDerived {
-			ps = append(ps, herald.Problem{Row: p.Row, Column: "key", Code: "derived_key",
-				Message: fmt.Sprintf("row has no key; derived key %s — add a key so edits update this row instead of replacing it", p.Key)})
-		}
-	}
-	return ps
 }
 
 // lintChannels parses --channels name=platform,... into the channels map

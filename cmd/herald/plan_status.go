@@ -10,16 +10,12 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/api"
 )
 
 // maxPollErrors is how many failed polls in a row status --wait tolerates
 // (a server restarting) before it gives up with exit 2.
 const maxPollErrors = 5
-
-type planReport struct {
-	Plan string             `json:"plan"`
-	Rows []herald.ReportRow `json:"rows"`
-}
 
 // status prints a plan's report (row × channel) and, with --wait, follows it
 // until every delivery is final. Exit 1 when a delivery failed, is unknown
@@ -40,8 +36,8 @@ func (p *planCmd) status(ctx context.Context, args []string) int {
 		return p.usageErr("status", err)
 	}
 	ws, key := pos[0], pos[1]
-	fetch := func() (planReport, error) {
-		var r planReport
+	fetch := func() (api.Report, error) {
+		var r api.Report
 		err := client.do(ctx, http.MethodGet, planPath(ws, key, "/report"), nil, "", nil, &r)
 		return r, err
 	}
@@ -120,7 +116,7 @@ func (p *planCmd) statusErr(err error) int {
 }
 
 // printReport prints every row × channel as a table.
-func (p *planCmd) printReport(rep planReport) {
+func (p *planCmd) printReport(rep api.Report) {
 	if len(rep.Rows) == 0 {
 		fmt.Fprintf(p.stdout, "plan %s has no deliveries\n", rep.Plan)
 		return
