@@ -63,7 +63,7 @@ type Config struct {
 	// delivery retry and new channel credentials (which resume deliveries
 	// held for them), to wake the scheduler. May be nil.
 	OnPlanApplied func()
-	// Now is the clock; default time.Now.
+	// Now is the clock; default herald.Now.
 	Now func() time.Time
 	// BuildPlan parses and validates an uploaded plan (contentplans.Build).
 	// Required for PUT …/plans/{key}; without it that route answers 500.
@@ -96,7 +96,7 @@ func New(store Store, cfg Config) *Server {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = herald.Now
 	}
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger}
 	e := echo.New()

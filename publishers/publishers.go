@@ -27,7 +27,7 @@ type Options struct {
 	DataDir    string           // the data directory (the outbox writes under DataDir/outbox); "data" when empty
 	HTTPClient *http.Client     // shared by the HTTP adapters; a client with a 30 s timeout when nil
 	Logger     zerolog.Logger   // adapters log without credentials
-	Now        func() time.Time // time.Now when nil
+	Now        func() time.Time // herald.Now when nil
 	// AllowPrivateMedia lets media URLs resolve to loopback, private,
 	// link-local or unspecified addresses (HERALD_ALLOW_PRIVATE_MEDIA;
 	// tests set it). Off, such URLs are refused at dial time.
@@ -95,7 +95,7 @@ func New(opts Options) map[string]Publisher {
 	}
 	opts.HTTPClient = httpcall.Client(opts.HTTPClient)
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	pubs := make(map[string]Publisher, len(Registry))
 	for name, newPublisher := range Registry {

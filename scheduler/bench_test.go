@@ -36,7 +36,7 @@ func BenchmarkBurst(b *testing.B) {
 func burst(b *testing.B, workers, channels, perChannel int, latency time.Duration) (makespan, firstLate time.Duration) {
 	st := newFakeStore()
 	pub := newFakePublisher(latency)
-	due := time.Now().Add(100 * time.Millisecond)
+	due := herald.Now().Add(100 * time.Millisecond)
 	ids := make([]int64, 0, channels*perChannel)
 	for range perChannel {
 		for c := range channels {

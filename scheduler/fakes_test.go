@@ -338,14 +338,14 @@ func (p *fakePublisher) Publish(ctx context.Context, req herald.PublishRequest) 
 	p.maxRunning = max(p.maxRunning, p.running)
 	p.order[ch] = append(p.order[ch], req.DeliveryID)
 	p.calls[req.DeliveryID]++
-	p.started[req.DeliveryID] = time.Now()
+	p.started[req.DeliveryID] = herald.Now()
 	p.reqs[req.DeliveryID] = append(p.reqs[req.DeliveryID], req)
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		p.inFlight[ch]--
 		p.running--
-		p.finished[req.DeliveryID] = time.Now()
+		p.finished[req.DeliveryID] = herald.Now()
 		p.mu.Unlock()
 	}()
 	if p.latency > 0 {
@@ -398,9 +398,9 @@ func (c *clock) Set(t time.Time) {
 // eventually fails the test unless cond becomes true within timeout.
 func eventually(t testing.TB, cond func() bool, timeout time.Duration, what string) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := herald.Now().Add(timeout)
 	for !cond() {
-		if time.Now().After(deadline) {
+		if herald.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
 		time.Sleep(2 * time.Millisecond)

@@ -15,8 +15,8 @@ import (
 // and the held channel is not published again.
 func TestReauthOutcomeIsRecorded(t *testing.T) {
 	st := newFakeStore()
-	id := st.add("a", "fake", time.Now(), "post")
-	other := st.add("b", "fake", time.Now(), "post")
+	id := st.add("a", "fake", herald.Now(), "post")
+	other := st.add("b", "fake", herald.Now(), "post")
 	pub := newFakePublisher(0)
 	pub.fn = func(_ context.Context, req herald.PublishRequest) herald.Result {
 		if req.Channel.Name == "a" {
@@ -44,7 +44,7 @@ func TestReauthOutcomeIsRecorded(t *testing.T) {
 // retries still do.
 func TestThrottledRetriesDoNotCount(t *testing.T) {
 	st := newFakeStore()
-	id := st.add("a", "fake", time.Now(), "post")
+	id := st.add("a", "fake", herald.Now(), "post")
 	pub := newFakePublisher(0)
 	var mu sync.Mutex
 	calls := 0
@@ -166,7 +166,7 @@ func TestReconcileResolvesFoundLeavesOthers(t *testing.T) {
 
 // The pass runs at Start and then every ReconcileEvery, until Shutdown.
 func TestReconcileLoop(t *testing.T) {
-	t0 := time.Now()
+	t0 := herald.Now()
 	st, ids := unknownStore(t0, "found")
 	rec := &fakeReconciler{fakePublisher: newFakePublisher(0), looked: map[int64]time.Time{}}
 	var mu sync.Mutex

@@ -75,7 +75,7 @@ type Config struct {
 	// RetryAfter, or BaseBackoff ±20 % when it names none.
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
-	// Now is the clock (default time.Now).
+	// Now is the clock (default herald.Now).
 	Now func() time.Time
 	// Logger receives one line per attempt and the loop's errors.
 	Logger zerolog.Logger
@@ -175,7 +175,7 @@ func New(store Store, pubs map[string]Publisher, cfg Config) *Scheduler {
 		cfg.MaxBackoff = DefaultMaxBackoff
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = herald.Now
 	}
 	if cfg.Tick == "" {
 		cfg.Tick = DefaultTick

@@ -13,7 +13,7 @@ import (
 func TestDueOrderPerChannelOneAtATimeParallelAcrossChannels(t *testing.T) {
 	st := newFakeStore()
 	pub := newFakePublisher(30 * time.Millisecond)
-	now := time.Now()
+	now := herald.Now()
 	want := map[string][]int64{}
 	for _, ch := range []string{"a", "b", "c", "d", "e"} {
 		// Inserted latest first, so id order is the reverse of due order.
@@ -55,7 +55,7 @@ func TestDueOrderPerChannelOneAtATimeParallelAcrossChannels(t *testing.T) {
 func TestPublishRequestCarriesJob(t *testing.T) {
 	st := newFakeStore()
 	pub := newFakePublisher(0)
-	id := st.add("a", "fake", time.Now(), "hello")
+	id := st.add("a", "fake", herald.Now(), "hello")
 	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 2*time.Second, "published")
 	pub.mu.Lock()
@@ -181,7 +181,7 @@ func TestMaxAttemptsFails(t *testing.T) {
 
 func TestPanicMissingPublisherAndBadOutcome(t *testing.T) {
 	st := newFakeStore()
-	now := time.Now()
+	now := herald.Now()
 	boom := st.add("a", "panicky", now, "post")
 	ghost := st.add("b", "ghost", now, "post")
 	empty := st.add("c", "empty", now, "post")
@@ -214,7 +214,7 @@ func TestWakeClaimsImmediately(t *testing.T) {
 	s := start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	// Nothing was due at start, so no timer is armed and the tick never comes:
 	// only Wake can get this delivery out.
-	id := st.add("a", "fake", time.Now(), "post")
+	id := st.add("a", "fake", herald.Now(), "post")
 	s.Wake()
 	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 2*time.Second, "published after Wake")
 }
@@ -222,7 +222,7 @@ func TestWakeClaimsImmediately(t *testing.T) {
 func TestFinishedWorkerClaimsChannelsNextDelivery(t *testing.T) {
 	st := newFakeStore()
 	pub := newFakePublisher(10 * time.Millisecond)
-	now := time.Now()
+	now := herald.Now()
 	var ids []int64
 	for range 5 {
 		ids = append(ids, st.add("a", "fake", now, "post"))
@@ -239,7 +239,7 @@ func TestFinishedWorkerClaimsChannelsNextDelivery(t *testing.T) {
 func TestPublishesAtDueTimeWithoutTick(t *testing.T) {
 	st := newFakeStore()
 	pub := newFakePublisher(0)
-	due := time.Now().Add(300 * time.Millisecond)
+	due := herald.Now().Add(300 * time.Millisecond)
 	id := st.add("a", "fake", due, "post")
 	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool { return pub.callsOf(id) == 1 }, 2*time.Second, "published")
@@ -250,7 +250,7 @@ func TestPublishesAtDueTimeWithoutTick(t *testing.T) {
 
 func TestStartRecoversExpiredLeases(t *testing.T) {
 	st := newFakeStore()
-	now := time.Now()
+	now := herald.Now()
 	expired := now.Add(-time.Minute)
 	live := now.Add(time.Hour)
 	seed := func(platform string, until time.Time) int64 {
@@ -291,7 +291,7 @@ func TestStartRecoversExpiredLeases(t *testing.T) {
 }
 
 func TestLoopRecoversLeasesThatExpireLater(t *testing.T) {
-	t0 := time.Now()
+	t0 := herald.Now()
 	clk := newClock(t0)
 	st := newFakeStore()
 	s := start(t, st, map[string]Publisher{}, Config{Now: clk.Now, Tick: never})
@@ -308,7 +308,7 @@ func TestLoopRecoversLeasesThatExpireLater(t *testing.T) {
 func TestCompleteRetriedOnStoreErrorNotOnLostLease(t *testing.T) {
 	st := newFakeStore()
 	st.failComplete = 2
-	id := st.add("a", "fake", time.Now(), "post")
+	id := st.add("a", "fake", herald.Now(), "post")
 	start(t, st, map[string]Publisher{"fake": newFakePublisher(0)}, Config{Tick: never})
 	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 5*time.Second, "published despite store errors")
 	st.mu.Lock()
@@ -319,7 +319,7 @@ func TestCompleteRetriedOnStoreErrorNotOnLostLease(t *testing.T) {
 
 	st2 := newFakeStore()
 	st2.completeErr = herald.Errorf(herald.ECONFLICT, "lease lost")
-	st2.add("a", "fake", time.Now(), "post")
+	st2.add("a", "fake", herald.Now(), "post")
 	s2 := start(t, st2, map[string]Publisher{"fake": newFakePublisher(0)}, Config{Tick: never})
 	eventually(t, func() bool {
 		s2.mu.Lock()

@@ -20,7 +20,7 @@ func (s *Scheduler) isStopping() bool {
 
 func TestShutdownReleasesUnstartedWaitsInFlightStopsClaiming(t *testing.T) {
 	st := newFakeStore()
-	now := time.Now()
+	now := herald.Now()
 	inFlight := st.add("a", "fake", now, "post")
 	unstarted := st.add("b", "fake", now, "post")
 	waiting := st.add("c", "fake", now.Add(time.Millisecond), "post") // no free worker for it
@@ -76,7 +76,7 @@ func TestShutdownCancelsInFlightAfterGraceOrContext(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			st := newFakeStore()
-			id := st.add("a", "fake", time.Now(), "post")
+			id := st.add("a", "fake", herald.Now(), "post")
 			pub := newFakePublisher(time.Minute) // returns unknown when its ctx is cancelled
 			s := New(st, map[string]Publisher{"fake": pub}, Config{ShutdownGrace: tc.grace, Tick: never})
 			if err := s.Start(context.Background()); err != nil {
@@ -129,8 +129,8 @@ func (w *syncBuffer) String() string {
 func TestLogsAttemptsWithoutTextOrCredentials(t *testing.T) {
 	var buf syncBuffer
 	st := newFakeStore()
-	ok := st.add("brand-tg", "fake", time.Now(), "Our secret launch text")
-	bad := st.add("other", "panicky", time.Now(), "Another secret text")
+	ok := st.add("brand-tg", "fake", herald.Now(), "Our secret launch text")
+	bad := st.add("other", "panicky", herald.Now(), "Another secret text")
 	panicky := newFakePublisher(0)
 	panicky.fn = func(_ context.Context, req herald.PublishRequest) herald.Result { panic("exploded") }
 	start(t, st, map[string]Publisher{"fake": newFakePublisher(0), "panicky": panicky},

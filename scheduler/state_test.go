@@ -14,7 +14,7 @@ import (
 func TestPublishRequestCarriesState(t *testing.T) {
 	st := newFakeStore()
 	pub := newFakePublisher(0)
-	id := st.add("a", "fake", time.Now(), "hello")
+	id := st.add("a", "fake", herald.Now(), "hello")
 	state := map[string]string{"container_id": "c1"}
 	st.set(id, func(d *herald.Delivery) { d.PlatformState = state })
 	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/jmoiron/sqlx"
 	"github.com/rs/zerolog"
 )
@@ -23,7 +25,7 @@ import (
 // Options configure a DB.
 type Options struct {
 	SecretKey []byte           // 32 bytes, AES-256-GCM key for channel credentials (required)
-	Now       func() time.Time // default time.Now; times are always stored in UTC
+	Now       func() time.Time // default herald.Now; times are always stored in UTC
 	Logger    zerolog.Logger
 }
 
@@ -58,7 +60,7 @@ func Open(dsn string, opts Options) (*DB, error) {
 	}
 	db := &DB{aead: aead, now: opts.Now, log: opts.Logger}
 	if db.now == nil {
-		db.now = time.Now
+		db.now = herald.Now
 	}
 	if err := db.openSQLite(dsn); err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
 )
 
@@ -34,7 +36,7 @@ func TestEndToEndTelegram(t *testing.T) {
 	createTelegram(t, tm, "brand", "tg-main", "@brand", fake)
 
 	// Whole seconds, so the plan's times are exact.
-	base := time.Now().Truncate(time.Second).Add(3 * time.Second)
+	base := herald.Now().Truncate(time.Second).Add(3 * time.Second)
 	due := []time.Time{base, base.Add(time.Second), base.Add(2 * time.Second)}
 	var posts []map[string]any
 	for i, d := range due {
@@ -86,8 +88,8 @@ func TestEndToEndReapply(t *testing.T) {
 	tm.do(t, "POST", "/api/v1/workspaces", map[string]any{"slug": "brand", "name": "Brand"}, 201, nil)
 	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "demo", "platform": "outbox"}, 201, nil)
 
-	soon := at(time.Now().Add(time.Second))
-	later := at(time.Now().Add(time.Hour))
+	soon := at(herald.Now().Add(time.Second))
+	later := at(herald.Now().Add(time.Hour))
 	csv := func(rows ...string) string {
 		s := "key,at,channels,text\n"
 		for _, r := range rows {
@@ -189,7 +191,7 @@ func TestEndToEndRetries(t *testing.T) {
 	createTelegram(t, tm, "brand", "refusing", "@refusing", refusing)
 
 	plan := map[string]any{"posts": []map[string]any{{
-		"key": "p", "at": at(time.Now()), "channels": []string{"throttled", "flaky", "refusing"}, "text": "Hello",
+		"key": "p", "at": at(herald.Now()), "channels": []string{"throttled", "flaky", "refusing"}, "text": "Hello",
 	}}}
 	tm.do(t, "PUT", "/api/v1/workspaces/brand/plans/p", plan, 200, nil)
 

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald"
 )
 
 // testMain runs Main on a temp data dir and port 0, as `herald serve` would.
@@ -135,13 +137,13 @@ func (tm *testMain) do(tb testing.TB, method, path string, body any, want int, o
 // fails with cond's last explanation.
 func eventually(tb testing.TB, timeout time.Duration, cond func() string) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := herald.Now().Add(timeout)
 	for {
 		why := cond()
 		if why == "" {
 			return
 		}
-		if time.Now().After(deadline) {
+		if herald.Now().After(deadline) {
 			tb.Fatalf("condition not met within %s: %s", timeout, why)
 		}
 		time.Sleep(20 * time.Millisecond)

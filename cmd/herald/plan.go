@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/api"
 	contentplans "github.com/heraldhq/herald/content-plans"
 	"github.com/mattn/go-isatty"
@@ -49,7 +51,7 @@ func newPlanCmd(stdout, stderr io.Writer) *planCmd {
 		stdout:     stdout,
 		stderr:     stderr,
 		getenv:     os.Getenv,
-		now:        time.Now,
+		now:        herald.Now,
 		httpClient: &http.Client{Timeout: 5 * time.Minute},
 		poll:       time.Second,
 		terminal:   isTerminal,

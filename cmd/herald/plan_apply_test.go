@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
 )
 
@@ -32,8 +34,8 @@ func csvPlan(rows ...string) string {
 
 func TestApply(t *testing.T) {
 	tm := planServer(t)
-	later := at(time.Now().Add(time.Hour))
-	file := writeFile(t, "dec.csv", csvPlan("a,"+later+",demo,First", "b,"+at(time.Now().Add(2*time.Hour))+",demo,Second"))
+	later := at(herald.Now().Add(time.Hour))
+	file := writeFile(t, "dec.csv", csvPlan("a,"+later+",demo,First", "b,"+at(herald.Now().Add(2*time.Hour))+",demo,Second"))
 
 	// A dry run shows the diff and creates nothing.
 	code, out, errs := runPlan(t, append([]string{"apply", file, "--workspace", "brand", "--dry-run"}, tm.flags()...)...)
@@ -102,7 +104,7 @@ func TestApplyExamples(t *testing.T) {
 // A 422 prints every problem as FILE:ROW:COLUMN: message and exits 1.
 func TestApplyInvalidPlan(t *testing.T) {
 	tm := planServer(t)
-	later := at(time.Now().Add(time.Hour))
+	later := at(herald.Now().Add(time.Hour))
 	file := writeFile(t, "bad.csv", csvPlan("a,"+later+",demo,Fine", "b,not a time,demo,Bad", "c,"+later+",nowhere,Unknown"))
 	code, out, errs := runPlan(t, append([]string{"apply", file, "--workspace", "brand"}, tm.flags()...)...)
 	if code != exitFail {
@@ -126,7 +128,7 @@ func TestApplyInvalidPlan(t *testing.T) {
 
 func TestApplyConnectionErrors(t *testing.T) {
 	tm := planServer(t)
-	file := writeFile(t, "p.csv", csvPlan("a,"+at(time.Now().Add(time.Hour))+",demo,Hi"))
+	file := writeFile(t, "p.csv", csvPlan("a,"+at(herald.Now().Add(time.Hour))+",demo,Hi"))
 
 	code, _, errs := runPlan(t, "apply", file, "--workspace", "brand", "--server", tm.URL, "--token", "hrld_wrong")
 	if code != exitUsage || !strings.Contains(errs, "401") {

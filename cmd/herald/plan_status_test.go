@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
 )
 
@@ -28,7 +30,7 @@ func runStatus(t *testing.T, term bool, args ...string) (code int, stdout, stder
 // when not on a terminal it prints one line per change.
 func TestStatusWaitPublished(t *testing.T) {
 	tm := planServer(t)
-	soon := time.Now().Add(time.Second)
+	soon := herald.Now().Add(time.Second)
 	body := csvPlan("a,"+at(soon)+",demo,Soon", "b,"+at(soon)+",demo,Soon too")
 	call(t, tm.URL, tm.Token, "PUT", "/api/v1/workspaces/brand/plans/soon", "text/csv", body, 200, nil)
 
@@ -80,7 +82,7 @@ func TestStatusWaitFailed(t *testing.T) {
 	defer fake.Close()
 	fake.Script(telegramfake.BadRequest("chat not found"))
 	createTelegram(t, tm, "brand", "tg", "@brand", fake)
-	body := csvPlan("a,"+at(time.Now())+",tg,Refused", "b,"+at(time.Now())+",demo,Fine")
+	body := csvPlan("a,"+at(herald.Now())+",tg,Refused", "b,"+at(herald.Now())+",demo,Fine")
 	call(t, tm.URL, tm.Token, "PUT", "/api/v1/workspaces/brand/plans/p", "text/csv", body, 200, nil)
 
 	code, out, errs := runStatus(t, false, append([]string{"brand", "p", "--wait"}, tm.flags()...)...)
@@ -97,7 +99,7 @@ func TestStatusWaitFailed(t *testing.T) {
 
 func TestStatusWaitTimeout(t *testing.T) {
 	tm := planServer(t)
-	body := csvPlan("a," + at(time.Now().Add(time.Hour)) + ",demo,Later")
+	body := csvPlan("a," + at(herald.Now().Add(time.Hour)) + ",demo,Later")
 	call(t, tm.URL, tm.Token, "PUT", "/api/v1/workspaces/brand/plans/later", "text/csv", body, 200, nil)
 	code, _, errs := runStatus(t, false, append([]string{"brand", "later", "--wait", "--timeout", "200ms"}, tm.flags()...)...)
 	if code != exitFail || !strings.Contains(errs, "timed out after 200ms: 1 of 1 deliveries are not final yet") {

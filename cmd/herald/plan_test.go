@@ -15,11 +15,17 @@ import (
 	"github.com/heraldhq/herald"
 )
 
-// runPlan runs `herald plan ARGS…` and returns its exit code and output.
+// planNow is the clock of the CLI in tests: the plans they lint are dated
+// after it, whatever the real date.
+var planNow = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// runPlan runs `herald plan ARGS…` at planNow and returns its exit code and output.
 func runPlan(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb syncBuffer
-	code = run(context.Background(), append([]string{"plan"}, args...), &out, &errb)
+	p := newPlanCmd(&out, &errb)
+	p.now = func() time.Time { return planNow }
+	code = p.run(context.Background(), args)
 	return code, out.String(), errb.String()
 }
 

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/mastodon/mastodonfake"
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
 )
@@ -135,7 +137,7 @@ func TestCrashMidPublish(t *testing.T) {
 	api("POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "masto", "platform": "mastodon",
 		"config": map[string]any{"instance_url": ms.URL}, "credentials": map[string]any{"access_token": ms.Token}}, 201, nil)
 	api("PUT", "/api/v1/workspaces/brand/plans/p", map[string]any{"posts": []map[string]any{{
-		"key": "launch", "at": at(time.Now()), "channels": []string{"tg", "masto"}, "text": "We are live"}}}, 200, nil)
+		"key": "launch", "at": at(herald.Now()), "channels": []string{"tg", "masto"}, "text": "We are live"}}}, 200, nil)
 
 	eventually(t, 15*time.Second, func() string {
 		if tg.Held() != 1 || ms.Held() != 1 {
@@ -203,8 +205,8 @@ func TestGracefulShutdown(t *testing.T) {
 	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "tg", "platform": "telegram",
 		"config": map[string]any{"chat_id": "@brand", "base_url": tg.URL}, "credentials": map[string]any{"bot_token": tg.Token}}, 201, nil)
 	tm.do(t, "PUT", "/api/v1/workspaces/brand/plans/p", map[string]any{"posts": []map[string]any{
-		{"key": "now", "at": at(time.Now()), "channels": []string{"tg"}, "text": "Now"},
-		{"key": "later", "at": at(time.Now().Add(time.Hour)), "channels": []string{"tg"}, "text": "Later"},
+		{"key": "now", "at": at(herald.Now()), "channels": []string{"tg"}, "text": "Now"},
+		{"key": "later", "at": at(herald.Now().Add(time.Hour)), "channels": []string{"tg"}, "text": "Later"},
 	}}, 200, nil)
 
 	if _, err := tg.WaitCalls(1, 15*time.Second); err != nil {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
 )
 
@@ -40,7 +42,7 @@ func TestEndToEndReauthThenResume(t *testing.T) {
 		t.Errorf("check with a refused token: %+v", chk)
 	}
 
-	due := time.Now().Truncate(time.Second).Add(time.Second)
+	due := herald.Now().Truncate(time.Second).Add(time.Second)
 	tm.do(t, "PUT", "/api/v1/workspaces/brand/plans/p", map[string]any{"posts": []map[string]any{
 		{"key": "hello", "at": at(due), "channels": []string{"tg"}, "text": "Hello after reauth"},
 	}}, 200, nil)

@@ -45,7 +45,7 @@ type Main struct {
 
 // NewMain returns a Main for cfg that logs to stderr.
 func NewMain(cfg Config, stdout, stderr io.Writer) *Main {
-	return &Main{Config: cfg, Stdout: stdout, Log: newLogger(cfg.LogLevel, stderr), Now: time.Now}
+	return &Main{Config: cfg, Stdout: stdout, Log: newLogger(cfg.LogLevel, stderr), Now: herald.Now}
 }
 
 func newLogger(level string, w io.Writer) zerolog.Logger {

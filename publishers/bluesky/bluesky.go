@@ -53,7 +53,7 @@ const (
 type Options struct {
 	HTTPClient        *http.Client // default: a client with a 30 s timeout
 	Logger            zerolog.Logger
-	Now               func() time.Time // createdAt of posts, ratelimit-reset against it; time.Now when nil
+	Now               func() time.Time // createdAt of posts, ratelimit-reset against it; herald.Now when nil
 	AllowPrivateMedia bool             // media URLs may resolve to loopback/private addresses (tests)
 	MaxImageBytes     int64            // largest image downloaded; MaxImageBytes when 0
 }
@@ -71,7 +71,7 @@ type Publisher struct {
 // New returns a Bluesky publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	if opts.MaxImageBytes <= 0 {
 		opts.MaxImageBytes = MaxImageBytes

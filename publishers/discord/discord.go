@@ -53,7 +53,7 @@ const (
 type Options struct {
 	HTTPClient        *http.Client // default: a client with a 30 s timeout
 	Logger            zerolog.Logger
-	Now               func() time.Time // time.Now when nil; the rate limiter's clock
+	Now               func() time.Time // herald.Now when nil; the rate limiter's clock
 	AllowPrivateMedia bool             // media URLs may resolve to private addresses (tests)
 	MaxMediaBytes     int64            // largest image downloaded; DefaultMaxMediaBytes when 0
 }
@@ -69,7 +69,7 @@ type Publisher struct {
 // New returns a Discord publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = DefaultMaxMediaBytes

@@ -56,7 +56,7 @@ const (
 type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
-	Now        func() time.Time // the limiter's clock; time.Now when nil
+	Now        func() time.Time // the limiter's clock; herald.Now when nil
 }
 
 // Publisher publishes to Facebook Pages. It is safe for concurrent use.
@@ -70,7 +70,7 @@ type Publisher struct {
 // New returns a Facebook Pages publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }

@@ -67,7 +67,7 @@ const (
 type Options struct {
 	HTTPClient        *http.Client // default: a client with a 30 s timeout
 	Logger            zerolog.Logger
-	Now               func() time.Time // the throttling clock; time.Now when nil
+	Now               func() time.Time // the throttling clock; herald.Now when nil
 	AllowPrivateMedia bool             // media URLs may resolve to loopback/private addresses (tests)
 	MaxMediaBytes     int64            // largest image downloaded; MaxImageBytes when 0
 	ThrottleWait      time.Duration    // wait after a 429 without Retry-After; DefaultThrottleWait when 0
@@ -84,7 +84,7 @@ type Publisher struct {
 // New returns a LinkedIn publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = MaxImageBytes

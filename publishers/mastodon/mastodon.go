@@ -41,7 +41,7 @@ const (
 type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
-	Now        func() time.Time // reads X-RateLimit-Reset against it; time.Now when nil
+	Now        func() time.Time // reads X-RateLimit-Reset against it; herald.Now when nil
 
 	MaxMediaBytes int64         // largest media file downloaded
 	MediaWait     time.Duration // bound on waiting for the instance to process an upload
@@ -62,7 +62,7 @@ type Publisher struct {
 // New returns a Mastodon publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = DefaultMaxMediaBytes

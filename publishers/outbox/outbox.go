@@ -26,7 +26,7 @@ import (
 // Options configure the publisher.
 type Options struct {
 	DataDir string           // files go under DataDir/outbox; "data" when empty
-	Now     func() time.Time // stamps published_at; time.Now when nil
+	Now     func() time.Time // stamps published_at; herald.Now when nil
 	Logger  zerolog.Logger
 }
 
@@ -57,7 +57,7 @@ func New(opts Options) *Publisher {
 		opts.DataDir = "data"
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	dir := filepath.Join(opts.DataDir, "outbox")
 	if abs, err := filepath.Abs(dir); err == nil {

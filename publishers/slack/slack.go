@@ -45,7 +45,7 @@ const NoID = "Slack incoming webhooks return no message id"
 type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
-	Now        func() time.Time // time.Now when nil; the rate limiter's clock
+	Now        func() time.Time // herald.Now when nil; the rate limiter's clock
 }
 
 // Publisher publishes to Slack incoming webhooks. It is safe for concurrent use.
@@ -59,7 +59,7 @@ type Publisher struct {
 // New returns a Slack publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }

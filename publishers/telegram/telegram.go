@@ -43,7 +43,7 @@ const MaxAlbum = 10
 type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
-	Now        func() time.Time // the rate limiter's clock; time.Now when nil
+	Now        func() time.Time // the rate limiter's clock; herald.Now when nil
 }
 
 // Publisher publishes to Telegram. It is safe for concurrent use.

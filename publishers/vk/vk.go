@@ -64,7 +64,7 @@ const (
 type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
-	Now        func() time.Time // the pace's clock; time.Now when nil
+	Now        func() time.Time // the pace's clock; herald.Now when nil
 	// Wait pauses a publish for d between calls to keep the pace; it
 	// returns ctx's error when ctx ends first. A timer when nil; tests
 	// advance their clock instead.
@@ -86,7 +86,7 @@ type Publisher struct {
 // New returns a VK publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	if opts.Wait == nil {
 		opts.Wait = ratelimit.Sleep

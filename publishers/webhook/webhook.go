@@ -57,7 +57,7 @@ type Payload struct {
 type Options struct {
 	HTTPClient *http.Client // default: a client with a 30 s timeout
 	Logger     zerolog.Logger
-	Now        func() time.Time // signature timestamps and the limiter's clock; time.Now when nil
+	Now        func() time.Time // signature timestamps and the limiter's clock; herald.Now when nil
 }
 
 // Publisher posts to webhook receivers. It is safe for concurrent use.
@@ -71,7 +71,7 @@ type Publisher struct {
 // New returns a webhook publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	// Redirects are not followed: Go would turn the POST into a GET, and a
 	// 2xx to that GET would look like a delivery.

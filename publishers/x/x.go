@@ -54,7 +54,7 @@ const (
 type Options struct {
 	HTTPClient        *http.Client // default: a client with a 30 s timeout
 	Logger            zerolog.Logger
-	Now               func() time.Time // token expiry and rate limits read it; time.Now when nil
+	Now               func() time.Time // token expiry and rate limits read it; herald.Now when nil
 	AllowPrivateMedia bool             // media URLs may resolve to private addresses (tests)
 	// SaveCredentials stores a channel's refreshed credentials (keys
 	// access_token, refresh_token, expires_at). Without it no refresh is
@@ -82,7 +82,7 @@ type Publisher struct {
 // New returns an X publisher.
 func New(opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	if opts.MaxImageBytes <= 0 {
 		opts.MaxImageBytes = DefaultMaxImageBytes

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -50,7 +52,7 @@ type Options struct {
 	AccessTTL   time.Duration
 	RefreshTTL  time.Duration
 	Latency     time.Duration    // added to every answer (the record is written first)
-	Now         func() time.Time // clock for tokens, rate windows and records; time.Now when nil
+	Now         func() time.Time // clock for tokens, rate windows and records; herald.Now when nil
 }
 
 // Call is one request as it arrived, whatever was answered.
@@ -110,7 +112,7 @@ func New(opts Options) *Server {
 		opts.RefreshTTL = DefaultRefreshTTL
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{Handle: opts.Handle, DID: opts.DID, AppPassword: opts.AppPassword, opts: opts,
 		access: map[string]time.Time{}, refresh: map[string]time.Time{},

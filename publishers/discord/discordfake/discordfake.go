@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -124,7 +126,7 @@ func New(opts Options) *Server {
 		opts.MaxFile = DefaultMaxFile
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{opts: opts, WebhookID: opts.WebhookID, Token: opts.Token, ChannelID: opts.ChannelID}
 	if opts.GuildID != "-" {

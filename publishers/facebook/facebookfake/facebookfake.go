@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -128,7 +130,7 @@ func New(opts Options) *Server {
 		opts.DuplicateWindow = DefaultDuplicateWindow
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{Token: opts.Token, PageID: opts.PageID, opts: opts, next: 1000, photos: map[string]*Photo{},
 		usage: http.Header{"X-App-Usage": {`{"call_count":1,"total_cputime":1,"total_time":1}`},

@@ -108,7 +108,7 @@ type Publisher struct {
 // New returns a Publisher for spec.
 func New(spec Spec, opts Options) *Publisher {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	if opts.Wait == nil {
 		opts.Wait = ratelimit.Sleep

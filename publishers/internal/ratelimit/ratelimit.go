@@ -30,10 +30,10 @@ type entry struct {
 	blocked time.Time     // no call before this instant
 }
 
-// New returns an empty Set reading the time from now (time.Now when nil).
+// New returns an empty Set reading the time from now (herald.Now when nil).
 func New(now func() time.Time) *Set {
 	if now == nil {
-		now = time.Now
+		now = herald.Now
 	}
 	return &Set{now: now, keys: make(map[string]*entry)}
 }

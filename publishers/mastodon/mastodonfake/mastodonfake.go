@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -47,7 +49,7 @@ type Options struct {
 	// answer 200 at once instead.
 	ProcessingPolls int
 	SyncMedia       bool
-	Now             func() time.Time // clock for records, rate windows and key expiry; time.Now when nil
+	Now             func() time.Time // clock for records, rate windows and key expiry; herald.Now when nil
 }
 
 // Status is one status the fake posted.
@@ -130,7 +132,7 @@ func New(opts Options) *Server {
 		opts.ProcessingPolls = 1
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{Token: opts.Token, opts: opts, nextID: 110000000000000000,
 		byID: map[string]Status{}, byKey: map[string]keyed{}, uploads: map[string]*upload{}}

@@ -24,6 +24,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -137,7 +139,7 @@ func New(opts Options) *Server {
 	fakeserver.Default(&opts.Bot, DefaultBot)
 	fakeserver.Default(&opts.Secret, DefaultSecret)
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{opts: opts, Secret: opts.Secret}
 	s.URL = fakeserver.Start(&s.base, opts.Latency, http.HandlerFunc(s.handle))

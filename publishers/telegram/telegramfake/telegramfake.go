@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -23,7 +25,7 @@ const DefaultToken = "123456:TEST-fake-token"
 type Options struct {
 	Token   string           // the bot token accepted; DefaultToken when empty
 	Latency time.Duration    // added to every answer (the message is posted first)
-	Now     func() time.Time // clock for Received and message dates; time.Now when nil
+	Now     func() time.Time // clock for Received and message dates; herald.Now when nil
 }
 
 // Message is one post the fake accepted: one sendMessage, sendPhoto or
@@ -84,7 +86,7 @@ func New(opts Options) *Server {
 		s.Token = DefaultToken
 	}
 	if s.now == nil {
-		s.now = time.Now
+		s.now = herald.Now
 	}
 	s.URL = fakeserver.Start(&s.base, opts.Latency, http.HandlerFunc(s.handle))
 	return s

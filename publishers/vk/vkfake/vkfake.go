@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -135,7 +137,7 @@ func New(opts Options) *Server {
 		opts.PostsPerDay = DefaultPostsPerDay
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{Token: opts.Token, opts: opts, calls: map[string][]time.Time{}, nextPost: map[int64]int64{},
 		nextPhoto: 457239000, wall: map[int64][]Post{}, guids: map[string]guidEntry{},

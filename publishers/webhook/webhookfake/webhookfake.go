@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 	"github.com/heraldhq/herald/publishers/webhook"
 )
@@ -135,7 +137,7 @@ type Server struct {
 func New(opts Options) *Server {
 	fakeserver.Default(&opts.Secret, DefaultSecret)
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{opts: opts, Secret: opts.Secret, byKey: map[string]string{}}
 	s.URL = fakeserver.Start(&s.base, opts.Latency, http.HandlerFunc(s.handle)) + Path

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -51,7 +53,7 @@ type Options struct {
 	TokenTTL               time.Duration
 	RateLimit              int              // POST /2/tweets per RateWindow before 429
 	Latency                time.Duration    // added to every answer (the tweet is posted first)
-	Now                    func() time.Time // clock for token expiry, records and rate windows; time.Now when nil
+	Now                    func() time.Time // clock for token expiry, records and rate windows; herald.Now when nil
 	PublicClient           bool             // the app is a public client: client_id in the form, no Basic auth
 	DisableDuplicateCheck  bool             // post identical texts (the conformance suite repeats texts)
 }
@@ -135,7 +137,7 @@ func New(opts Options) *Server {
 		opts.RateLimit = DefaultRateLimit
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{opts: opts, now: opts.Now, nextID: 1860000000000000000,
 		access:  map[string]time.Time{opts.AccessToken: opts.Now().Add(opts.TokenTTL)},

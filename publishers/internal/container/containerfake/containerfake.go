@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald"
+
 	"github.com/heraldhq/herald/publishers/internal/fakeserver"
 )
 
@@ -120,7 +122,7 @@ func New(d Dialect, opts Options) *Server {
 		opts.QuotaTotal = d.QuotaTotal
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = herald.Now
 	}
 	s := &Server{Token: opts.Token, d: d, opts: opts, next: 17900000000000000,
 		containers: map[string]*Container{}, byMedia: map[string]int{}}
