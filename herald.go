@@ -125,6 +125,24 @@ const (
 	ChannelNeedsReauth = "needs_reauth"
 )
 
+// StandIn is the outbox platform; an outbox channel whose config names a
+// platform under "as" stands in for that platform (see TextPlatform).
+const StandIn = "outbox"
+
+// TextPlatform is the platform whose rules and text variant the channel's
+// posts follow: its own, or, for an outbox channel with config "as" (e.g.
+// {"as":"vk"}), the platform it stands in for — so a plan can be rehearsed
+// end to end, checked and written out exactly as that platform would get it,
+// before the real channel is connected.
+func (c *Channel) TextPlatform() string {
+	if c.Platform == StandIn {
+		if as := c.ConfigString("as"); as != "" {
+			return as
+		}
+	}
+	return c.Platform
+}
+
 // ConfigString returns config[key] as a string ("" when absent). Numbers are
 // formatted without exponent, so a numeric chat id round-trips.
 func (c *Channel) ConfigString(key string) string {

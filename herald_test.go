@@ -121,3 +121,21 @@ func TestDerivedKeyWarnings(t *testing.T) {
 		t.Errorf("json: %+v", ws)
 	}
 }
+
+// An outbox channel with config "as" follows that platform's text; any
+// other channel follows its own.
+func TestChannelTextPlatform(t *testing.T) {
+	for _, c := range []struct {
+		ch   herald.Channel
+		want string
+	}{
+		{herald.Channel{Platform: "vk"}, "vk"},
+		{herald.Channel{Platform: "vk", Config: map[string]any{"as": "telegram"}}, "vk"},
+		{herald.Channel{Platform: "outbox"}, "outbox"},
+		{herald.Channel{Platform: "outbox", Config: map[string]any{"as": "vk"}}, "vk"},
+	} {
+		if got := c.ch.TextPlatform(); got != c.want {
+			t.Errorf("%+v: TextPlatform() = %q, want %q", c.ch, got, c.want)
+		}
+	}
+}

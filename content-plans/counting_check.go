@@ -29,20 +29,21 @@ func (b *builder) checkLimits(p *herald.Post) {
 		if ch == nil {
 			continue
 		}
-		if !slices.Contains(platforms, ch.Platform) {
-			platforms = append(platforms, ch.Platform)
+		platform := ch.TextPlatform()
+		if !slices.Contains(platforms, platform) {
+			platforms = append(platforms, platform)
 		}
-		lim := Limits[ch.Platform]
-		m := p.Message(ch.Platform)
+		lim := Limits[platform]
+		m := p.Message(platform)
 		col := "text"
-		if v, ok := p.Variants[ch.Platform]; ok && v.Text != "" {
-			col = "text:" + ch.Platform
+		if v, ok := p.Variants[platform]; ok && v.Text != "" {
+			col = "text:" + platform
 		}
-		if max := lim.mediaLimit(ch); max > 0 && len(m.Media) > max && once(fmtKey("media", ch.Platform, max)) {
-			b.problem(p.Row, "media", "too_many_media", "post has %d media; %s takes at most %d (channel %s)", len(m.Media), ch.Platform, max, name)
+		if max := lim.mediaLimit(ch); max > 0 && len(m.Media) > max && once(fmtKey("media", platform, max)) {
+			b.problem(p.Row, "media", "too_many_media", "post has %d media; %s takes at most %d (channel %s)", len(m.Media), platform, max, name)
 		}
-		if lim.MediaRequired && len(m.Media) == 0 && once("required "+ch.Platform) {
-			b.problem(p.Row, "media", "media_required", "%s posts need at least one image: add one in media (channel %s)", ch.Platform, name)
+		if lim.MediaRequired && len(m.Media) == 0 && once("required "+platform) {
+			b.problem(p.Row, "media", "media_required", "%s posts need at least one image: add one in media (channel %s)", platform, name)
 		}
 		if m.Text == "" {
 			continue
@@ -54,20 +55,20 @@ func (b *builder) checkLimits(p *herald.Post) {
 		}
 		if max, note := lim.textLimit(m, ch); lim.Length != nil && max > 0 {
 			if n := lim.Length(body, ch); n > max {
-				b.problem(p.Row, col, "too_long", "%s is %d characters for %s channel %s (limit %d%s, counted in %s)", what, n, ch.Platform, name, max, note, lim.Unit)
+				b.problem(p.Row, col, "too_long", "%s is %d characters for %s channel %s (limit %d%s, counted in %s)", what, n, platform, name, max, note, lim.Unit)
 			}
 		}
 		if lim.MaxBytes > 0 && len(body) > lim.MaxBytes {
-			b.problem(p.Row, col, "too_long", "%s is %d bytes for %s channel %s (limit %d UTF-8 bytes)", what, len(body), ch.Platform, name, lim.MaxBytes)
+			b.problem(p.Row, col, "too_long", "%s is %d bytes for %s channel %s (limit %d UTF-8 bytes)", what, len(body), platform, name, lim.MaxBytes)
 		}
-		if lim.MaxHashtags > 0 && once(col+" tags "+ch.Platform) {
+		if lim.MaxHashtags > 0 && once(col+" tags "+platform) {
 			if n := len(Hashtags(body)); n > lim.MaxHashtags {
-				b.problem(p.Row, col, "too_many_hashtags", "%s has %d hashtags; %s takes at most %d (channel %s)", what, n, ch.Platform, lim.MaxHashtags, name)
+				b.problem(p.Row, col, "too_many_hashtags", "%s has %d hashtags; %s takes at most %d (channel %s)", what, n, platform, lim.MaxHashtags, name)
 			}
 		}
-		if lim.MaxMentions > 0 && once(col+" mentions "+ch.Platform) {
+		if lim.MaxMentions > 0 && once(col+" mentions "+platform) {
 			if n := len(Mentions(body)); n > lim.MaxMentions {
-				b.problem(p.Row, col, "too_many_mentions", "%s has %d @-mentions; %s takes at most %d (channel %s)", what, n, ch.Platform, lim.MaxMentions, name)
+				b.problem(p.Row, col, "too_many_mentions", "%s has %d @-mentions; %s takes at most %d (channel %s)", what, n, platform, lim.MaxMentions, name)
 			}
 		}
 	}

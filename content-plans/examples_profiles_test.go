@@ -38,10 +38,10 @@ func exampleUpload(t *testing.T, format, file string) herald.PlanUpload {
 // posts as the CSV one. HERALD_WRITE_EXAMPLES=1 writes it again from the CSV.
 func TestExampleXLSX(t *testing.T) {
 	if os.Getenv("HERALD_WRITE_EXAMPLES") != "" {
-		writeExampleXLSX(t, "examples/2026-12.csv", "examples/2026-12.xlsx")
+		writeExampleXLSX(t, "examples/december.csv", "examples/december.xlsx")
 	}
-	_, fromCSV, _ := mustBuild(t, exampleUpload(t, "csv", "2026-12.csv"))
-	_, fromXLSX, warnings := mustBuild(t, exampleUpload(t, "xlsx", "2026-12.xlsx"))
+	_, fromCSV, _ := mustBuild(t, exampleUpload(t, "csv", "december.csv"))
+	_, fromXLSX, warnings := mustBuild(t, exampleUpload(t, "xlsx", "december.xlsx"))
 	if len(warnings) != 0 {
 		t.Errorf("warnings: %s", problemList(warnings))
 	}
@@ -55,7 +55,7 @@ func TestExampleXLSX(t *testing.T) {
 		}
 	}
 	// The sheet holds real date cells, not text.
-	f, err := excelize.OpenFile("examples/2026-12.xlsx")
+	f, err := excelize.OpenFile("examples/december.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +64,8 @@ func TestExampleXLSX(t *testing.T) {
 	if typ, _ := f.GetCellType(sheet, "B2"); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
 		t.Errorf("B2 is a %v cell, want a date cell", typ)
 	}
-	if raw, _ := f.GetCellValue(sheet, "B2", excelize.Options{RawCellValue: true}); raw != "46357" {
-		t.Errorf("B2 raw value %q, want the serial of 2026-12-01", raw)
+	if raw, _ := f.GetCellValue(sheet, "B2", excelize.Options{RawCellValue: true}); raw != "73020" {
+		t.Errorf("B2 raw value %q, want the serial of 2099-12-01", raw)
 	}
 }
 
@@ -133,8 +133,8 @@ func TestExampleHootsuite(t *testing.T) {
 				t.Errorf("post %d: %+v", i, p)
 			}
 		}
-		// Moscow is UTC+3: the first row is 01/12/2026 09:00.
-		if want := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC); !posts[0].DueAt.Equal(want) {
+		// Moscow is UTC+3: the first row is 01/12/2099 09:30.
+		if want := time.Date(2099, 12, 1, 6, 30, 0, 0, time.UTC); !posts[0].DueAt.Equal(want) {
 			t.Errorf("first post due %v, want %v", posts[0].DueAt, want)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 // FuzzBuildCSV: any bytes as a CSV plan never panic; the answer is either
 // valid posts or an EVALIDATION error listing at least one problem.
 func FuzzBuildCSV(f *testing.F) {
-	if b, err := os.ReadFile("examples/2026-12.csv"); err == nil {
+	if b, err := os.ReadFile("examples/december.csv"); err == nil {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

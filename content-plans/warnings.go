@@ -46,7 +46,7 @@ func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
 		}
 		platform := ""
 		if ch := b.up.Channels[name]; ch != nil {
-			platform = ch.Platform
+			platform = ch.TextPlatform()
 		}
 		last := make(map[string]int, len(idx)) // text → latest post with it
 		for _, i := range idx {
@@ -74,8 +74,8 @@ func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
 		chs := dupBy[pp]
 		col := "text"
 		if ch := b.up.Channels[chs[0]]; ch != nil {
-			if v, ok := l.Variants[ch.Platform]; ok && v.Text != "" {
-				col = "text:" + ch.Platform
+			if v, ok := l.Variants[ch.TextPlatform()]; ok && v.Text != "" {
+				col = "text:" + ch.TextPlatform()
 			}
 		}
 		ws = append(ws, herald.Problem{Row: l.Row, Column: col, Code: "duplicate_text",

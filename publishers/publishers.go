@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -131,6 +132,12 @@ func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
 			p.Code, p.Message = "required", "platform is required; use one of "+strings.Join(Names(pubs), ", ")
 		}
 		return &herald.Error{Code: herald.EVALIDATION, Message: "invalid channel", Details: []herald.Problem{p}}
+	}
+	if ch.Platform == herald.StandIn && ch.Config["as"] != nil {
+		if as := ch.ConfigString("as"); as == herald.StandIn || pubs[as] == nil {
+			return &herald.Error{Code: herald.EVALIDATION, Message: "invalid channel", Details: []herald.Problem{{Column: "config.as", Code: "unknown_platform",
+				Message: fmt.Sprintf("an outbox channel stands in for another platform: as %q must be one of %s", as, strings.Join(slices.DeleteFunc(Names(pubs), func(n string) bool { return n == herald.StandIn }), ", "))}}}
+		}
 	}
 	return pub.ValidateChannel(ch)
 }

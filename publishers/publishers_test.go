@@ -56,6 +56,9 @@ func TestValidateChannel(t *testing.T) {
 		codes string
 	}{
 		{"outbox", herald.Channel{Name: "demo", Platform: "outbox"}, "", ""},
+		{"outbox standing in for vk", herald.Channel{Name: "vk-group", Platform: "outbox", Config: map[string]any{"as": "vk"}}, "", ""},
+		{"outbox standing in for nothing known", herald.Channel{Name: "x", Platform: "outbox", Config: map[string]any{"as": "myspace"}}, "config.as", "unknown_platform"},
+		{"outbox standing in for outbox", herald.Channel{Name: "x", Platform: "outbox", Config: map[string]any{"as": "outbox"}}, "config.as", "unknown_platform"},
 		{"unknown platform", herald.Channel{Name: "x", Platform: "myspace"}, "platform", "unknown_platform"},
 		{"no platform", herald.Channel{Name: "x"}, "platform", "required"},
 		{"telegram without config", herald.Channel{Name: "tg", Platform: "telegram"},

@@ -299,3 +299,13 @@ func (db *DB) UpdateChannelCredentials(ctx context.Context, channelID int64, cre
 		return nil
 	})
 }
+
+// textPlatform is herald.Channel.TextPlatform of a channel row's platform
+// and stored config (JSON).
+func textPlatform(platform, config string) string {
+	ch := herald.Channel{Platform: platform}
+	if platform == herald.StandIn {
+		_ = json.Unmarshal([]byte(config), &ch.Config) // written by CreateChannel from a map: valid JSON
+	}
+	return ch.TextPlatform()
+}

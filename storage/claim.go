@@ -176,7 +176,7 @@ func (db *DB) loadJobs(ctx context.Context, tx sqlx.ExtContext, ds []deliveryRow
 		p := rows[pi]
 		d.Workspace, d.PlanKey, d.PostKey, d.Row = p.Workspace, p.PlanKey, p.Key, p.Row
 		d.ChannelName, d.Platform = ch.Name, ch.Platform
-		jobs[i] = herald.Job{Delivery: *d.delivery(), Channel: ch, Message: content[pi].Message(ch.Platform), Attempt: d.Attempts}
+		jobs[i] = herald.Job{Delivery: *d.delivery(), Channel: ch, Message: content[pi].Message(ch.TextPlatform()), Attempt: d.Attempts}
 	}
 	return jobs, nil
 }

@@ -132,15 +132,16 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 		ID       int64  `db:"id"`
 		Name     string `db:"name"`
 		Platform string `db:"platform"`
+		Config   string `db:"config"`
 	}
-	if err := sel(ctx, tx, &chs, `SELECT id, name, platform FROM channels WHERE workspace_id = ? AND deleted_at IS NULL`, a.wsID); err != nil {
+	if err := sel(ctx, tx, &chs, `SELECT id, name, platform, config FROM channels WHERE workspace_id = ? AND deleted_at IS NULL`, a.wsID); err != nil {
 		return nil, fmt.Errorf("apply plan: %w", err)
 	}
 	a.channels = make(map[string]int64, len(chs))
 	a.platforms, a.names = make(map[int64]string, len(chs)), make(map[int64]string, len(chs))
 	for _, c := range chs {
 		a.channels[c.Name] = c.ID
-		a.platforms[c.ID], a.names[c.ID] = c.Platform, c.Name
+		a.platforms[c.ID], a.names[c.ID] = textPlatform(c.Platform, c.Config), c.Name
 	}
 	var problems []herald.Problem
 	for _, p := range posts {

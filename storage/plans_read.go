@@ -181,7 +181,7 @@ func (db *DB) Calendar(ctx context.Context, wsID int64, f herald.CalendarFilter)
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, herald.Errorf(herald.EINVALID, "unknown status %q", f.Status)
 	}
-	q := `SELECT d.id, pl.key AS plan_key, p.key AS post_key, p.row_num, c.name AS channel, c.platform, d.due_at, d.status,
+	q := `SELECT d.id, pl.key AS plan_key, p.key AS post_key, p.row_num, c.name AS channel, c.platform, c.config AS channel_config, d.due_at, d.status,
 		p.content, p.rubric, d.remote_id, d.url, d.published_at, d.error
 		FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN plans pl ON pl.id = p.plan_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.workspace_id = ? AND (p.removed = 0 OR d.status = 'published')`
@@ -223,6 +223,7 @@ func (db *DB) Calendar(ctx context.Context, wsID int64, f herald.CalendarFilter)
 		Row         int           `db:"row_num"`
 		Channel     string        `db:"channel"`
 		Platform    string        `db:"platform"`
+		Config      string        `db:"channel_config"`
 		DueAt       int64         `db:"due_at"`
 		Status      string        `db:"status"`
 		Content     string        `db:"content"`
@@ -244,7 +245,7 @@ func (db *DB) Calendar(ctx context.Context, wsID int64, f herald.CalendarFilter)
 		post := c.post()
 		out[i] = herald.CalendarEntry{DeliveryID: r.ID, Plan: r.PlanKey, Key: r.PostKey, Row: r.Row, Channel: r.Channel,
 			Platform: r.Platform, DueAt: fromMs(r.DueAt), Status: herald.DeliveryStatus(r.Status),
-			Text: post.Message(r.Platform).Text, Rubric: r.Rubric, Tags: c.Tags, RemoteID: r.RemoteID, URL: r.URL,
+			Text: post.Message(textPlatform(r.Platform, r.Config)).Text, Rubric: r.Rubric, Tags: c.Tags, RemoteID: r.RemoteID, URL: r.URL,
 			PublishedAt: fromNullMs(r.PublishedAt), Error: r.Error}
 	}
 	return out, nil

@@ -20,7 +20,8 @@ func planServer(t *testing.T) *testMain {
 	noServer(t)
 	tm := mustRunMain(t, testConfig(t.TempDir()))
 	tm.do(t, "POST", "/api/v1/workspaces", map[string]any{"slug": "brand", "name": "Brand", "timezone": "Europe/Moscow"}, 201, nil)
-	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "demo", "platform": "outbox"}, 201, nil)
+	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "demo", "platform": "outbox",
+		"slots": []map[string]string{{"day": "mon", "time": "10:00"}, {"day": "thu", "time": "18:30"}}}, 201, nil)
 	return tm
 }
 
@@ -93,7 +94,7 @@ func TestApplyExamples(t *testing.T) {
 		"config": map[string]any{"instance_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
 	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "vk-group", "platform": "vk",
 		"config": map[string]any{"owner_id": -1, "base_url": "http://127.0.0.1:1"}, "credentials": map[string]any{"access_token": "x"}}, 201, nil)
-	for _, file := range []string{"2026-12.json", "2026-12.csv", "demo.json"} {
+	for _, file := range []string{"december.json", "december.csv", "demo.json"} {
 		code, out, errs := runPlan(t, append([]string{"apply", example(file), "--workspace", "brand", "--dry-run"}, tm.flags()...)...)
 		if code != exitOK || !mustRe(`\(dry run: nothing changed\): [1-9][0-9]* created, 0 updated`).MatchString(out) {
 			t.Errorf("%s: exit %d\n%s%s", file, code, out, errs)

@@ -54,7 +54,7 @@ func noServer(t *testing.T) {
 const exampleChannels = "tg-main=telegram,vk-group=vk,masto=mastodon,demo=outbox"
 
 func TestLintExamples(t *testing.T) {
-	for _, file := range []string{"2026-12.json", "2026-12.csv", "demo.json"} {
+	for _, file := range []string{"december.json", "december.csv", "demo.json"} {
 		for _, chans := range []string{exampleChannels, ""} {
 			args := []string{"lint", example(file), "--timezone", "Europe/Moscow"}
 			if chans != "" {

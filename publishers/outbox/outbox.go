@@ -35,6 +35,7 @@ type Post struct {
 	DeliveryID     int64     `json:"delivery_id"`
 	Workspace      string    `json:"workspace"`
 	Channel        string    `json:"channel"`
+	As             string    `json:"as,omitempty"` // the platform the channel stands in for (config "as")
 	Text           string    `json:"text"` // Message.Body(): the text with the link
 	Media          []string  `json:"media"`
 	Link           string    `json:"link"`
@@ -108,6 +109,9 @@ func (p *Publisher) publish(req herald.PublishRequest) herald.Result {
 		PublishedAt:    p.now().UTC(),
 		IdempotencyKey: req.IdempotencyKey,
 		Attempt:        req.Attempt,
+	}
+	if as := req.Channel.TextPlatform(); as != herald.StandIn {
+		post.As = as
 	}
 	b, err := json.MarshalIndent(post, "", "  ")
 	if err != nil {
