@@ -36,7 +36,7 @@ type Post struct {
 	Workspace      string    `json:"workspace"`
 	Channel        string    `json:"channel"`
 	As             string    `json:"as,omitempty"` // the platform the channel stands in for (config "as")
-	Text           string    `json:"text"` // Message.Body(): the text with the link
+	Text           string    `json:"text"`         // Message.Body(): the text with the link
 	Media          []string  `json:"media"`
 	Link           string    `json:"link"`
 	Tags           []string  `json:"tags"`
