@@ -69,6 +69,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error().Err(err).Str("method", r.Method).Str("path", r.URL.Path).Msg("internal error")
 		body = ErrorBody{Code: code, Message: "internal error"}
 	}
+	if status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", "2")
+	}
 	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(status)
 	} else {

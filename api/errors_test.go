@@ -46,3 +46,23 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	// the server still serves after a panic
 	must(t, e.do("GET", "/api/v1/workspaces/acme/nope", nil), 404)
 }
+
+// busyStore is a real store whose database is busy (another process holds
+// the write lock).
+type busyStore struct{ api.Store }
+
+func (busyStore) CreateWorkspace(context.Context, *herald.Workspace) error {
+	return herald.Errorf(herald.EUNAVAILABLE, "the database is busy; try again in a moment")
+}
+
+// A busy database is a 503 the client may retry, with Retry-After.
+func TestBusyDatabaseIs503WithRetryAfter(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(api.New(busyStore{e.db}, api.Config{Logger: zerolog.Nop()}).Handler())
+	defer srv.Close()
+	e.srv = srv
+	r := must(t, e.do("POST", "/api/v1/workspaces", map[string]any{"slug": "acme", "name": "Acme"}), 503)
+	if r.errorCode(t) != "unavailable" || r.header.Get("Retry-After") == "" {
+		t.Errorf("busy answer: %v %s", r.header, r.body)
+	}
+}

@@ -150,6 +150,12 @@ func hasAlias(params url.Values, k string) bool {
 	return alias != "" && ok
 }
 
+// isBusy reports whether err is SQLite's "database is locked" or "busy".
+func isBusy(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && (e.Code == sqlite3.ErrBusy || e.Code == sqlite3.ErrLocked)
+}
+
 // isUnique reports whether err is a unique-constraint violation.
 func isUnique(err error) bool {
 	var e sqlite3.Error

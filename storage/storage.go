@@ -103,33 +103,43 @@ func (db *DB) nowMs() int64 { return db.now().UnixMilli() }
 func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.w.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", busy(err))
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", busy(err))
 	}
 	return nil
+}
+
+// busy turns "the database is locked or busy" (another process holds the
+// write lock past the busy timeout) into EUNAVAILABLE, which the API answers
+// as 503 with Retry-After; any other error is returned as it is.
+func busy(err error) error {
+	if isBusy(err) {
+		return herald.Errorf(herald.EUNAVAILABLE, "the database is busy; try again in a moment")
+	}
+	return err
 }
 
 // Query helpers: every query is written with "?" binds and rebound for the
 // connection's driver.
 
 func get(ctx context.Context, q sqlx.ExtContext, dest any, query string, args ...any) error {
-	return sqlx.GetContext(ctx, q, dest, q.Rebind(query), args...)
+	return busy(sqlx.GetContext(ctx, q, dest, q.Rebind(query), args...))
 }
 
 func sel(ctx context.Context, q sqlx.ExtContext, dest any, query string, args ...any) error {
-	return sqlx.SelectContext(ctx, q, dest, q.Rebind(query), args...)
+	return busy(sqlx.SelectContext(ctx, q, dest, q.Rebind(query), args...))
 }
 
 func exec(ctx context.Context, q sqlx.ExtContext, query string, args ...any) (int64, error) {
 	res, err := q.ExecContext(ctx, q.Rebind(query), args...)
 	if err != nil {
-		return 0, err
+		return 0, busy(err)
 	}
 	return res.RowsAffected()
 }
@@ -147,7 +157,7 @@ func in(q sqlx.ExtContext, query string, args ...any) (string, []any, error) {
 func insertID(ctx context.Context, q sqlx.ExtContext, query string, args ...any) (int64, error) {
 	var id int64
 	err := q.QueryRowxContext(ctx, q.Rebind(query+" RETURNING id"), args...).Scan(&id)
-	return id, err
+	return id, busy(err)
 }
 
 func notFound(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald"
 )
@@ -58,8 +59,13 @@ func (db *DB) CreateToken(ctx context.Context, name, role string) (string, *hera
 	return secret, &herald.Token{ID: id, Name: name, Role: role, CreatedAt: fromMs(now)}, nil
 }
 
+// lastUsedEvery is how often a token's last_used_at is written at most.
+const lastUsedEvery = time.Minute
+
 // Authenticate returns the token whose secret this is and records its use
-// (last_used_at). An unknown secret gives EUNAUTHORIZED.
+// (last_used_at, at most once every lastUsedEvery; a busy database skips the
+// record rather than failing the request). An unknown secret gives
+// EUNAUTHORIZED.
 func (db *DB) Authenticate(ctx context.Context, secret string) (*herald.Token, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, herald.Errorf(herald.EUNAUTHORIZED, "invalid API token")
@@ -71,11 +77,16 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*herald.Token, e
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
+	// Record the use at most once a minute, so that requests do not queue
+	// on the single writer (and a busy writer does not fail a read).
 	now := db.nowMs()
-	if _, err := exec(ctx, db.w, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now, r.ID); err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
+	if !r.LastUsedAt.Valid || now-r.LastUsedAt.Int64 >= lastUsedEvery.Milliseconds() {
+		if _, err := exec(ctx, db.w, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
+			now, r.ID, now-lastUsedEvery.Milliseconds()); err != nil && herald.ErrorCode(err) != herald.EUNAVAILABLE {
+			return nil, fmt.Errorf("authenticate: %w", err)
+		}
+		r.LastUsedAt = sql.NullInt64{Int64: now, Valid: true}
 	}
-	r.LastUsedAt = sql.NullInt64{Int64: now, Valid: true}
 	return r.token(), nil
 }
 

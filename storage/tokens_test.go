@@ -59,3 +59,33 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("count = %d, %v", n, err)
 	}
 }
+
+// A token's use is written at most once a minute: requests in between do
+// not touch the writer.
+func TestTokenLastUsedAtMostOnceAMinute(t *testing.T) {
+	db := MustOpenDB(t)
+	secret, tok, err := db.CreateToken(ctx, "admin", herald.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := func() int64 {
+		var last int64
+		if err := db.w.GetContext(ctx, &last, `SELECT last_used_at FROM api_tokens WHERE id = ?`, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		return last
+	}
+	for _, c := range []struct {
+		at   time.Duration
+		want time.Duration
+	}{{0, 0}, {30 * time.Second, 0}, {59 * time.Second, 0}, {time.Minute, time.Minute}, {90 * time.Second, time.Minute}, {2 * time.Minute, 2 * time.Minute}} {
+		clockOf(db).Set(t0.Add(c.at))
+		got, err := db.Authenticate(ctx, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := stored(); last != t0.Add(c.want).UnixMilli() || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(c.want)) {
+			t.Errorf("at +%v: stored last_used_at +%v, answered %v; want +%v", c.at, time.Duration(last-t0.UnixMilli())*time.Millisecond, got.LastUsedAt, c.want)
+		}
+	}
+}
