@@ -22,7 +22,8 @@ import (
 
 // rawPost is one row as read from a file, before validation.
 type rawPost struct {
-	row      int
+	row      int // as the spreadsheet shows it (see csvRecord)
+	line     int // CSV: the file line the row starts on
 	key      string
 	at       string // as written (Post.At)
 	atValue  string // what to parse; "" when the parser already reported the time
@@ -48,6 +49,9 @@ type builder struct {
 	// columns shows an import profile's problems under the file's column
 	// names: Herald's name → the profile's (see renameColumns).
 	columns map[string]string
+	// lines are the CSV file lines of the rows that do not start on the
+	// line of their number, by row (see setLines).
+	lines map[int]int
 }
 
 func (b *builder) problem(row int, col, code, format string, args ...any) {
@@ -67,10 +71,11 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 // empty plan, two posts on a channel within a minute, the same text on a
 // channel within 3 days: see checkSpacing).
 // When anything is wrong it returns no posts and an EVALIDATION *herald.Error
-// whose Details list every problem, each with its row (CSV: the header is
-// row 1 and a record's row is the line it starts on; XLSX: the row number the
-// spreadsheet shows; JSON: the post's index from 1; 0 for the plan as a
-// whole) and column (as the file names it). An unknown Format gives an
+// whose Details list every problem, each with its row (as a spreadsheet
+// shows it, the same for the CSV and the XLSX of one sheet: the header is
+// row 1, and a CSV record counts one row however many lines its cells span,
+// with Line the file line it starts on where that differs; JSON: the post's
+// index from 1; 0 for the plan as a whole) and column (as the file names it). An unknown Format gives an
 // EUNSUPPORTED *herald.Error; an unknown Profile or DateOrder an EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
 	b := &builder{up: up}
@@ -106,6 +111,7 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 	b.checkKeys(posts)
 	b.checkSpacing(rows, posts)
 	b.renameColumns()
+	b.setLines()
 	if len(rows) == 0 && len(b.problems) == 0 {
 		b.warn(0, "", "empty_plan", "the plan has no posts: applying it cancels every unpublished post of plan %q", up.Key)
 	}
@@ -119,6 +125,29 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 		return plan, nil, b.warnings, &herald.Error{Code: herald.EVALIDATION, Message: msg, Details: b.problems}
 	}
 	return plan, posts, b.warnings, nil
+}
+
+// recordLine notes that row starts on line of a CSV file (when they differ).
+func (b *builder) recordLine(row, line int) {
+	if line == 0 || line == row {
+		return
+	}
+	if b.lines == nil {
+		b.lines = map[int]int{}
+	}
+	b.lines[row] = line
+}
+
+// setLines gives each problem and warning on a row the file line the row
+// starts on, where that is not the row's number.
+func (b *builder) setLines() {
+	for _, ps := range [][]herald.Problem{b.problems, b.warnings} {
+		for i := range ps {
+			if line, ok := b.lines[ps[i].Row]; ok && ps[i].Row > 0 && ps[i].Line == 0 {
+				ps[i].Line = line
+			}
+		}
+	}
 }
 
 func trimBOM(b []byte) []byte {
@@ -150,6 +179,9 @@ func (b *builder) location(zone string, rows []rawPost) *time.Location {
 func (b *builder) post(r rawPost, zone string, loc *time.Location) herald.Post {
 	p := herald.Post{Row: r.row, Key: r.key, At: r.at, Text: r.text, Link: r.link, Rubric: r.rubric,
 		Media: r.media, Tags: r.tags}
+	if r.line != r.row {
+		p.Line = r.line
+	}
 	if r.key != "" && !validKey(r.key) {
 		b.problem(r.row, "key", "invalid_key", "key %q must be 1-128 characters of letters a-z, A-Z, digits and - _ . :", r.key)
 	}

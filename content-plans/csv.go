@@ -14,21 +14,30 @@ import (
 // csvColumns are the columns a CSV plan may have, besides text:<platform>.
 var csvColumns = []string{"key", "date", "time", "at", "channels", "text", "media", "link", "rubric", "tags"}
 
+// csvRecord is one row of a spreadsheet, CSV or XLSX.
 type csvRecord struct {
+	// row is the row as the spreadsheet shows it: an XLSX row's number; a
+	// CSV record's place in the file, the header being row 1 when it is
+	// the first line, each record counting one row however many lines its
+	// cells span, and each blank line one row (a spreadsheet program shows
+	// an empty row for it, though the CSV reader skips it).
+	row int
+	// line is the CSV file line the record starts on (0 for XLSX).
 	line   int
 	fields []string
 }
 
-// parseCSV reads a plan in CSV, in any import profile (see readTable). The
-// header is row 1; a record's row is the line it starts on (a quoted cell
-// may span lines). The delimiter is a comma, or a semicolon or tab when the
-// first line uses that instead.
+// parseCSV reads a plan in CSV, in any import profile (see readTable), its
+// records numbered as a spreadsheet shows them (see csvRecord). The
+// delimiter is a comma, or a semicolon or tab when the first line uses that
+// instead.
 func (b *builder) parseCSV(body []byte) []rawPost {
 	rd := csv.NewReader(bytes.NewReader(body))
 	rd.Comma = sniffDelimiter(body)
 	rd.FieldsPerRecord = -1
+	num := csvRows{body: body}
 	var recs []csvRecord
-	firstErrLine := 0
+	firstErrRow := 0
 	for {
 		fields, err := rd.Read()
 		if err == io.EOF {
@@ -36,9 +45,11 @@ func (b *builder) parseCSV(body []byte) []rawPost {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			b.problem(pe.StartLine, "", "malformed_csv", "%s", csvErrorMessage(pe, body))
-			if firstErrLine == 0 {
-				firstErrLine = pe.StartLine
+			row := num.next(pe.StartLine, rd.InputOffset())
+			b.recordLine(row, pe.StartLine)
+			b.problem(row, "", "malformed_csv", "%s", csvErrorMessage(pe, body))
+			if firstErrRow == 0 {
+				firstErrRow = row
 			}
 			continue
 		} else if err != nil {
@@ -46,16 +57,37 @@ func (b *builder) parseCSV(body []byte) []rawPost {
 			break
 		}
 		line, _ := rd.FieldPos(0)
-		recs = append(recs, csvRecord{line: line, fields: fields})
+		row := num.next(line, rd.InputOffset())
+		b.recordLine(row, line)
+		recs = append(recs, csvRecord{row: row, line: line, fields: fields})
 	}
-	if len(recs) == 0 || firstErrLine != 0 && firstErrLine <= recs[0].line {
-		if len(recs) == 0 && firstErrLine == 0 {
+	if len(recs) == 0 || firstErrRow != 0 && firstErrRow <= recs[0].row {
+		if len(recs) == 0 && firstErrRow == 0 {
 			b.problem(1, "", "missing_header", "the file is empty: the first row must name the columns (%s)", strings.Join(csvColumns, ","))
 		}
 		return nil
 	}
 	rows, _ := b.readTable(slices.Values(recs), nil)
 	return rows
+}
+
+// csvRows numbers the records of a CSV file as a spreadsheet program shows
+// them: one row per record, and one per blank line the reader skipped.
+type csvRows struct {
+	body  []byte
+	off   int64 // of the end of the last record read
+	lines int   // lines up to there
+	row   int   // of the last record read
+}
+
+// next returns the row of the record starting on line start that the
+// reader has read up to offset end.
+func (c *csvRows) next(start int, end int64) int {
+	blank := max(start-c.lines-1, 0) // empty lines the reader skipped before it
+	c.row += blank + 1
+	c.lines += bytes.Count(c.body[c.off:end], []byte("\n"))
+	c.off = end
+	return c.row
 }
 
 // csvHeaderInfo maps column names to indexes.
@@ -69,7 +101,7 @@ type csvHeaderInfo struct {
 
 func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
 	h := csvHeaderInfo{index: map[string]int{}, variants: map[string]int{}, missing: map[string]bool{}}
-	row := rec.line
+	row := rec.row
 	for i, raw := range rec.fields {
 		if !utf8.ValidString(raw) {
 			b.problem(row, fmt.Sprintf("column %d", i+1), "invalid_utf8", "the header is not valid UTF-8; save the file as UTF-8")
@@ -127,7 +159,7 @@ func (h csvHeaderInfo) columnName(i int) string {
 // csvRow reads one record whose cells validCells has checked; ok is false
 // for a row whose cells are all empty.
 func (b *builder) csvRow(h csvHeaderInfo, rec csvRecord) (rawPost, bool) {
-	r := rawPost{row: rec.line, noText: h.missing["text"], noChannels: h.missing["channels"], noTime: h.missing["time"]}
+	r := rawPost{row: rec.row, line: rec.line, noText: h.missing["text"], noChannels: h.missing["channels"], noTime: h.missing["time"]}
 	empty := true
 	for i, cell := range rec.fields {
 		if strings.TrimSpace(cell) != "" {

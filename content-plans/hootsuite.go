@@ -101,7 +101,7 @@ func (t *hootsuite) row(rec csvRecord) (rawPost, bool) {
 	}
 	b := t.b
 	b.validCells(rec, columnLetter)
-	r := rawPost{row: rec.line, text: cell(1), link: cell(2), timeCol: hootDateCol,
+	r := rawPost{row: rec.row, line: rec.line, text: cell(1), link: cell(2), timeCol: hootDateCol,
 		channels: t.channels, noChannels: t.noChannels}
 	for i := 3; i < len(rec.fields); i++ {
 		if cell(i) != "" {

@@ -187,11 +187,11 @@ var spreadsheetErrors = []string{"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME
 func (b *builder) validCells(rec csvRecord, name func(int) string) {
 	for i, cell := range rec.fields {
 		if !utf8.ValidString(cell) {
-			b.problem(rec.line, name(i), "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
+			b.problem(rec.row, name(i), "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
 			rec.fields[i] = strings.ToValidUTF8(cell, "\uFFFD")
 		}
 		if v := strings.TrimSpace(cell); strings.HasPrefix(v, "#") && slices.Contains(spreadsheetErrors, strings.ToUpper(v)) {
-			b.problem(rec.line, name(i), "formula_error", "the cell shows the spreadsheet error %s: fix its formula (or write the value itself) and export the file again", v)
+			b.problem(rec.row, name(i), "formula_error", "the cell shows the spreadsheet error %s: fix its formula (or write the value itself) and export the file again", v)
 		}
 	}
 }

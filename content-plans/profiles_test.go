@@ -232,13 +232,13 @@ func TestDetectProfile(t *testing.T) {
 		{"", ProfileHerald},
 	}
 	for _, tt := range tests {
-		rec := csvRecord{line: 1, fields: strings.Split(tt.header, ",")}
+		rec := csvRecord{row: 1, fields: strings.Split(tt.header, ",")}
 		if got := detectProfile(rec, nil); got != tt.want {
 			t.Errorf("detectProfile(%q) = %s, want %s", tt.header, got, tt.want)
 		}
 	}
 	// An XLSX date cell in column A.
-	rec := csvRecord{line: 1, fields: []string{"46357.5", "Hello"}}
+	rec := csvRecord{row: 1, fields: []string{"46357.5", "Hello"}}
 	if got := detectProfile(rec, func(s string) string { return excelSerial(s, false) }); got != ProfileHootsuite {
 		t.Errorf("date cell: %s", got)
 	}
@@ -276,7 +276,7 @@ func TestCSVRussianSemicolons(t *testing.T) {
 		strings.Join(p.Channels, ",") != "tg-raw,demo" || p.Row != 2 {
 		t.Errorf("first post %+v", p)
 	}
-	if p := posts[1]; p.Row != 4 || p.Text != "Строка с \"кавычками\"\nи второй строкой" || !p.DueAt.Equal(day(2, 6, 30)) {
+	if p := posts[1]; p.Row != 3 || p.Line != 4 || p.Text != "Строка с \"кавычками\"\nи второй строкой" || !p.DueAt.Equal(day(2, 6, 30)) {
 		t.Errorf("second post %+v", p)
 	}
 }

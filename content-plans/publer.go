@@ -48,7 +48,7 @@ type publer struct {
 // required; columns Herald does not use are ignored with a warning.
 func (b *builder) publerTable(header csvRecord, serial func(string) string) table {
 	t := &publer{b: b, serial: serial, index: map[string]int{}, display: map[string]string{}, width: len(header.fields)}
-	row := header.line
+	row := header.row
 	for i, raw := range header.fields {
 		label := strings.TrimSpace(strings.ToValidUTF8(raw, "\uFFFD"))
 		if label == "" {
@@ -94,7 +94,7 @@ func (t *publer) row(rec csvRecord) (rawPost, bool) {
 		}
 		return ""
 	}
-	r := rawPost{row: rec.line, channels: t.channels, noChannels: t.noChannels, timeCol: t.display["date"]}
+	r := rawPost{row: rec.row, line: rec.line, channels: t.channels, noChannels: t.noChannels, timeCol: t.display["date"]}
 	for i := t.width; i < len(rec.fields); i++ {
 		if strings.TrimSpace(rec.fields[i]) != "" {
 			b.problem(r.row, columnLetter(i), "extra_cell", "the row has a value in column %s, which the header does not name; quote cells that contain the delimiter", columnLetter(i))

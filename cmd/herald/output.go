@@ -12,8 +12,10 @@ import (
 )
 
 // problemPrinter writes a plan's problems and warnings, pointing at the
-// file, row and column: `FILE:ROW:COLUMN: message` for people and editors,
-// or GitHub Actions workflow commands (`::error file=…,line=…::…`).
+// file, row and column: `FILE:ROW:COLUMN: message` for people and editors
+// (ROW as the spreadsheet shows it, with "(line N)" after the message when
+// the row starts on another line of a CSV file), or GitHub Actions workflow
+// commands (`::error file=…,line=…::…`), whose line is the file's line.
 type problemPrinter struct {
 	w    io.Writer
 	file string
@@ -43,7 +45,12 @@ func (pp problemPrinter) print(severity string, p herald.Problem) {
 	}
 	if pp.github {
 		props := []string{"file=" + ghProperty(pp.file)}
-		if p.Row > 0 {
+		switch {
+		case p.Row > 0 && p.Line > 0:
+			// Annotations point at lines of the file; the message keeps the row.
+			props = append(props, "line="+strconv.Itoa(p.Line))
+			msg = fmt.Sprintf("row %d: %s", p.Row, msg)
+		case p.Row > 0:
 			props = append(props, "line="+strconv.Itoa(p.Row))
 		}
 		if p.Column != "" {
@@ -54,6 +61,9 @@ func (pp problemPrinter) print(severity string, p herald.Problem) {
 	}
 	if severity == "warning" {
 		msg = "warning: " + msg
+	}
+	if p.Row > 0 && p.Line > 0 {
+		msg += fmt.Sprintf(" (line %d)", p.Line)
 	}
 	loc := pp.file
 	switch {

@@ -195,6 +195,9 @@ func TestProblemPrinter(t *testing.T) {
 			"::error file=plans/p.csv,line=3,title=text::100%25 too long%0D%0Areally\n"},
 		{"github property escapes", problemPrinter{file: "a,b:c.csv", github: true}, "warning", herald.Problem{Row: 1, Column: "text:x", Message: "m"},
 			"::warning file=a%2Cb%3Ac.csv,line=1,title=text%3Ax::m\n"},
+		{"csv line", problemPrinter{file: "p.csv"}, "error", herald.Problem{Row: 3, Line: 8, Column: "time", Message: "bad"}, "p.csv:3:time: bad (line 8)\n"},
+		{"github csv line", problemPrinter{file: "p.csv", github: true}, "warning", herald.Problem{Row: 3, Line: 8, Column: "time", Message: "past"},
+			"::warning file=p.csv,line=8,title=time::row 3: past\n"},
 		{"github plan-wide", problemPrinter{file: "p.json", json: true, github: true}, "error", herald.Problem{Column: "timezone", Message: "m"},
 			"::error file=p.json,title=timezone::m\n"},
 	} {
@@ -244,5 +247,25 @@ func TestParseArgsInterspersed(t *testing.T) {
 	pos, err := parseArgs(fs, []string{"--wait", "ws", "--timeout", "2s", "key"}, "WS", "KEY")
 	if err != nil || strings.Join(pos, " ") != "ws key" || !*wait || *d != 2*time.Second {
 		t.Errorf("got %v %v wait=%v timeout=%v", pos, err, *wait, *d)
+	}
+}
+
+// Rows are the spreadsheet's (the example's second post is row 3, starting
+// on line 8 of the CSV): the message shows the line, and GitHub annotations
+// point at it.
+func TestLintRowsAndLines(t *testing.T) {
+	body, err := os.ReadFile(example("2026-12.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(body), "dec-02-roast-ethiopia,2026-12-02,12:00", "dec-02-roast-ethiopia,2026-12-02,25:00", 1)
+	file := writeFile(t, "2026-12.csv", bad)
+	code, out, _ := runPlan(t, "lint", file, "--timezone", "Europe/Moscow", "--channels", exampleChannels)
+	if code != exitFail || !strings.HasPrefix(out, file+`:3:time: time "25:00" must be`) || !strings.HasSuffix(out, " (line 8)\n") {
+		t.Errorf("exit %d, want 1 and %s:3:time: … (line 8):\n%s", code, file, out)
+	}
+	code, out, _ = runPlan(t, "lint", file, "--timezone", "Europe/Moscow", "--channels", exampleChannels, "--annotations", "github")
+	if code != exitFail || !strings.HasPrefix(out, "::error file="+ghProperty(file)+",line=8,title=time::row 3: ") {
+		t.Errorf("exit %d, want an ::error on line 8 for row 3:\n%s", code, out)
 	}
 }
