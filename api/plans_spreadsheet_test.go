@@ -214,3 +214,25 @@ func TestPlanRowsCSVAndXLSX(t *testing.T) {
 		t.Errorf("want unknown_channel on row 3, line 8: %s", r.body)
 	}
 }
+
+// TestPlanExtraColumns: a calendar's own columns apply with one warning; a
+// misspelled column is a 422 suggesting the right name.
+func TestPlanExtraColumns(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	csv := "key,status,date,time,channels,text,notes,responsible\nk1,draft," + future + ",10:00,demo,Hello,check the photo,Anna\n"
+	res := e.putPlan("/api/v1/workspaces/acme/plans/extra", csv, 200, "Content-Type: text/csv")
+	var ignored []herald.Problem
+	for _, w := range res.Warnings {
+		if w.Code == "ignored_columns" {
+			ignored = append(ignored, w)
+		}
+	}
+	if res.Created != 1 || len(ignored) != 1 || !strings.Contains(ignored[0].Message, `"status", "notes", "responsible"`) {
+		t.Errorf("want 1 created and one ignored_columns warning: %+v", res)
+	}
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/extra", strings.Replace(csv, ",text,", ",txt,", 1), "Content-Type: text/csv"), 422)
+	if !strings.Contains(string(r.body), `unknown column \"txt\": did you mean \"text\"?`) {
+		t.Errorf("misspelled column: %s", r.body)
+	}
+}

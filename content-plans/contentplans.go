@@ -52,6 +52,8 @@ type builder struct {
 	// lines are the CSV file lines of the rows that do not start on the
 	// line of their number, by row (see setLines).
 	lines map[int]int
+	// ignored are the fields of a JSON plan Herald does not read.
+	ignored ignoredFields
 }
 
 func (b *builder) problem(row int, col, code, format string, args ...any) {
@@ -78,7 +80,7 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 // index from 1; 0 for the plan as a whole) and column (as the file names it). An unknown Format gives an
 // EUNSUPPORTED *herald.Error; an unknown Profile or DateOrder an EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
-	b := &builder{up: up}
+	b := &builder{up: up, ignored: ignoredFields{}}
 	plan := herald.Plan{Key: up.Key}
 	if err := checkOptions(up); err != nil {
 		return plan, nil, nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -95,21 +96,53 @@ type csvHeaderInfo struct {
 	names    []string       // per index; "" for an unnamed column
 	index    map[string]int // name → index
 	variants map[string]int // platform → index of text:<platform>
+	ignored  map[int]bool   // columns Herald does not read
 	missing  map[string]bool
 	useAt    bool // an "at" column instead of "date" and "time"
 }
 
+// csvHeader reads the header of Herald's layout: its columns, variants
+// (text:<platform>), columns almost named like one of them (problems with
+// a suggestion) and other columns (ignored, with one warning).
 func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
-	h := csvHeaderInfo{index: map[string]int{}, variants: map[string]int{}, missing: map[string]bool{}}
+	h := csvHeaderInfo{index: map[string]int{}, variants: map[string]int{}, ignored: map[int]bool{}, missing: map[string]bool{}}
 	row := rec.row
+	var raws []string
 	for i, raw := range rec.fields {
 		if !utf8.ValidString(raw) {
 			b.problem(row, fmt.Sprintf("column %d", i+1), "invalid_utf8", "the header is not valid UTF-8; save the file as UTF-8")
 			raw = strings.ToValidUTF8(raw, "\uFFFD")
 		}
-		name := strings.ToLower(strings.TrimSpace(raw))
-		h.names = append(h.names, name)
+		raws = append(raws, strings.TrimSpace(raw))
+		h.names = append(h.names, strings.ToLower(strings.TrimSpace(raw)))
+	}
+	absent := func(n string) bool {
+		switch {
+		case slices.Contains(h.names, n):
+			return false
+		case n == "at":
+			return !slices.Contains(h.names, "date") && !slices.Contains(h.names, "time")
+		case n == "date" || n == "time":
+			return !slices.Contains(h.names, "at")
+		}
+		return true
+	}
+	meant := map[string]bool{} // columns a misspelled name suggests
+	var ignored []string
+	for i, name := range h.names {
 		if name == "" {
+			continue
+		}
+		known, platform, problem, suggested, note := b.headerColumn(name, absent)
+		if !known && problem == "" {
+			h.ignored[i] = true
+			label := strconv.Quote(raws[i])
+			if note != "" {
+				label += " (" + note + ")"
+			}
+			if !slices.Contains(ignored, label) {
+				ignored = append(ignored, label)
+			}
 			continue
 		}
 		if _, dup := h.index[name]; dup {
@@ -117,17 +150,26 @@ func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
 			continue
 		}
 		h.index[name] = i
-		if platform, ok := strings.CutPrefix(name, "text:"); ok && strings.TrimSpace(platform) != "" {
-			h.variants[strings.TrimSpace(platform)] = i
-		} else if !slices.Contains(csvColumns, name) {
-			b.problem(row, name, "unknown_column", "unknown column %q (columns are %s, and text:<platform> for a variant)", name, strings.Join(csvColumns, ", "))
+		switch {
+		case problem != "":
+			b.problem(row, name, "unknown_column", "%s", problem)
+			meant[suggested] = true
+		case platform != "":
+			if _, dup := h.variants[platform]; dup {
+				b.problem(row, name, "duplicate_column", "column %q is a second variant for %s", name, platform)
+				continue
+			}
+			h.variants[platform] = i
 		}
 	}
+	b.ignoredColumnsWarning(row, ignored)
 	has := func(n string) bool { _, ok := h.index[n]; return ok }
 	for _, n := range []string{"channels", "text"} {
 		if !has(n) {
 			h.missing[n] = true
-			b.problem(row, n, "missing_column", "column %q is required", n)
+			if !meant[n] {
+				b.problem(row, n, "missing_column", "column %q is required", n)
+			}
 		}
 	}
 	switch {
@@ -139,6 +181,9 @@ func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
 	case has("date") && has("time"):
 	default:
 		h.missing["time"] = true
+		if meant["at"] || (has("date") || meant["date"]) && (has("time") || meant["time"]) {
+			break // a misspelled column is reported already
+		}
 		col := "date"
 		if has("date") {
 			col = "time"

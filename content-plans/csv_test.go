@@ -57,7 +57,7 @@ func TestCSVMalformed(t *testing.T) {
 		{"invalid UTF-8 in a cell", csvHeader + "a,2026-12-01,10:00,demo,fine\nb,2026-12-01,11:00,demo,caf\xe9\n", 3, "invalid_utf8", "UTF-8"},
 		{"invalid UTF-8 in the header", "key,date,time,channels,text,\xff\n", 1, "invalid_utf8", "UTF-8"},
 		{"empty file", "", 1, "missing_header", "empty"},
-		{"unknown column", "key,date,time,channels,text,colour\n", 1, "unknown_column", `"colour"`},
+		{"misspelled column", "key,date,time,channels,txt\n", 1, "unknown_column", `did you mean "text"`},
 		{"missing text column", "key,date,time,channels\n", 1, "missing_column", `"text"`},
 		{"missing time columns", "key,date,channels,text\n", 1, "missing_column", "time"},
 		{"at and date together", "at,date,channels,text\n", 1, "conflicting_columns", "either"},

@@ -111,7 +111,7 @@ type heraldTable struct {
 }
 
 func (t *heraldTable) row(rec csvRecord) (rawPost, bool) {
-	t.b.validCells(rec, t.h.columnName)
+	t.b.validCells(rec, t.h.columnName, func(i int) bool { return !t.h.ignored[i] })
 	if t.serial != nil {
 		for _, name := range []string{"date", "time", "at"} {
 			if i, ok := t.h.index[name]; ok && i < len(rec.fields) {
@@ -183,9 +183,13 @@ var spreadsheetErrors = []string{"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME
 // validCells reports cells of rec that are not UTF-8 (a CSV saved in
 // another encoding) under the column name(i), and makes them valid, and
 // cells holding a formula error (#REF!, #N/A…): published as it is, such a
-// cell would be a post reading "#REF!".
-func (b *builder) validCells(rec csvRecord, name func(int) string) {
+// cell would be a post reading "#REF!". Only the columns read(i) are
+// checked (all when read is nil): those Herald ignores may hold anything.
+func (b *builder) validCells(rec csvRecord, name func(int) string, read func(int) bool) {
 	for i, cell := range rec.fields {
+		if read != nil && !read(i) {
+			continue
+		}
 		if !utf8.ValidString(cell) {
 			b.problem(rec.row, name(i), "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
 			rec.fields[i] = strings.ToValidUTF8(cell, "\uFFFD")

@@ -184,7 +184,7 @@ func TestPubler(t *testing.T) {
 	if posts[2].Link != "https://example.com/b" {
 		t.Errorf("link %q", posts[2].Link)
 	}
-	if w, ok := findProblem(warnings, 1, "ignored_column"); !ok || w.Column != "Title - For the video" {
+	if w, ok := findProblem(warnings, 1, "ignored_columns"); !ok || !strings.Contains(w.Message, `"Title - For the video"`) {
 		t.Errorf("ignored column warning: %s", problemList(warnings))
 	}
 	if w, ok := findProblem(warnings, 4, "extra_links"); !ok || w.Column != "Link(s) - Separated by comma for FB carousels" {
