@@ -187,7 +187,9 @@ type PlanUpload struct {
 	Profile string
 	// Sheet names the XLSX sheet to read ("" = the first).
 	Sheet string
-	// DateOrder is "dmy" or "mdy" for profiles whose dates are ambiguous (Hootsuite).
+	// DateOrder is "dmy" or "mdy": how to read dates such as 12/4/2027
+	// that are dates both ways round (Hootsuite's, and slash dates in any
+	// plan); "" reads only the ones that are dates one way.
 	DateOrder string
 	// DefaultChannels are the target channels for profiles without a channel column (?channels=a,b).
 	DefaultChannels []string

@@ -236,3 +236,23 @@ func TestPlanExtraColumns(t *testing.T) {
 		t.Errorf("misspelled column: %s", r.body)
 	}
 }
+
+// TestPlanDateOrderHeraldProfile: ?date_order= reads Herald's own slash
+// dates; without it a date that reads both ways is a 422 naming both.
+func TestPlanDateOrderHeraldProfile(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	year := future[:4]
+	csv := "key,date,time,channels,text\nk1,12/4/" + year + ",10.00,demo,Hello\n"
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/d", csv, "Content-Type: text/csv"), 422)
+	if !strings.Contains(string(r.body), `"code":"ambiguous_date_order"`) || !strings.Contains(string(r.body), "4 December "+year) {
+		t.Errorf("without date_order: %s", r.body)
+	}
+	res := e.putPlan("/api/v1/workspaces/acme/plans/d?date_order=mdy", csv, 200, "Content-Type: text/csv")
+	if res.Created != 1 {
+		t.Fatalf("mdy: %+v", res)
+	}
+	if got := e.report("acme", "d").Rows[0].DueAt; got.Format("01-02 15:04") != "12-04 10:00" {
+		t.Errorf("due %v, want 4 December 10:00 UTC", got)
+	}
+}

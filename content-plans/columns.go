@@ -155,16 +155,5 @@ func postList(rows []int) string {
 	if len(rows) == 1 && rows[0] == 0 {
 		return "in the plan"
 	}
-	var s []string
-	for _, r := range rows[:min(len(rows), 3)] {
-		s = append(s, strconv.Itoa(r))
-	}
-	list := strings.Join(s, ", ")
-	if len(rows) > 3 {
-		list += fmt.Sprintf(" and %d more", len(rows)-3)
-	}
-	if len(rows) == 1 {
-		return "post " + list
-	}
-	return "posts " + list
+	return numbered("post", rows)
 }

@@ -54,6 +54,9 @@ type builder struct {
 	lines map[int]int
 	// ignored are the fields of a JSON plan Herald does not read.
 	ignored ignoredFields
+	// ambiguous are the slash dates that read both ways round, reported
+	// together (see reportAmbiguousDates).
+	ambiguous []ambiguousDate
 }
 
 func (b *builder) problem(row int, col, code, format string, args ...any) {
@@ -110,6 +113,7 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 	for _, r := range rows {
 		posts = append(posts, b.post(r, zone, loc))
 	}
+	b.reportAmbiguousDates()
 	b.checkKeys(posts)
 	b.checkSpacing(rows, posts)
 	b.renameColumns()
@@ -161,7 +165,7 @@ func trimBOM(b []byte) []byte {
 func (b *builder) location(zone string, rows []rawPost) *time.Location {
 	if zone == "" {
 		for _, r := range rows {
-			if m, ok := parseMoment(r.atValue); ok && !m.offset && !r.noTime {
+			if m, _, ok := readMoment(r.atValue, b.dateOrder()); ok && !m.offset && !r.noTime {
 				b.problem(0, "timezone", "required", "the plan has local times but no time zone; set \"timezone\" (an IANA name such as Europe/Moscow) or the workspace's time zone")
 				break
 			}
@@ -262,9 +266,13 @@ func (b *builder) resolveTime(p *herald.Post, r rawPost, zone string, loc *time.
 		b.nextSlot(p, r)
 		return
 	}
-	m, ok := parseMoment(v)
-	if !ok {
+	m, date, ok := readMoment(v, b.dateOrder())
+	switch {
+	case !ok:
 		b.problem(r.row, r.timeCol, "invalid_time", "%q must be %s", r.at, timeHint)
+		return
+	case date.ambiguous:
+		b.ambiguous = append(b.ambiguous, ambiguousDate{row: r.row, col: r.timeCol, raw: r.at, date: date})
 		return
 	}
 	if !m.offset && loc == nil {

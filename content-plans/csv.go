@@ -239,10 +239,10 @@ func (b *builder) csvRow(h csvHeaderInfo, rec csvRecord) (rawPost, bool) {
 	return r, true
 }
 
-// csvTime sets the row's time from its "at" cell, or from "date" (2026-12-01
-// or 01.12.2026) and "time" (10:00 or 10:00:30). A full date and time in
-// either cell alone is accepted too. Both cells empty, or "next" in either,
-// is the next free slot.
+// csvTime sets the row's time from its "at" cell, or from "date" and "time"
+// (see readDate and readClock for the forms). A full date and time in
+// either cell alone is accepted too. Both cells empty, or "next" in
+// either, is the next free slot.
 func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
 	if useAt {
 		r.at, r.atValue, r.timeCol = cell("at"), cell("at"), "at"
@@ -258,26 +258,31 @@ func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
 		if t == "" {
 			missing, r.timeCol = "time", "date"
 		}
-		if _, ok := parseMoment(d + t); ok {
+		if _, _, ok := readMoment(d+t, b.dateOrder()); ok {
 			r.atValue = d + t
 			return
 		}
-		b.problem(r.row, missing, "required", "%s is required (date as 2026-12-01, time as 10:00)", missing)
+		b.problem(r.row, missing, "required", "%s is required (date as %s; time as %s)", missing, dateForms, clockForms)
 		r.noTime = true
 	default:
-		date, okD := parseDate(d)
-		clock, okT := parseClock(t)
-		if !okD {
-			b.problem(r.row, "date", "invalid_date", "date %q must be YYYY-MM-DD (or DD.MM.YYYY)", d)
+		date, errD := readDate(d, b.dateOrder())
+		clock, okT := readClock(t)
+		switch {
+		case errors.Is(errD, errNotDate):
+			b.problem(r.row, "date", "invalid_date", "date %q must be written as %s (or YYYY-MM-DD)", d, dateForms)
+		case errD != nil:
+			b.problem(r.row, "date", "invalid_date", "%s", errD)
+		case date.ambiguous:
+			b.ambiguous = append(b.ambiguous, ambiguousDate{row: r.row, col: "date", raw: d, date: date})
 		}
 		if !okT {
-			b.problem(r.row, "time", "invalid_time", `time %q must be HH:MM (24-hour) or "next"`, t)
+			b.problem(r.row, "time", "invalid_time", `time %q must be HH:MM (24-hour: %s) or "next"`, t, clockForms)
 		}
-		if !okD || !okT {
+		if errD != nil || date.ambiguous || !okT {
 			r.noTime = true
 			return
 		}
-		r.atValue = date.Add(clock).Format("2006-01-02 15:04:05")
+		r.atValue = date.t.Add(clock).Format("2006-01-02 15:04:05")
 	}
 }
 

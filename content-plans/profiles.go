@@ -27,7 +27,8 @@ const (
 // Profiles lists the import profiles, for messages and option checks.
 var Profiles = []string{ProfileHerald, ProfileHootsuite, ProfilePubler}
 
-// Date orders of Hootsuite's ambiguous dates (PlanUpload.DateOrder).
+// Date orders of slash dates that read both ways round, such as Hootsuite's
+// (PlanUpload.DateOrder).
 const (
 	DateOrderDMY = "dmy" // 01/12/2026 is 1 December
 	DateOrderMDY = "mdy" // 01/12/2026 is 12 January

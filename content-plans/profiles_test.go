@@ -202,7 +202,7 @@ func TestPublerProblems(t *testing.T) {
 	for _, w := range []struct {
 		row       int
 		col, code string
-	}{{2, "Text", "required"}, {3, "Date", "invalid_time"}, {4, "Link(s)", "invalid_url"}} {
+	}{{2, "Text", "required"}, {3, "Date", "ambiguous_date_order"}, {4, "Link(s)", "invalid_url"}} {
 		if p, ok := findProblem(ps, w.row, w.code); !ok || p.Column != w.col {
 			t.Errorf("want %s on row %d, column %s; got:\n%s", w.code, w.row, w.col, problemList(ps))
 		}

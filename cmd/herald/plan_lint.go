@@ -24,7 +24,7 @@ func (p *planCmd) lint(args []string) int {
 	channels := fs.String("channels", "", "the workspace's channels as name=platform,... (default: every channel the file names, with no platform limits)")
 	tz := fs.String("timezone", "UTC", "time zone of local times when the plan names none")
 	profile := fs.String("format", "", "import profile: herald, hootsuite or publer (default: detected from the header)")
-	dateOrder := fs.String("date-order", "", "dmy or mdy, for Hootsuite dates")
+	dateOrder := fs.String("date-order", "", "dmy or mdy: how to read dates such as 12/4/2027, day or month first")
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
 	annotations := fs.String("annotations", "", "github: print problems as GitHub Actions annotations")
 	pos, err := parseArgs(fs, args, "FILE")
