@@ -163,19 +163,6 @@ func validDay(d string) bool {
 	return false
 }
 
-// LoadLocation loads an IANA time zone by name. Unlike time.LoadLocation it
-// refuses "" and "Local", which would depend on the server's settings.
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("time zone %q is not an IANA zone name (e.g. Europe/Berlin)", name)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q", name)
-	}
-	return loc, nil
-}
-
 func validation(msg string, ps []Problem) error {
 	if len(ps) == 0 {
 		return nil

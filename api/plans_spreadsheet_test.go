@@ -170,6 +170,7 @@ func TestPlanSpreadsheetOptionErrors(t *testing.T) {
 		{"bad date order", "?date_order=ymd", "text/csv", 400, "invalid", "dmy"},
 		{"sheet of a CSV", "?sheet=Plan", "text/csv", 400, "invalid", "XLSX"},
 		{"empty channels", "?channels=,", "text/csv", 400, "invalid", "?channels=a,b"},
+		{"zone abbreviation", "?timezone=MSK", "text/csv", 400, "invalid", `did you mean \"Europe/Moscow\"?`},
 		{"profile for JSON", "?format=publer", "application/json", 400, "invalid", "JSON"},
 		{"not a workbook", "", xlsxType[len("Content-Type: "):], 422, "validation", "XLSX"},
 		{"spreadsheet type named in 415", "", "application/vnd.ms-excel", 415, "unsupported", "spreadsheetml"},
