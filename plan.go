@@ -181,6 +181,11 @@ type PlanUpload struct {
 	Timezone string              // zone for local times when the plan names none (the workspace's, or ?timezone=)
 	Channels map[string]*Channel // the workspace's channels by name
 	Now      time.Time
+	// AnyChannel, for a check without the workspace at hand (lint without
+	// its channel list), takes every channel a row names to exist, on a
+	// platform not known: no channel names, lengths, variants or slots are
+	// checked.
+	AnyChannel bool
 
 	// Profile is the import profile of a spreadsheet: "herald", "hootsuite"
 	// or "publer"; "" detects it from the header.

@@ -145,7 +145,7 @@ func TestPlanProfiles(t *testing.T) {
 
 	// Without ?channels= a profile without a channel column is a 422 saying so.
 	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/nochan?format=hootsuite&date_order=dmy", hoot, "Content-Type: text/csv"), 422)
-	if !strings.Contains(string(r.body), "?channels=a,b") {
+	if !strings.Contains(string(r.body), `"column":"channels","code":"required","message":"a hootsuite file has no channel column: pass ?channels=a,b naming the channels its posts go to (this workspace has: demo, masto, tg-main, vk-group)"`) {
 		t.Errorf("no channels: %s", r.body)
 	}
 	// An ambiguous Hootsuite file without ?date_order= asks for it.

@@ -228,11 +228,17 @@ func (b *builder) channels(r rawPost) []string {
 			continue
 		}
 		out = append(out, name)
-		if ch := b.up.Channels[name]; ch == nil {
+		switch ch := b.up.Channels[name]; {
+		case ch != nil:
+		case !b.up.AnyChannel:
 			b.problem(r.row, "channels", "unknown_channel", "unknown channel %q (this workspace has: %s)", name, b.channelNames())
+		case !herald.ValidName(name):
+			b.problem(r.row, "channels", "invalid_channel", "%q cannot be a channel's name: names are 1-63 characters of a-z, 0-9, '-' and '_'", name)
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && b.up.AnyChannel {
+		b.problem(r.row, "channels", "required", "channels is required: name at least one channel")
+	} else if len(out) == 0 {
 		b.problem(r.row, "channels", "required", "channels is required: name at least one of this workspace's channels (%s)", b.channelNames())
 	}
 	return out

@@ -1,6 +1,7 @@
 package contentplans
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -132,7 +133,11 @@ func (t *heraldTable) finish(rows []rawPost) []rawPost { return rows }
 func (b *builder) profileChannels(profile string) (chs []string, ok bool) {
 	names := cleanList(b.up.DefaultChannels)
 	if len(names) == 0 {
-		b.problem(0, "channels", "required", "channels: this profile (%s) has no channel column; pass ?channels=a,b naming this workspace's channels (%s)", profile, b.channelNames())
+		msg := fmt.Sprintf("a %s file has no channel column: pass ?channels=a,b naming the channels its posts go to", profile)
+		if !b.up.AnyChannel {
+			msg += fmt.Sprintf(" (this workspace has: %s)", b.channelNames())
+		}
+		b.problem(0, "channels", "required", "%s", msg)
 		return nil, false
 	}
 	ok = true
@@ -140,7 +145,7 @@ func (b *builder) profileChannels(profile string) (chs []string, ok bool) {
 		if slices.Contains(chs, name) {
 			continue
 		}
-		if b.up.Channels[name] == nil {
+		if b.up.Channels[name] == nil && !b.up.AnyChannel {
 			b.problem(0, "channels", "unknown_channel", "?channels names unknown channel %q (this workspace has: %s)", name, b.channelNames())
 			ok = false
 			continue

@@ -23,7 +23,25 @@ type problemPrinter struct {
 	// (used as the line anyway; the message says so).
 	json   bool
 	github bool
+	// flags, when set, says the upload options a message names in the
+	// API's words (?channels=a,b) as the command's flags (--channels a,b).
+	flags *strings.Replacer
 }
+
+// uploadFlags are the plan commands' flags for the upload options that
+// messages name as query parameters, longest first; channels, the one
+// that differs, comes from lint or apply.
+var uploadFlags = []string{
+	"?date_order=", "--date-order ", "?timezone=", "--timezone ", "?format=", "--format ", "?sheet=", "--sheet ",
+	"?channels=", "--channels ", "?channels", "--channels",
+}
+
+var (
+	// lintFlags: lint's --channels takes name=platform pairs.
+	lintFlags = strings.NewReplacer(append([]string{"?channels=a,b", "--channels name=platform,..."}, uploadFlags...)...)
+	// applyFlags: apply's --channels takes the names.
+	applyFlags = strings.NewReplacer(uploadFlags...)
+)
 
 func (pp problemPrinter) errors(ps []herald.Problem) {
 	for _, p := range ps {
@@ -40,6 +58,9 @@ func (pp problemPrinter) warnings(ps []herald.Problem) {
 // print writes one problem; severity is "error" or "warning".
 func (pp problemPrinter) print(severity string, p herald.Problem) {
 	msg := p.Message
+	if pp.flags != nil {
+		msg = pp.flags.Replace(msg)
+	}
 	if pp.json && p.Row > 0 {
 		msg = fmt.Sprintf("post #%d: %s", p.Row, msg)
 	}

@@ -65,7 +65,7 @@ func (p *planCmd) apply(ctx context.Context, args []string) int {
 		}
 	}
 
-	pp := problemPrinter{w: p.stdout, file: file, json: format == "json", github: *annotations == "github"}
+	pp := problemPrinter{w: p.stdout, file: file, json: format == "json", github: *annotations == "github", flags: applyFlags}
 	var res herald.PlanResult
 	err = client.do(ctx, http.MethodPut, planPath(*ws, *key, ""), q, contentType, body, &res)
 	var ae *apiError
