@@ -74,6 +74,8 @@ func (b *builder) headerColumn(name string, absent func(string) bool) (known boo
 		switch {
 		case platform != "":
 			return true, platform, "", "", ""
+		case suggest != "" && !absent("text:"+suggest):
+			return false, "", "", "", fmt.Sprintf("no platform %q, and text:%s is there", p, suggest)
 		case suggest != "":
 			return false, "", variantMessage(fmt.Sprintf("column %q", name), p, suggest, why, "text:"+suggest, b.platforms()), "text:" + suggest, ""
 		}
@@ -83,7 +85,7 @@ func (b *builder) headerColumn(name string, absent func(string) bool) (known boo
 	if i := strings.IndexAny(name, ":_-. /"); i > 0 && i < len(name)-1 {
 		prefix, rest := name[:i], strings.TrimSpace(name[i+1:])
 		if prefix == "text" || herald.Nearest(prefix, []string{"text"}) != "" {
-			if platform, suggest, _ := b.variantPlatform(rest); platform != "" || suggest != "" {
+			if platform, suggest, _ := b.variantPlatform(rest); (platform != "" || suggest != "") && absent("text:"+platform+suggest) {
 				want := "text:" + platform + suggest
 				return false, "", fmt.Sprintf("unknown column %q: did you mean %q? (a variant's column is text:<platform>)", name, want), want, ""
 			}

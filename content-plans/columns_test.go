@@ -70,8 +70,8 @@ func TestNearMissColumnsSuggest(t *testing.T) {
 		})
 	}
 	// The column is there already: a near name is another column, ignored.
-	_, _, warnings := mustBuild(t, upload("csv", "key,date,time,channels,text,texts\na,2026-12-01,10:00,demo,x,y\n", "Europe/Moscow"))
-	if w, ok := findProblem(warnings, 1, "ignored_columns"); !ok || !strings.Contains(w.Message, `"texts"`) {
+	_, _, warnings := mustBuild(t, upload("csv", "key,date,time,channels,text,texts,text:vk,text:vkk\na,2026-12-01,10:00,vk-group,x,y,z,w\n", "Europe/Moscow"))
+	if w, ok := findProblem(warnings, 1, "ignored_columns"); !ok || !strings.Contains(w.Message, `"texts", "text:vkk" (no platform "vkk", and text:vk is there)`) {
 		t.Errorf("warnings:\n%s", problemList(warnings))
 	}
 }

@@ -71,17 +71,20 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 // "xlsx"; a spreadsheet in the import profile up.Profile, or the one its
 // first row shows, see ProfileHerald, ProfileHootsuite, ProfilePubler). It
 // returns the plan (Key from the upload, Title, Timezone used) and its posts
-// in file order (Key, KeyDerived, Row, At, DueAt in UTC, Channels, content),
-// with warnings (ambiguous fall-back time, time in the past, unused variant,
-// empty plan, two posts on a channel within a minute, the same text on a
-// channel within 3 days: see checkSpacing).
+// in file order (Key, KeyDerived, Row, Line, At, DueAt in UTC, Channels,
+// content), with warnings (ambiguous fall-back time, time in the past,
+// unused variant, columns or fields Herald does not read, empty plan, two
+// posts on a channel within a minute, the same text on a channel within 3
+// days: see checkSpacing). Dates and times are read as people type them
+// (see readDate, readClock); up.DateOrder reads slash dates.
 // When anything is wrong it returns no posts and an EVALIDATION *herald.Error
 // whose Details list every problem, each with its row (as a spreadsheet
 // shows it, the same for the CSV and the XLSX of one sheet: the header is
 // row 1, and a CSV record counts one row however many lines its cells span,
 // with Line the file line it starts on where that differs; JSON: the post's
-// index from 1; 0 for the plan as a whole) and column (as the file names it). An unknown Format gives an
-// EUNSUPPORTED *herald.Error; an unknown Profile or DateOrder an EINVALID one.
+// index from 1; 0 for the plan as a whole) and column (as the file names
+// it). An unknown Format gives an EUNSUPPORTED *herald.Error; an unknown
+// Profile or DateOrder an EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
 	b := &builder{up: up, ignored: ignoredFields{}}
 	plan := herald.Plan{Key: up.Key}
