@@ -24,18 +24,42 @@ const (
 // Problem is one validation problem, pointing at a row and column of a plan
 // as a person sees it (the header is row 1; for JSON plans, the post's index from 1).
 // Row is 0 when the problem is not about a row (e.g. the plan's time zone).
+// Line is the line of a CSV file the row starts on, set only where it is
+// not the row (a cell above spans lines, or blank lines were skipped).
 type Problem struct {
 	Row     int    `json:"row"`
+	Line    int    `json:"line,omitempty"`
 	Column  string `json:"column,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
 func (p Problem) String() string {
-	if p.Column != "" {
-		return fmt.Sprintf("row %d, %s: %s", p.Row, p.Column, p.Message)
+	at := fmt.Sprintf("row %d", p.Row)
+	if p.Line != 0 {
+		at += fmt.Sprintf(" (line %d)", p.Line)
 	}
-	return fmt.Sprintf("row %d: %s", p.Row, p.Message)
+	if p.Column != "" {
+		return fmt.Sprintf("%s, %s: %s", at, p.Column, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", at, p.Message)
+}
+
+// SetLines sets the Line of each problem about a row of posts whose file
+// line differs from its row (see Post.Line), for problems found after the
+// plan was read (storage's).
+func SetLines(ps []Problem, posts []Post) {
+	lines := map[int]int{}
+	for _, p := range posts {
+		if p.Line != 0 && p.Line != p.Row {
+			lines[p.Row] = p.Line
+		}
+	}
+	for i := range ps {
+		if ps[i].Line == 0 && ps[i].Row > 0 {
+			ps[i].Line = lines[ps[i].Row]
+		}
+	}
 }
 
 // Error is the domain error: a code from the list above, a message safe to

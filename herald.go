@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,9 +64,6 @@ func (w *Workspace) Lateness() time.Duration {
 	return time.Duration(w.MaxLateness)
 }
 
-// Weekdays as used in slots.
-var Weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
 // Slot is a weekly posting time of a channel, in the channel's time zone.
 type Slot struct {
 	Day  string `json:"day"`  // mon, tue, … sun
@@ -94,7 +92,8 @@ type Channel struct {
 }
 
 // Validate checks the channel's own fields (not whether its platform exists,
-// which the caller knows). It returns an EVALIDATION *Error or nil.
+// which the caller knows), its slots as Normalize writes them. It returns
+// an EVALIDATION *Error or nil.
 func (c *Channel) Validate() error {
 	var ps []Problem
 	if !ValidName(c.Name) {
@@ -109,8 +108,12 @@ func (c *Channel) Validate() error {
 		}
 	}
 	for i, s := range c.Slots {
-		if !validDay(s.Day) {
-			ps = append(ps, Problem{Column: fmt.Sprintf("slots[%d].day", i), Code: "invalid_day", Message: fmt.Sprintf("day %q must be one of mon, tue, wed, thu, fri, sat, sun", s.Day)})
+		if !slices.Contains(Weekdays, s.Day) {
+			msg := fmt.Sprintf("day %q must be a weekday: mon, tue, wed, thu, fri, sat or sun (Monday, Mon, пн and понедельник are read too)", s.Day)
+			if day, ok := ParseWeekday(s.Day); ok {
+				msg = fmt.Sprintf("day %q is stored as %q; normalize the channel first", s.Day, day)
+			}
+			ps = append(ps, Problem{Column: fmt.Sprintf("slots[%d].day", i), Code: "invalid_day", Message: msg})
 		}
 		if _, err := time.Parse("15:04", s.Time); err != nil {
 			ps = append(ps, Problem{Column: fmt.Sprintf("slots[%d].time", i), Code: "invalid_time", Message: fmt.Sprintf("time %q must be HH:MM", s.Time)})
@@ -170,28 +173,6 @@ func (c *Channel) Location(fallback *time.Location) *time.Location {
 		return loc
 	}
 	return fallback
-}
-
-func validDay(d string) bool {
-	for _, w := range Weekdays {
-		if d == w {
-			return true
-		}
-	}
-	return false
-}
-
-// LoadLocation loads an IANA time zone by name. Unlike time.LoadLocation it
-// refuses "" and "Local", which would depend on the server's settings.
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("time zone %q is not an IANA zone name (e.g. Europe/Berlin)", name)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q", name)
-	}
-	return loc, nil
 }
 
 func validation(msg string, ps []Problem) error {

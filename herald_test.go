@@ -139,3 +139,25 @@ func TestChannelTextPlatform(t *testing.T) {
 		}
 	}
 }
+
+func TestParseWeekday(t *testing.T) {
+	for in, want := range map[string]string{
+		"mon": "mon", "Mon": "mon", "MONDAY": "mon", "Mon.": "mon", "пн": "mon", "Понедельник": "mon",
+		"tues": "tue", "вт": "tue", "Wednesday": "wed", "среда": "wed", "Thurs": "thu", "чт": "thu",
+		"friday": "fri", "пятница": "fri", "Sat": "sat", "сб": "sat", "sunday": "sun", "Воскресенье": "sun", " вс ": "sun",
+	} {
+		if got, ok := herald.ParseWeekday(in); !ok || got != want {
+			t.Errorf("ParseWeekday(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "someday", "m", "monday2"} {
+		if got, ok := herald.ParseWeekday(bad); ok {
+			t.Errorf("ParseWeekday(%q) = %q, want none", bad, got)
+		}
+	}
+	ch := herald.Channel{Name: "tg", Platform: "telegram", Slots: []herald.Slot{{Day: "Понедельник", Time: "9:30"}, {Day: "Fri", Time: "18.00"}}}
+	ch.Normalize()
+	if err := ch.Validate(); err != nil || ch.Slots[0] != (herald.Slot{Day: "mon", Time: "09:30"}) || ch.Slots[1] != (herald.Slot{Day: "fri", Time: "18:00"}) {
+		t.Errorf("normalized slots %+v, %v", ch.Slots, err)
+	}
+}

@@ -51,8 +51,12 @@ type Post struct {
 	Key        string `json:"key"`
 	KeyDerived bool   `json:"key_derived,omitempty"`
 	// Row is where the post stands in the uploaded file as a person sees it
-	// (header = row 1; for JSON plans, the post's index from 1).
-	Row int `json:"row"`
+	// in a spreadsheet (header = row 1, the same for the CSV and the XLSX
+	// of one sheet; for JSON plans, the post's index from 1). Line is the
+	// line of a CSV file the row starts on, when it differs from Row (a
+	// multi-line cell above it); it is not stored.
+	Row  int `json:"row"`
+	Line int `json:"line,omitempty"`
 	// At is the time as written; DueAt the instant it resolved to (UTC).
 	// NextSlot is set for "next free slot" rows: DueAt is then zero and each
 	// channel's delivery takes that channel's first free weekly slot.
@@ -177,13 +181,20 @@ type PlanUpload struct {
 	Timezone string              // zone for local times when the plan names none (the workspace's, or ?timezone=)
 	Channels map[string]*Channel // the workspace's channels by name
 	Now      time.Time
+	// AnyChannel, for a check without the workspace at hand (lint without
+	// its channel list), takes every channel a row names to exist, on a
+	// platform not known: no channel names, lengths, variants or slots are
+	// checked.
+	AnyChannel bool
 
 	// Profile is the import profile of a spreadsheet: "herald", "hootsuite"
 	// or "publer"; "" detects it from the header.
 	Profile string
 	// Sheet names the XLSX sheet to read ("" = the first).
 	Sheet string
-	// DateOrder is "dmy" or "mdy" for profiles whose dates are ambiguous (Hootsuite).
+	// DateOrder is "dmy" or "mdy": how to read dates such as 12/4/2027
+	// that are dates both ways round (Hootsuite's, and slash dates in any
+	// plan); "" reads only the ones that are dates one way.
 	DateOrder string
 	// DefaultChannels are the target channels for profiles without a channel column (?channels=a,b).
 	DefaultChannels []string
@@ -204,7 +215,7 @@ func DerivedKeyWarnings(posts []Post, format, profile string) []Problem {
 	var ps []Problem
 	for _, p := range posts {
 		if p.KeyDerived {
-			ps = append(ps, Problem{Row: p.Row, Column: "key", Code: "derived_key",
+			ps = append(ps, Problem{Row: p.Row, Line: p.Line, Column: "key", Code: "derived_key",
 				Message: fmt.Sprintf("row has no key; derived key %s — %s", p.Key, advice)})
 		}
 	}

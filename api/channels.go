@@ -52,9 +52,11 @@ func viewChannel(ch *herald.Channel) channelView {
 	return channelView{Channel: &v, HasCredentials: len(ch.Credentials) > 0}
 }
 
-// validateChannel runs the channel's own checks and the platform's, and
-// answers every problem of both at once.
+// validateChannel normalizes the channel's slots ("Monday" → "mon"), runs
+// its own checks and the platform's, and answers every problem of both at
+// once.
 func (s *Server) validateChannel(ch *herald.Channel) error {
+	ch.Normalize()
 	errs := []error{ch.Validate()}
 	if s.cfg.ValidateChannel != nil && ch.Platform != "" {
 		errs = append(errs, s.cfg.ValidateChannel(ch))

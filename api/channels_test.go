@@ -88,3 +88,25 @@ func TestChannelCRUDAndValidation(t *testing.T) {
 	must(t, e.do("DELETE", "/api/v1/workspaces/acme/channels/demo", nil), 204)
 	must(t, e.do("GET", "/api/v1/workspaces/acme/channels/demo", nil), 404)
 }
+
+// Slot days as people write them are stored as mon…sun, times as HH:MM,
+// on create and on patch.
+func TestChannelSlotDayNames(t *testing.T) {
+	e := newEnv(t)
+	must(t, e.do("POST", "/api/v1/workspaces", map[string]any{"slug": "acme", "name": "Acme"}), 201)
+	r := must(t, e.do("POST", "/api/v1/workspaces/acme/channels", map[string]any{"name": "demo", "platform": "outbox",
+		"slots": []map[string]string{{"day": "Monday", "time": "9:30"}, {"day": "пн", "time": "10.00"}, {"day": "Fri.", "time": "18:30"}}}), 201)
+	if want := `"slots":[{"day":"mon","time":"09:30"},{"day":"mon","time":"10:00"},{"day":"fri","time":"18:30"}]`; !strings.Contains(r.String(), want) {
+		t.Errorf("create: %s\nwant %s", r.body, want)
+	}
+	r = must(t, e.do("PATCH", "/api/v1/workspaces/acme/channels/demo", map[string]any{
+		"slots": []map[string]string{{"day": "Вторник", "time": "10:00"}, {"day": "SUN", "time": "12:00"}}}), 200)
+	if want := `"slots":[{"day":"tue","time":"10:00"},{"day":"sun","time":"12:00"}]`; !strings.Contains(r.String(), want) {
+		t.Errorf("patch: %s\nwant %s", r.body, want)
+	}
+	r = must(t, e.do("PATCH", "/api/v1/workspaces/acme/channels/demo", map[string]any{
+		"slots": []map[string]string{{"day": "funday", "time": "10:00"}}}), 422)
+	if !strings.Contains(r.String(), `"column":"slots[0].day","code":"invalid_day"`) || !strings.Contains(r.String(), "понедельник") {
+		t.Errorf("bad day: %s", r.body)
+	}
+}

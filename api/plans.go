@@ -132,9 +132,11 @@ func (s *Server) putPlan(c echo.Context) error {
 	plan.Key = key
 	res, err := s.store.ApplyPlan(ctx, ws.ID, plan, posts, dryRun)
 	if err != nil {
+		herald.SetLines(herald.ErrorDetails(err), posts)
 		return err
 	}
 	res.DryRun = dryRun
+	herald.SetLines(res.Warnings, posts)
 	res.Warnings = append(append(append([]herald.Problem{}, warnings...), res.Warnings...), herald.DerivedKeyWarnings(posts, format, up.Profile)...)
 	if res.Rows == nil {
 		res.Rows = []herald.RowResult{}

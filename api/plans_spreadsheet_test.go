@@ -145,7 +145,7 @@ func TestPlanProfiles(t *testing.T) {
 
 	// Without ?channels= a profile without a channel column is a 422 saying so.
 	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/nochan?format=hootsuite&date_order=dmy", hoot, "Content-Type: text/csv"), 422)
-	if !strings.Contains(string(r.body), "?channels=a,b") {
+	if !strings.Contains(string(r.body), `"column":"channels","code":"required","message":"a hootsuite file has no channel column: pass ?channels=a,b naming the channels its posts go to (this workspace has: demo, masto, tg-main, vk-group)"`) {
 		t.Errorf("no channels: %s", r.body)
 	}
 	// An ambiguous Hootsuite file without ?date_order= asks for it.
@@ -170,6 +170,7 @@ func TestPlanSpreadsheetOptionErrors(t *testing.T) {
 		{"bad date order", "?date_order=ymd", "text/csv", 400, "invalid", "dmy"},
 		{"sheet of a CSV", "?sheet=Plan", "text/csv", 400, "invalid", "XLSX"},
 		{"empty channels", "?channels=,", "text/csv", 400, "invalid", "?channels=a,b"},
+		{"zone abbreviation", "?timezone=MSK", "text/csv", 400, "invalid", `did you mean \"Europe/Moscow\"?`},
 		{"profile for JSON", "?format=publer", "application/json", 400, "invalid", "JSON"},
 		{"not a workbook", "", xlsxType[len("Content-Type: "):], 422, "validation", "XLSX"},
 		{"spreadsheet type named in 415", "", "application/vnd.ms-excel", 415, "unsupported", "spreadsheetml"},
@@ -182,5 +183,77 @@ func TestPlanSpreadsheetOptionErrors(t *testing.T) {
 	}
 	if e.applied.Load() != 0 {
 		t.Errorf("a bad request applied a plan")
+	}
+}
+
+// TestPlanRowsCSVAndXLSX: the answer's and the report's rows are the
+// spreadsheet's, the same for the CSV and the XLSX of the example; a CSV
+// problem also names the line its row starts on.
+func TestPlanRowsCSVAndXLSX(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	e.setupExampleChannels("acme")
+	fromCSV := e.putPlan("/api/v1/workspaces/acme/plans/csv?timezone=Europe/Moscow", readExample(t, "2026-12.csv"), 200, "Content-Type: text/csv")
+	fromXLSX := e.putPlan("/api/v1/workspaces/acme/plans/xlsx?timezone=Europe/Moscow", readExample(t, "2026-12.xlsx"), 200, xlsxType)
+	if len(fromCSV.Rows) != 20 || len(fromXLSX.Rows) != 20 {
+		t.Fatalf("csv %+v\nxlsx %+v", fromCSV, fromXLSX)
+	}
+	for i := range fromCSV.Rows {
+		c, x := fromCSV.Rows[i], fromXLSX.Rows[i]
+		if c.Key != x.Key || c.Row != x.Row || c.Row != i+2 {
+			t.Errorf("row %d: csv %+v, xlsx %+v", i, c, x)
+		}
+	}
+	for _, r := range e.report("acme", "csv").Rows {
+		if r.Key == "dec-02-roast-ethiopia" && r.Row != 3 {
+			t.Errorf("report: %s on row %d, want 3", r.Key, r.Row)
+		}
+	}
+	bad := strings.Replace(string(readExample(t, "2026-12.csv")), "dec-02-roast-ethiopia,2026-12-02,12:00,\"tg-main", "dec-02-roast-ethiopia,2026-12-02,12:00,\"nowhere", 1)
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/csv?timezone=Europe/Moscow", bad, "Content-Type: text/csv"), 422)
+	if !strings.Contains(string(r.body), `{"row":3,"line":8,"column":"channels","code":"unknown_channel"`) {
+		t.Errorf("want unknown_channel on row 3, line 8: %s", r.body)
+	}
+}
+
+// TestPlanExtraColumns: a calendar's own columns apply with one warning; a
+// misspelled column is a 422 suggesting the right name.
+func TestPlanExtraColumns(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	csv := "key,status,date,time,channels,text,notes,responsible\nk1,draft," + future + ",10:00,demo,Hello,check the photo,Anna\n"
+	res := e.putPlan("/api/v1/workspaces/acme/plans/extra", csv, 200, "Content-Type: text/csv")
+	var ignored []herald.Problem
+	for _, w := range res.Warnings {
+		if w.Code == "ignored_columns" {
+			ignored = append(ignored, w)
+		}
+	}
+	if res.Created != 1 || len(ignored) != 1 || !strings.Contains(ignored[0].Message, `"status", "notes", "responsible"`) {
+		t.Errorf("want 1 created and one ignored_columns warning: %+v", res)
+	}
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/extra", strings.Replace(csv, ",text,", ",txt,", 1), "Content-Type: text/csv"), 422)
+	if !strings.Contains(string(r.body), `unknown column \"txt\": did you mean \"text\"?`) {
+		t.Errorf("misspelled column: %s", r.body)
+	}
+}
+
+// TestPlanDateOrderHeraldProfile: ?date_order= reads Herald's own slash
+// dates; without it a date that reads both ways is a 422 naming both.
+func TestPlanDateOrderHeraldProfile(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	year := future[:4]
+	csv := "key,date,time,channels,text\nk1,12/4/" + year + ",10.00,demo,Hello\n"
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/d", csv, "Content-Type: text/csv"), 422)
+	if !strings.Contains(string(r.body), `"code":"ambiguous_date_order"`) || !strings.Contains(string(r.body), "4 December "+year) {
+		t.Errorf("without date_order: %s", r.body)
+	}
+	res := e.putPlan("/api/v1/workspaces/acme/plans/d?date_order=mdy", csv, 200, "Content-Type: text/csv")
+	if res.Created != 1 {
+		t.Fatalf("mdy: %+v", res)
+	}
+	if got := e.report("acme", "d").Rows[0].DueAt; got.Format("01-02 15:04") != "12-04 10:00" {
+		t.Errorf("due %v, want 4 December 10:00 UTC", got)
 	}
 }

@@ -22,7 +22,8 @@ import (
 
 // rawPost is one row as read from a file, before validation.
 type rawPost struct {
-	row      int
+	row      int // as the spreadsheet shows it (see csvRecord)
+	line     int // CSV: the file line the row starts on
 	key      string
 	at       string // as written (Post.At)
 	atValue  string // what to parse; "" when the parser already reported the time
@@ -48,6 +49,14 @@ type builder struct {
 	// columns shows an import profile's problems under the file's column
 	// names: Herald's name → the profile's (see renameColumns).
 	columns map[string]string
+	// lines are the CSV file lines of the rows that do not start on the
+	// line of their number, by row (see setLines).
+	lines map[int]int
+	// ignored are the fields of a JSON plan Herald does not read.
+	ignored ignoredFields
+	// ambiguous are the slash dates that read both ways round, reported
+	// together (see reportAmbiguousDates).
+	ambiguous []ambiguousDate
 }
 
 func (b *builder) problem(row int, col, code, format string, args ...any) {
@@ -62,18 +71,22 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 // "xlsx"; a spreadsheet in the import profile up.Profile, or the one its
 // first row shows, see ProfileHerald, ProfileHootsuite, ProfilePubler). It
 // returns the plan (Key from the upload, Title, Timezone used) and its posts
-// in file order (Key, KeyDerived, Row, At, DueAt in UTC, Channels, content),
-// with warnings (ambiguous fall-back time, time in the past, unused variant,
-// empty plan, two posts on a channel within a minute, the same text on a
-// channel within 3 days: see checkSpacing).
+// in file order (Key, KeyDerived, Row, Line, At, DueAt in UTC, Channels,
+// content), with warnings (ambiguous fall-back time, time in the past,
+// unused variant, columns or fields Herald does not read, empty plan, two
+// posts on a channel within a minute, the same text on a channel within 3
+// days: see checkSpacing). Dates and times are read as people type them
+// (see readDate, readClock); up.DateOrder reads slash dates.
 // When anything is wrong it returns no posts and an EVALIDATION *herald.Error
-// whose Details list every problem, each with its row (CSV: the header is
-// row 1 and a record's row is the line it starts on; XLSX: the row number the
-// spreadsheet shows; JSON: the post's index from 1; 0 for the plan as a
-// whole) and column (as the file names it). An unknown Format gives an
-// EUNSUPPORTED *herald.Error; an unknown Profile or DateOrder an EINVALID one.
+// whose Details list every problem, each with its row (as a spreadsheet
+// shows it, the same for the CSV and the XLSX of one sheet: the header is
+// row 1, and a CSV record counts one row however many lines its cells span,
+// with Line the file line it starts on where that differs; JSON: the post's
+// index from 1; 0 for the plan as a whole) and column (as the file names
+// it). An unknown Format gives an EUNSUPPORTED *herald.Error; an unknown
+// Profile or DateOrder an EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
-	b := &builder{up: up}
+	b := &builder{up: up, ignored: ignoredFields{}}
 	plan := herald.Plan{Key: up.Key}
 	if err := checkOptions(up); err != nil {
 		return plan, nil, nil, err
@@ -103,9 +116,11 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 	for _, r := range rows {
 		posts = append(posts, b.post(r, zone, loc))
 	}
+	b.reportAmbiguousDates()
 	b.checkKeys(posts)
 	b.checkSpacing(rows, posts)
 	b.renameColumns()
+	b.setLines()
 	if len(rows) == 0 && len(b.problems) == 0 {
 		b.warn(0, "", "empty_plan", "the plan has no posts: applying it cancels every unpublished post of plan %q", up.Key)
 	}
@@ -121,6 +136,29 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 	return plan, posts, b.warnings, nil
 }
 
+// recordLine notes that row starts on line of a CSV file (when they differ).
+func (b *builder) recordLine(row, line int) {
+	if line == 0 || line == row {
+		return
+	}
+	if b.lines == nil {
+		b.lines = map[int]int{}
+	}
+	b.lines[row] = line
+}
+
+// setLines gives each problem and warning on a row the file line the row
+// starts on, where that is not the row's number.
+func (b *builder) setLines() {
+	for _, ps := range [][]herald.Problem{b.problems, b.warnings} {
+		for i := range ps {
+			if line, ok := b.lines[ps[i].Row]; ok && ps[i].Row > 0 && ps[i].Line == 0 {
+				ps[i].Line = line
+			}
+		}
+	}
+}
+
 func trimBOM(b []byte) []byte {
 	return bytes.TrimPrefix(b, []byte("\uFEFF"))
 }
@@ -130,7 +168,7 @@ func trimBOM(b []byte) []byte {
 func (b *builder) location(zone string, rows []rawPost) *time.Location {
 	if zone == "" {
 		for _, r := range rows {
-			if m, ok := parseMoment(r.atValue); ok && !m.offset && !r.noTime {
+			if m, _, ok := readMoment(r.atValue, b.dateOrder()); ok && !m.offset && !r.noTime {
 				b.problem(0, "timezone", "required", "the plan has local times but no time zone; set \"timezone\" (an IANA name such as Europe/Moscow) or the workspace's time zone")
 				break
 			}
@@ -150,6 +188,9 @@ func (b *builder) location(zone string, rows []rawPost) *time.Location {
 func (b *builder) post(r rawPost, zone string, loc *time.Location) herald.Post {
 	p := herald.Post{Row: r.row, Key: r.key, At: r.at, Text: r.text, Link: r.link, Rubric: r.rubric,
 		Media: r.media, Tags: r.tags}
+	if r.line != r.row {
+		p.Line = r.line
+	}
 	if r.key != "" && !validKey(r.key) {
 		b.problem(r.row, "key", "invalid_key", "key %q must be 1-128 characters of letters a-z, A-Z, digits and - _ . :", r.key)
 	}
@@ -190,11 +231,17 @@ func (b *builder) channels(r rawPost) []string {
 			continue
 		}
 		out = append(out, name)
-		if ch := b.up.Channels[name]; ch == nil {
+		switch ch := b.up.Channels[name]; {
+		case ch != nil:
+		case !b.up.AnyChannel:
 			b.problem(r.row, "channels", "unknown_channel", "unknown channel %q (this workspace has: %s)", name, b.channelNames())
+		case !herald.ValidName(name):
+			b.problem(r.row, "channels", "invalid_channel", "%q cannot be a channel's name: names are 1-63 characters of a-z, 0-9, '-' and '_'", name)
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && b.up.AnyChannel {
+		b.problem(r.row, "channels", "required", "channels is required: name at least one channel")
+	} else if len(out) == 0 {
 		b.problem(r.row, "channels", "required", "channels is required: name at least one of this workspace's channels (%s)", b.channelNames())
 	}
 	return out
@@ -228,9 +275,13 @@ func (b *builder) resolveTime(p *herald.Post, r rawPost, zone string, loc *time.
 		b.nextSlot(p, r)
 		return
 	}
-	m, ok := parseMoment(v)
-	if !ok {
+	m, date, ok := readMoment(v, b.dateOrder())
+	switch {
+	case !ok:
 		b.problem(r.row, r.timeCol, "invalid_time", "%q must be %s", r.at, timeHint)
+		return
+	case date.ambiguous:
+		b.ambiguous = append(b.ambiguous, ambiguousDate{row: r.row, col: r.timeCol, raw: r.at, date: date})
 		return
 	}
 	if !m.offset && loc == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,21 +15,30 @@ import (
 // csvColumns are the columns a CSV plan may have, besides text:<platform>.
 var csvColumns = []string{"key", "date", "time", "at", "channels", "text", "media", "link", "rubric", "tags"}
 
+// csvRecord is one row of a spreadsheet, CSV or XLSX.
 type csvRecord struct {
+	// row is the row as the spreadsheet shows it: an XLSX row's number; a
+	// CSV record's place in the file, the header being row 1 when it is
+	// the first line, each record counting one row however many lines its
+	// cells span, and each blank line one row (a spreadsheet program shows
+	// an empty row for it, though the CSV reader skips it).
+	row int
+	// line is the CSV file line the record starts on (0 for XLSX).
 	line   int
 	fields []string
 }
 
-// parseCSV reads a plan in CSV, in any import profile (see readTable). The
-// header is row 1; a record's row is the line it starts on (a quoted cell
-// may span lines). The delimiter is a comma, or a semicolon or tab when the
-// first line uses that instead.
+// parseCSV reads a plan in CSV, in any import profile (see readTable), its
+// records numbered as a spreadsheet shows them (see csvRecord). The
+// delimiter is a comma, or a semicolon or tab when the first line uses that
+// instead.
 func (b *builder) parseCSV(body []byte) []rawPost {
 	rd := csv.NewReader(bytes.NewReader(body))
 	rd.Comma = sniffDelimiter(body)
 	rd.FieldsPerRecord = -1
+	num := csvRows{body: body}
 	var recs []csvRecord
-	firstErrLine := 0
+	firstErrRow := 0
 	for {
 		fields, err := rd.Read()
 		if err == io.EOF {
@@ -36,9 +46,11 @@ func (b *builder) parseCSV(body []byte) []rawPost {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			b.problem(pe.StartLine, "", "malformed_csv", "%s", csvErrorMessage(pe, body))
-			if firstErrLine == 0 {
-				firstErrLine = pe.StartLine
+			row := num.next(pe.StartLine, rd.InputOffset())
+			b.recordLine(row, pe.StartLine)
+			b.problem(row, "", "malformed_csv", "%s", csvErrorMessage(pe, body))
+			if firstErrRow == 0 {
+				firstErrRow = row
 			}
 			continue
 		} else if err != nil {
@@ -46,10 +58,12 @@ func (b *builder) parseCSV(body []byte) []rawPost {
 			break
 		}
 		line, _ := rd.FieldPos(0)
-		recs = append(recs, csvRecord{line: line, fields: fields})
+		row := num.next(line, rd.InputOffset())
+		b.recordLine(row, line)
+		recs = append(recs, csvRecord{row: row, line: line, fields: fields})
 	}
-	if len(recs) == 0 || firstErrLine != 0 && firstErrLine <= recs[0].line {
-		if len(recs) == 0 && firstErrLine == 0 {
+	if len(recs) == 0 || firstErrRow != 0 && firstErrRow <= recs[0].row {
+		if len(recs) == 0 && firstErrRow == 0 {
 			b.problem(1, "", "missing_header", "the file is empty: the first row must name the columns (%s)", strings.Join(csvColumns, ","))
 		}
 		return nil
@@ -58,26 +72,77 @@ func (b *builder) parseCSV(body []byte) []rawPost {
 	return rows
 }
 
+// csvRows numbers the records of a CSV file as a spreadsheet program shows
+// them: one row per record, and one per blank line the reader skipped.
+type csvRows struct {
+	body  []byte
+	off   int64 // of the end of the last record read
+	lines int   // lines up to there
+	row   int   // of the last record read
+}
+
+// next returns the row of the record starting on line start that the
+// reader has read up to offset end.
+func (c *csvRows) next(start int, end int64) int {
+	blank := max(start-c.lines-1, 0) // empty lines the reader skipped before it
+	c.row += blank + 1
+	c.lines += bytes.Count(c.body[c.off:end], []byte("\n"))
+	c.off = end
+	return c.row
+}
+
 // csvHeaderInfo maps column names to indexes.
 type csvHeaderInfo struct {
 	names    []string       // per index; "" for an unnamed column
 	index    map[string]int // name → index
 	variants map[string]int // platform → index of text:<platform>
+	ignored  map[int]bool   // columns Herald does not read
 	missing  map[string]bool
 	useAt    bool // an "at" column instead of "date" and "time"
 }
 
+// csvHeader reads the header of Herald's layout: its columns, variants
+// (text:<platform>), columns almost named like one of them (problems with
+// a suggestion) and other columns (ignored, with one warning).
 func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
-	h := csvHeaderInfo{index: map[string]int{}, variants: map[string]int{}, missing: map[string]bool{}}
-	row := rec.line
+	h := csvHeaderInfo{index: map[string]int{}, variants: map[string]int{}, ignored: map[int]bool{}, missing: map[string]bool{}}
+	row := rec.row
+	var raws []string
 	for i, raw := range rec.fields {
 		if !utf8.ValidString(raw) {
 			b.problem(row, fmt.Sprintf("column %d", i+1), "invalid_utf8", "the header is not valid UTF-8; save the file as UTF-8")
 			raw = strings.ToValidUTF8(raw, "\uFFFD")
 		}
-		name := strings.ToLower(strings.TrimSpace(raw))
-		h.names = append(h.names, name)
+		raws = append(raws, strings.TrimSpace(raw))
+		h.names = append(h.names, strings.ToLower(strings.TrimSpace(raw)))
+	}
+	absent := func(n string) bool {
+		switch {
+		case slices.Contains(h.names, n):
+			return false
+		case n == "at":
+			return !slices.Contains(h.names, "date") && !slices.Contains(h.names, "time")
+		case n == "date" || n == "time":
+			return !slices.Contains(h.names, "at")
+		}
+		return true
+	}
+	meant := map[string]bool{} // columns a misspelled name suggests
+	var ignored []string
+	for i, name := range h.names {
 		if name == "" {
+			continue
+		}
+		known, platform, problem, suggested, note := b.headerColumn(name, absent)
+		if !known && problem == "" {
+			h.ignored[i] = true
+			label := strconv.Quote(raws[i])
+			if note != "" {
+				label += " (" + note + ")"
+			}
+			if !slices.Contains(ignored, label) {
+				ignored = append(ignored, label)
+			}
 			continue
 		}
 		if _, dup := h.index[name]; dup {
@@ -85,17 +150,26 @@ func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
 			continue
 		}
 		h.index[name] = i
-		if platform, ok := strings.CutPrefix(name, "text:"); ok && strings.TrimSpace(platform) != "" {
-			h.variants[strings.TrimSpace(platform)] = i
-		} else if !slices.Contains(csvColumns, name) {
-			b.problem(row, name, "unknown_column", "unknown column %q (columns are %s, and text:<platform> for a variant)", name, strings.Join(csvColumns, ", "))
+		switch {
+		case problem != "":
+			b.problem(row, name, "unknown_column", "%s", problem)
+			meant[suggested] = true
+		case platform != "":
+			if _, dup := h.variants[platform]; dup {
+				b.problem(row, name, "duplicate_column", "column %q is a second variant for %s", name, platform)
+				continue
+			}
+			h.variants[platform] = i
 		}
 	}
+	b.ignoredColumnsWarning(row, ignored)
 	has := func(n string) bool { _, ok := h.index[n]; return ok }
 	for _, n := range []string{"channels", "text"} {
 		if !has(n) {
 			h.missing[n] = true
-			b.problem(row, n, "missing_column", "column %q is required", n)
+			if !meant[n] {
+				b.problem(row, n, "missing_column", "column %q is required", n)
+			}
 		}
 	}
 	switch {
@@ -107,6 +181,9 @@ func (b *builder) csvHeader(rec csvRecord) csvHeaderInfo {
 	case has("date") && has("time"):
 	default:
 		h.missing["time"] = true
+		if meant["at"] || (has("date") || meant["date"]) && (has("time") || meant["time"]) {
+			break // a misspelled column is reported already
+		}
 		col := "date"
 		if has("date") {
 			col = "time"
@@ -127,7 +204,7 @@ func (h csvHeaderInfo) columnName(i int) string {
 // csvRow reads one record whose cells validCells has checked; ok is false
 // for a row whose cells are all empty.
 func (b *builder) csvRow(h csvHeaderInfo, rec csvRecord) (rawPost, bool) {
-	r := rawPost{row: rec.line, noText: h.missing["text"], noChannels: h.missing["channels"], noTime: h.missing["time"]}
+	r := rawPost{row: rec.row, line: rec.line, noText: h.missing["text"], noChannels: h.missing["channels"], noTime: h.missing["time"]}
 	empty := true
 	for i, cell := range rec.fields {
 		if strings.TrimSpace(cell) != "" {
@@ -162,10 +239,10 @@ func (b *builder) csvRow(h csvHeaderInfo, rec csvRecord) (rawPost, bool) {
 	return r, true
 }
 
-// csvTime sets the row's time from its "at" cell, or from "date" (2026-12-01
-// or 01.12.2026) and "time" (10:00 or 10:00:30). A full date and time in
-// either cell alone is accepted too. Both cells empty, or "next" in either,
-// is the next free slot.
+// csvTime sets the row's time from its "at" cell, or from "date" and "time"
+// (see readDate and readClock for the forms). A full date and time in
+// either cell alone is accepted too. Both cells empty, or "next" in
+// either, is the next free slot.
 func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
 	if useAt {
 		r.at, r.atValue, r.timeCol = cell("at"), cell("at"), "at"
@@ -181,26 +258,31 @@ func (b *builder) csvTime(r *rawPost, useAt bool, cell func(string) string) {
 		if t == "" {
 			missing, r.timeCol = "time", "date"
 		}
-		if _, ok := parseMoment(d + t); ok {
+		if _, _, ok := readMoment(d+t, b.dateOrder()); ok {
 			r.atValue = d + t
 			return
 		}
-		b.problem(r.row, missing, "required", "%s is required (date as 2026-12-01, time as 10:00)", missing)
+		b.problem(r.row, missing, "required", "%s is required (date as %s; time as %s)", missing, dateForms, clockForms)
 		r.noTime = true
 	default:
-		date, okD := parseDate(d)
-		clock, okT := parseClock(t)
-		if !okD {
-			b.problem(r.row, "date", "invalid_date", "date %q must be YYYY-MM-DD (or DD.MM.YYYY)", d)
+		date, errD := readDate(d, b.dateOrder())
+		clock, okT := readClock(t)
+		switch {
+		case errors.Is(errD, errNotDate):
+			b.problem(r.row, "date", "invalid_date", "date %q must be written as %s (or YYYY-MM-DD)", d, dateForms)
+		case errD != nil:
+			b.problem(r.row, "date", "invalid_date", "%s", errD)
+		case date.ambiguous:
+			b.ambiguous = append(b.ambiguous, ambiguousDate{row: r.row, col: "date", raw: d, date: date})
 		}
 		if !okT {
-			b.problem(r.row, "time", "invalid_time", `time %q must be HH:MM (24-hour) or "next"`, t)
+			b.problem(r.row, "time", "invalid_time", `time %q must be HH:MM (24-hour: %s) or "next"`, t, clockForms)
 		}
-		if !okD || !okT {
+		if errD != nil || date.ambiguous || !okT {
 			r.noTime = true
 			return
 		}
-		r.atValue = date.Add(clock).Format("2006-01-02 15:04:05")
+		r.atValue = date.t.Add(clock).Format("2006-01-02 15:04:05")
 	}
 }
 

@@ -57,7 +57,7 @@ func TestCSVMalformed(t *testing.T) {
 		{"invalid UTF-8 in a cell", csvHeader + "a,2026-12-01,10:00,demo,fine\nb,2026-12-01,11:00,demo,caf\xe9\n", 3, "invalid_utf8", "UTF-8"},
 		{"invalid UTF-8 in the header", "key,date,time,channels,text,\xff\n", 1, "invalid_utf8", "UTF-8"},
 		{"empty file", "", 1, "missing_header", "empty"},
-		{"unknown column", "key,date,time,channels,text,colour\n", 1, "unknown_column", `"colour"`},
+		{"misspelled column", "key,date,time,channels,txt\n", 1, "unknown_column", `did you mean "text"`},
 		{"missing text column", "key,date,time,channels\n", 1, "missing_column", `"text"`},
 		{"missing time columns", "key,date,channels,text\n", 1, "missing_column", "time"},
 		{"at and date together", "at,date,channels,text\n", 1, "conflicting_columns", "either"},
@@ -92,29 +92,35 @@ func TestCSVKeepsGoingAfterMalformedRecord(t *testing.T) {
 	}
 }
 
-// Rows are the lines records start on, with a BOM, CRLF line ends, a
-// multi-line quoted cell and a blank line.
+// Rows are numbered as a spreadsheet shows the file (one row per record,
+// one per blank line), with the line a record starts on where it differs:
+// a BOM, CRLF line ends, a multi-line quoted cell and a blank line.
 func TestCSVRowNumbers(t *testing.T) {
 	body := "\uFEFFkey,date,time,channels,text\r\n" +
-		"a,2026-12-01,10:00,demo,\"line one\r\nline two\r\nline three\"\r\n" + // rows 2-4
-		"b,2026-12-01,11:00,demo,single\r\n" + // row 5
-		"\r\n" + // row 6, blank
-		",,,,\r\n" + // row 7, empty cells
-		"c,2026-12-01,12:00,demo,x\r\n" // row 8
+		"a,2026-12-01,10:00,demo,\"line one\r\nline two\r\nline three\"\r\n" + // row 2, lines 2-4
+		"b,2026-12-01,11:00,demo,single\r\n" + // row 3, line 5
+		"\r\n" + // row 4, blank line 6
+		",,,,\r\n" + // row 5, empty cells
+		"c,2026-12-01,12:00,demo,x\r\n" // row 6, line 8
 	_, posts, _ := mustBuild(t, upload("csv", body, "Europe/Moscow"))
-	var rows []int
+	var rows, lines []int
 	for _, p := range posts {
-		rows = append(rows, p.Row)
+		rows, lines = append(rows, p.Row), append(lines, p.Line)
 	}
-	if !reflect.DeepEqual(rows, []int{2, 5, 8}) {
-		t.Errorf("rows = %v, want [2 5 8]", rows)
+	if !reflect.DeepEqual(rows, []int{2, 3, 6}) || !reflect.DeepEqual(lines, []int{0, 5, 8}) {
+		t.Errorf("rows = %v, lines = %v; want [2 3 6], [0 5 8]", rows, lines)
 	}
 	if posts[0].Key != "a" || posts[0].Text != "line one\nline two\nline three" {
 		t.Errorf("first post: key %q, text %q", posts[0].Key, posts[0].Text)
 	}
 	ps := mustFail(t, upload("csv", strings.Replace(body, "demo,x", "nope,x", 1), "Europe/Moscow"))
-	if len(ps) != 1 || ps[0].Row != 8 || ps[0].Code != "unknown_channel" {
+	if len(ps) != 1 || ps[0].Row != 6 || ps[0].Line != 8 || ps[0].Code != "unknown_channel" {
 		t.Errorf("got:\n%s", problemList(ps))
+	}
+	// A malformed record is numbered the same way.
+	ps = mustFail(t, upload("csv", strings.Replace(body, "c,2026", "c,\"x\"y,2026", 1), "Europe/Moscow"))
+	if p, ok := findProblem(ps, 6, "malformed_csv"); !ok || p.Line != 8 {
+		t.Errorf("want malformed_csv on row 6 (line 8), got:\n%s", problemList(ps))
 	}
 }
 

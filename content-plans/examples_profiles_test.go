@@ -95,9 +95,9 @@ func writeExampleXLSX(t *testing.T, from, to string) {
 			style := textStyle
 			if r == 0 {
 				style = headStyle
-			} else if d, ok := parseDate(v); ok && recs[0][c] == "date" {
-				val, style = d, dateStyle
-			} else if clock, ok := parseClock(v); ok && recs[0][c] == "time" {
+			} else if d, err := readDate(v, ""); err == nil && recs[0][c] == "date" {
+				val, style = d.t, dateStyle
+			} else if clock, ok := readClock(v); ok && recs[0][c] == "time" {
 				val, style = clock.Hours()/24, timeStyle
 			}
 			if err := f.SetCellValue(name, cell, val); err != nil {

@@ -100,8 +100,8 @@ func (t *hootsuite) row(rec csvRecord) (rawPost, bool) {
 		return rawPost{}, false
 	}
 	b := t.b
-	b.validCells(rec, columnLetter)
-	r := rawPost{row: rec.line, text: cell(1), link: cell(2), timeCol: hootDateCol,
+	b.validCells(rec, columnLetter, nil)
+	r := rawPost{row: rec.row, line: rec.line, text: cell(1), link: cell(2), timeCol: hootDateCol,
 		channels: t.channels, noChannels: t.noChannels}
 	for i := 3; i < len(rec.fields); i++ {
 		if cell(i) != "" {

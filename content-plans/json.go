@@ -8,11 +8,31 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/heraldhq/herald"
 )
 
 const postFieldList = `"key", "at", "channels", "text", "media", "link", "rubric", "tags", "variants"`
+
+var (
+	planFields = []string{"title", "timezone", "start", "posts"}
+	postFields = []string{"key", "at", "channels", "text", "media", "link", "rubric", "tags", "variants"}
+)
+
+// nearField is the field of known, absent from fields, that name most
+// likely misspells ("" when none is close: the field is ignored).
+func nearField(name string, known []string, fields map[string]json.RawMessage) string {
+	var absent []string
+	for _, k := range known {
+		if _, ok := fields[k]; !ok {
+			absent = append(absent, k)
+		}
+	}
+	return herald.Nearest(name, absent)
+}
 
 // parseJSON reads the plan JSON: {"title", "timezone", "posts": [...]}.
 // Row numbers are the posts' indexes from 1; plan-level problems are row 0.
@@ -32,7 +52,11 @@ func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
 		return nil, "", ""
 	}
 	badUTF8 := false
-	if _, ok := top["posts"]; !ok {
+	misspelled := false // a field is posts misspelled, reported as such
+	for name := range top {
+		misspelled = misspelled || !slices.Contains(planFields, name) && nearField(name, planFields, top) == "posts"
+	}
+	if _, ok := top["posts"]; !ok && !misspelled {
 		b.problem(0, "posts", "required", `"posts" is required: a list of posts (it may be empty)`)
 	}
 	for _, name := range slices.Sorted(maps.Keys(top)) {
@@ -58,9 +82,14 @@ func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
 				rows = append(rows, b.jsonPost(i+1, item, &badUTF8))
 			}
 		default:
-			b.problem(0, name, "unknown_field", `unknown field %q (a plan has "title", "timezone", "start" and "posts")`, name)
+			if s := nearField(name, planFields, top); s != "" {
+				b.problem(0, name, "unknown_field", `unknown field %q: did you mean %q? (a plan has "title", "timezone", "start" and "posts")`, name, s)
+			} else {
+				b.ignored.add(name, 0)
+			}
 		}
 	}
+	b.ignored.warn(b)
 	if !badUTF8 && !utf8.Valid(body) {
 		b.problem(0, "", "invalid_utf8", "the file is not valid UTF-8 (first bad byte at offset %d); save it as UTF-8", firstInvalid(body))
 	}
@@ -107,7 +136,13 @@ func (b *builder) jsonPost(row int, raw json.RawMessage, badUTF8 *bool) rawPost 
 		case "variants":
 			r.variants = b.jsonVariants(row, v)
 		default:
-			b.problem(row, name, "unknown_field", "unknown field %q (a post has %s)", name, postFieldList)
+			if s := nearField(name, postFields, fields); s != "" {
+				b.problem(row, name, "unknown_field", "unknown field %q: did you mean %q? (a post has %s)", name, s, postFieldList)
+				// The field it misspells is not missing besides.
+				r.noTime, r.noText, r.noChannels = r.noTime || s == "at", r.noText || s == "text", r.noChannels || s == "channels"
+			} else {
+				b.ignored.add(name, row)
+			}
 		}
 	}
 	return r
@@ -153,6 +188,13 @@ func (b *builder) jsonVariants(row int, raw json.RawMessage) map[string]string {
 		v := byPlatform[platform]
 		col := "variants." + platform
 		key := strings.ToLower(strings.TrimSpace(platform))
+		if p, suggest, why := b.variantPlatform(key); p == "" && suggest != "" {
+			b.problem(row, col, "unknown_platform", "%s", variantMessage("variant "+strconv.Quote(platform), key, suggest, why, suggest, b.platforms()))
+			continue
+		} else if p == "" {
+			b.ignored.add(col, row)
+			continue
+		}
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(v, &fields); err != nil {
 			if s, ok := b.jsonString(row, col, v); ok {
@@ -162,7 +204,11 @@ func (b *builder) jsonVariants(row int, raw json.RawMessage) map[string]string {
 		}
 		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			if name != "text" {
-				b.problem(row, col+"."+name, "unknown_field", `unknown field %q in a variant (a variant has "text")`, name)
+				if nearField(name, []string{"text"}, fields) != "" {
+					b.problem(row, col+"."+name, "unknown_field", `unknown field %q in a variant: did you mean "text"?`, name)
+				} else {
+					b.ignored.add(col+"."+name, row)
+				}
 				continue
 			}
 			if s, ok := b.jsonString(row, "text:"+key, fields[name]); ok {

@@ -45,8 +45,8 @@ func TestJSONProblems(t *testing.T) {
 		{"not an object", `[1, 2]`, 0, "", "invalid_type", "object"},
 		{"no posts", `{"title": "x"}`, 0, "posts", "required", "posts"},
 		{"unknown plan field", `{"titel": "x", "posts": []}`, 0, "titel", "unknown_field", `"titel"`},
-		{"unknown post field", `{"posts": [{"key": "a", "at": "2026-12-01 10:00", "channels": ["demo"], "text": "x", "colour": "red"}]}`,
-			1, "colour", "unknown_field", `"colour"`},
+		{"misspelled post field", `{"posts": [{"key": "a", "at": "2026-12-01 10:00", "channels": ["demo"], "txt": "x"}]}`,
+			1, "txt", "unknown_field", `did you mean "text"`},
 		{"unknown variant field", `{"posts": [{"at": "2026-12-01 10:00", "channels": ["masto"], "text": "x", "variants": {"mastodon": {"txt": "y"}}}]}`,
 			1, "variants.mastodon.txt", "unknown_field", `"txt"`},
 		{"text not a string", `{"posts": [{"at": "2026-12-01 10:00", "channels": ["demo"], "text": 5}]}`, 1, "text", "invalid_type", "string"},
@@ -85,9 +85,9 @@ func TestJSONTypeErrorNotRequired(t *testing.T) {
 }
 
 func TestUnusedVariantWarning(t *testing.T) {
-	body := `{"posts": [{"at": "2026-12-01 10:00", "channels": ["tg-raw"], "text": "x", "variants": {"mastodn": {"text": "y"}}}]}`
+	body := `{"posts": [{"at": "2026-12-01 10:00", "channels": ["tg-raw"], "text": "x", "variants": {"mastodon": {"text": "y"}}}]}`
 	_, _, warnings := mustBuild(t, upload("json", body, "Europe/Moscow"))
-	if len(warnings) != 1 || warnings[0].Code != "unused_variant" || warnings[0].Column != "text:mastodn" {
+	if len(warnings) != 1 || warnings[0].Code != "unused_variant" || warnings[0].Column != "text:mastodon" {
 		t.Errorf("warnings:\n%s", problemList(warnings))
 	}
 }

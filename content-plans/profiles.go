@@ -1,6 +1,7 @@
 package contentplans
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -27,7 +28,8 @@ const (
 // Profiles lists the import profiles, for messages and option checks.
 var Profiles = []string{ProfileHerald, ProfileHootsuite, ProfilePubler}
 
-// Date orders of Hootsuite's ambiguous dates (PlanUpload.DateOrder).
+// Date orders of slash dates that read both ways round, such as Hootsuite's
+// (PlanUpload.DateOrder).
 const (
 	DateOrderDMY = "dmy" // 01/12/2026 is 1 December
 	DateOrderMDY = "mdy" // 01/12/2026 is 12 January
@@ -111,7 +113,7 @@ type heraldTable struct {
 }
 
 func (t *heraldTable) row(rec csvRecord) (rawPost, bool) {
-	t.b.validCells(rec, t.h.columnName)
+	t.b.validCells(rec, t.h.columnName, func(i int) bool { return !t.h.ignored[i] })
 	if t.serial != nil {
 		for _, name := range []string{"date", "time", "at"} {
 			if i, ok := t.h.index[name]; ok && i < len(rec.fields) {
@@ -131,7 +133,11 @@ func (t *heraldTable) finish(rows []rawPost) []rawPost { return rows }
 func (b *builder) profileChannels(profile string) (chs []string, ok bool) {
 	names := cleanList(b.up.DefaultChannels)
 	if len(names) == 0 {
-		b.problem(0, "channels", "required", "channels: this profile (%s) has no channel column; pass ?channels=a,b naming this workspace's channels (%s)", profile, b.channelNames())
+		msg := fmt.Sprintf("a %s file has no channel column: pass ?channels=a,b naming the channels its posts go to", profile)
+		if !b.up.AnyChannel {
+			msg += fmt.Sprintf(" (this workspace has: %s)", b.channelNames())
+		}
+		b.problem(0, "channels", "required", "%s", msg)
 		return nil, false
 	}
 	ok = true
@@ -139,7 +145,7 @@ func (b *builder) profileChannels(profile string) (chs []string, ok bool) {
 		if slices.Contains(chs, name) {
 			continue
 		}
-		if b.up.Channels[name] == nil {
+		if b.up.Channels[name] == nil && !b.up.AnyChannel {
 			b.problem(0, "channels", "unknown_channel", "?channels names unknown channel %q (this workspace has: %s)", name, b.channelNames())
 			ok = false
 			continue
@@ -183,15 +189,19 @@ var spreadsheetErrors = []string{"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME
 // validCells reports cells of rec that are not UTF-8 (a CSV saved in
 // another encoding) under the column name(i), and makes them valid, and
 // cells holding a formula error (#REF!, #N/A…): published as it is, such a
-// cell would be a post reading "#REF!".
-func (b *builder) validCells(rec csvRecord, name func(int) string) {
+// cell would be a post reading "#REF!". Only the columns read(i) are
+// checked (all when read is nil): those Herald ignores may hold anything.
+func (b *builder) validCells(rec csvRecord, name func(int) string, read func(int) bool) {
 	for i, cell := range rec.fields {
+		if read != nil && !read(i) {
+			continue
+		}
 		if !utf8.ValidString(cell) {
-			b.problem(rec.line, name(i), "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
+			b.problem(rec.row, name(i), "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
 			rec.fields[i] = strings.ToValidUTF8(cell, "\uFFFD")
 		}
 		if v := strings.TrimSpace(cell); strings.HasPrefix(v, "#") && slices.Contains(spreadsheetErrors, strings.ToUpper(v)) {
-			b.problem(rec.line, name(i), "formula_error", "the cell shows the spreadsheet error %s: fix its formula (or write the value itself) and export the file again", v)
+			b.problem(rec.row, name(i), "formula_error", "the cell shows the spreadsheet error %s: fix its formula (or write the value itself) and export the file again", v)
 		}
 	}
 }

@@ -184,7 +184,7 @@ func TestPubler(t *testing.T) {
 	if posts[2].Link != "https://example.com/b" {
 		t.Errorf("link %q", posts[2].Link)
 	}
-	if w, ok := findProblem(warnings, 1, "ignored_column"); !ok || w.Column != "Title - For the video" {
+	if w, ok := findProblem(warnings, 1, "ignored_columns"); !ok || !strings.Contains(w.Message, `"Title - For the video"`) {
 		t.Errorf("ignored column warning: %s", problemList(warnings))
 	}
 	if w, ok := findProblem(warnings, 4, "extra_links"); !ok || w.Column != "Link(s) - Separated by comma for FB carousels" {
@@ -202,7 +202,7 @@ func TestPublerProblems(t *testing.T) {
 	for _, w := range []struct {
 		row       int
 		col, code string
-	}{{2, "Text", "required"}, {3, "Date", "invalid_time"}, {4, "Link(s)", "invalid_url"}} {
+	}{{2, "Text", "required"}, {3, "Date", "ambiguous_date_order"}, {4, "Link(s)", "invalid_url"}} {
 		if p, ok := findProblem(ps, w.row, w.code); !ok || p.Column != w.col {
 			t.Errorf("want %s on row %d, column %s; got:\n%s", w.code, w.row, w.col, problemList(ps))
 		}
@@ -232,13 +232,13 @@ func TestDetectProfile(t *testing.T) {
 		{"", ProfileHerald},
 	}
 	for _, tt := range tests {
-		rec := csvRecord{line: 1, fields: strings.Split(tt.header, ",")}
+		rec := csvRecord{row: 1, fields: strings.Split(tt.header, ",")}
 		if got := detectProfile(rec, nil); got != tt.want {
 			t.Errorf("detectProfile(%q) = %s, want %s", tt.header, got, tt.want)
 		}
 	}
 	// An XLSX date cell in column A.
-	rec := csvRecord{line: 1, fields: []string{"46357.5", "Hello"}}
+	rec := csvRecord{row: 1, fields: []string{"46357.5", "Hello"}}
 	if got := detectProfile(rec, func(s string) string { return excelSerial(s, false) }); got != ProfileHootsuite {
 		t.Errorf("date cell: %s", got)
 	}
@@ -276,7 +276,7 @@ func TestCSVRussianSemicolons(t *testing.T) {
 		strings.Join(p.Channels, ",") != "tg-raw,demo" || p.Row != 2 {
 		t.Errorf("first post %+v", p)
 	}
-	if p := posts[1]; p.Row != 4 || p.Text != "Строка с \"кавычками\"\nи второй строкой" || !p.DueAt.Equal(day(2, 6, 30)) {
+	if p := posts[1]; p.Row != 3 || p.Line != 4 || p.Text != "Строка с \"кавычками\"\nи второй строкой" || !p.DueAt.Equal(day(2, 6, 30)) {
 		t.Errorf("second post %+v", p)
 	}
 }

@@ -1,6 +1,7 @@
 package contentplans
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -48,7 +49,8 @@ type publer struct {
 // required; columns Herald does not use are ignored with a warning.
 func (b *builder) publerTable(header csvRecord, serial func(string) string) table {
 	t := &publer{b: b, serial: serial, index: map[string]int{}, display: map[string]string{}, width: len(header.fields)}
-	row := header.line
+	row := header.row
+	var ignored []string
 	for i, raw := range header.fields {
 		label := strings.TrimSpace(strings.ToValidUTF8(raw, "\uFFFD"))
 		if label == "" {
@@ -56,7 +58,7 @@ func (b *builder) publerTable(header csvRecord, serial func(string) string) tabl
 		}
 		name := publerColumn(label)
 		if name == "" {
-			b.warn(row, label, "ignored_column", "column %q is not one Herald reads from a Publer file (it reads Date, Text, Link(s), Media URL(s) and Labels); its cells are ignored", label)
+			ignored = append(ignored, strconv.Quote(label))
 			continue
 		}
 		if _, dup := t.index[name]; dup {
@@ -64,6 +66,10 @@ func (b *builder) publerTable(header csvRecord, serial func(string) string) tabl
 			continue
 		}
 		t.index[name], t.display[name] = i, label
+	}
+	if len(ignored) > 0 {
+		// Herald reads Date, Text, Link(s), Media URL(s) and Labels.
+		b.ignoredColumnsWarning(row, ignored)
 	}
 	for _, c := range publerColumns {
 		if _, ok := t.display[c.name]; !ok {
@@ -87,14 +93,14 @@ func (t *publer) row(rec csvRecord) (rawPost, bool) {
 		return rawPost{}, false
 	}
 	b := t.b
-	b.validCells(rec, t.columnName)
+	b.validCells(rec, t.columnName, t.read)
 	cell := func(name string) string {
 		if i, ok := t.index[name]; ok && i < len(rec.fields) {
 			return strings.TrimSpace(rec.fields[i])
 		}
 		return ""
 	}
-	r := rawPost{row: rec.line, channels: t.channels, noChannels: t.noChannels, timeCol: t.display["date"]}
+	r := rawPost{row: rec.row, line: rec.line, channels: t.channels, noChannels: t.noChannels, timeCol: t.display["date"]}
 	for i := t.width; i < len(rec.fields); i++ {
 		if strings.TrimSpace(rec.fields[i]) != "" {
 			b.problem(r.row, columnLetter(i), "extra_cell", "the row has a value in column %s, which the header does not name; quote cells that contain the delimiter", columnLetter(i))
@@ -123,6 +129,16 @@ func (t *publer) row(rec csvRecord) (rawPost, bool) {
 	}
 	r.media, r.tags = splitList(cell("media")), splitList(cell("tags"))
 	return r, true
+}
+
+// read reports whether column i is one Herald reads.
+func (t *publer) read(i int) bool {
+	for _, j := range t.index {
+		if i == j {
+			return true
+		}
+	}
+	return false
 }
 
 // columnName is the header's name of column i, else its letter.

@@ -20,15 +20,10 @@ var (
 	localLayouts  = []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"}
 	offsetLayouts = []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04Z07:00",
 		"2006-01-02 15:04:05Z07:00", "2006-01-02 15:04Z07:00"}
-	dateLayouts  = []string{"2006-01-02", "02.01.2006"}
-	clockLayouts = []string{"15:04", "15:04:05"}
 )
 
-// timeHint is how a plan's time should be written, for problem messages.
-const timeHint = `a local time "YYYY-MM-DD HH:MM", an RFC 3339 instant such as "2026-12-01T10:00:00+03:00", or "next"`
-
-// parseMoment reads a local time (seconds optional, ' ' or 'T') or an RFC
-// 3339 instant.
+// parseMoment reads an ISO local time (seconds optional, ' ' or 'T') or an
+// RFC 3339 instant; readMoment reads the other forms people write too.
 func parseMoment(s string) (moment, bool) {
 	for _, l := range localLayouts {
 		if t, err := time.Parse(l, s); err == nil {
@@ -43,24 +38,9 @@ func parseMoment(s string) (moment, bool) {
 	return moment{}, false
 }
 
-// parseDate reads a CSV date cell: ISO "2026-12-01" or "01.12.2026".
-func parseDate(s string) (time.Time, bool) {
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// parseClock reads a CSV time cell: "10:00", "9:30" or "10:00:30".
-func parseClock(s string) (time.Duration, bool) {
-	for _, l := range clockLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.Sub(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)), true
-		}
-	}
-	return 0, false
+// dateOrder is the upload's date order ("dmy", "mdy" or "").
+func (b *builder) dateOrder() string {
+	return strings.ToLower(strings.TrimSpace(b.up.DateOrder))
 }
 
 // resolve places m in loc: an instant as is, a wall time through
@@ -148,14 +128,14 @@ func (b *builder) planStart(zone string, loc *time.Location) *time.Time {
 	if s == "" {
 		return nil
 	}
-	m, ok := parseMoment(s)
+	m, date, ok := readMoment(s, b.dateOrder())
 	if !ok {
-		if d, isDate := parseDate(s); isDate {
-			m, ok = moment{wall: d}, true
+		if d, err := readDate(s, b.dateOrder()); err == nil {
+			m, date, ok = moment{wall: d.t}, d, true
 		}
 	}
-	if !ok {
-		b.problem(0, "start", "invalid_time", `start %q must be a local time "YYYY-MM-DD HH:MM", a date "YYYY-MM-DD", or an RFC 3339 instant such as "2026-12-01T10:00:00+03:00"`, s)
+	if !ok || date.ambiguous {
+		b.problem(0, "start", "invalid_time", `start %q must be a local time "YYYY-MM-DD HH:MM", a date "YYYY-MM-DD" (or %s, with ?date_order= for a slash date that reads both ways), or an RFC 3339 instant such as "2026-12-01T10:00:00+03:00"`, s, dateForms)
 		return nil
 	}
 	if !m.offset && loc == nil {

@@ -85,6 +85,9 @@ func TestTimeProblems(t *testing.T) {
 		{"no such day", "", "Europe/Moscow", "2026-02-30 10:00", 1, "at", "invalid_time", "2026-02-30"},
 		{"missing", "", "Europe/Moscow", "", 1, "at", "required", "at is required"},
 		{"unknown zone", "Mars/Olympus", "Europe/Moscow", "2026-12-01 10:00", 0, "timezone", "invalid_timezone", "Mars/Olympus"},
+		{"zone abbreviation", "MSK", "UTC", "2026-12-01 10:00", 0, "timezone", "invalid_timezone", `unknown time zone "MSK"; did you mean "Europe/Moscow"?`},
+		{"zone in the wrong case", "europe/berlin", "UTC", "2026-12-01 10:00", 0, "timezone", "invalid_timezone", `did you mean "Europe/Berlin"?`},
+		{"zone as an offset", "UTC+3", "UTC", "2026-12-01 10:00", 0, "timezone", "invalid_timezone", `did you mean "Etc/GMT-3" or "Europe/Moscow"?`},
 		{"no zone for a local time", "", "", "2026-12-01 10:00", 0, "timezone", "required", "time zone"},
 	}
 	for _, tt := range tests {

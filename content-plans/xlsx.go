@@ -64,7 +64,7 @@ func (b *builder) parseXLSX(body []byte) (rows []rawPost) {
 			if blankCells(cells) {
 				continue
 			}
-			if !yield(csvRecord{line: n, fields: cells}) {
+			if !yield(csvRecord{row: n, fields: cells}) {
 				return
 			}
 		}

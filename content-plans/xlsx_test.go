@@ -141,8 +141,8 @@ func TestXLSXProblems(t *testing.T) {
 			xlsxHeader, {"a", 1e9, "10:00", "demo", "x"}}}),
 			2, "date", "invalid_date"},
 		{"header on row 3", makeXLSX(t, sheet{name: "Plan", rows: [][]any{
-			nil, nil, {"key", "date", "time", "channels", "colour"}}}),
-			3, "colour", "unknown_column"},
+			nil, nil, {"key", "date", "time", "channels", "txt"}}}),
+			3, "txt", "unknown_column"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,8 +12,10 @@ import (
 )
 
 // problemPrinter writes a plan's problems and warnings, pointing at the
-// file, row and column: `FILE:ROW:COLUMN: message` for people and editors,
-// or GitHub Actions workflow commands (`::error file=…,line=…::…`).
+// file, row and column: `FILE:ROW:COLUMN: message` for people and editors
+// (ROW as the spreadsheet shows it, with "(line N)" after the message when
+// the row starts on another line of a CSV file), or GitHub Actions workflow
+// commands (`::error file=…,line=…::…`), whose line is the file's line.
 type problemPrinter struct {
 	w    io.Writer
 	file string
@@ -21,7 +23,25 @@ type problemPrinter struct {
 	// (used as the line anyway; the message says so).
 	json   bool
 	github bool
+	// flags, when set, says the upload options a message names in the
+	// API's words (?channels=a,b) as the command's flags (--channels a,b).
+	flags *strings.Replacer
 }
+
+// uploadFlags are the plan commands' flags for the upload options that
+// messages name as query parameters, longest first; channels, the one
+// that differs, comes from lint or apply.
+var uploadFlags = []string{
+	"?date_order=", "--date-order ", "?timezone=", "--timezone ", "?format=", "--format ", "?sheet=", "--sheet ",
+	"?channels=", "--channels ", "?channels", "--channels",
+}
+
+var (
+	// lintFlags: lint's --channels takes name=platform pairs.
+	lintFlags = strings.NewReplacer(append([]string{"?channels=a,b", "--channels name=platform,..."}, uploadFlags...)...)
+	// applyFlags: apply's --channels takes the names.
+	applyFlags = strings.NewReplacer(uploadFlags...)
+)
 
 func (pp problemPrinter) errors(ps []herald.Problem) {
 	for _, p := range ps {
@@ -38,12 +58,20 @@ func (pp problemPrinter) warnings(ps []herald.Problem) {
 // print writes one problem; severity is "error" or "warning".
 func (pp problemPrinter) print(severity string, p herald.Problem) {
 	msg := p.Message
+	if pp.flags != nil {
+		msg = pp.flags.Replace(msg)
+	}
 	if pp.json && p.Row > 0 {
 		msg = fmt.Sprintf("post #%d: %s", p.Row, msg)
 	}
 	if pp.github {
 		props := []string{"file=" + ghProperty(pp.file)}
-		if p.Row > 0 {
+		switch {
+		case p.Row > 0 && p.Line > 0:
+			// Annotations point at lines of the file; the message keeps the row.
+			props = append(props, "line="+strconv.Itoa(p.Line))
+			msg = fmt.Sprintf("row %d: %s", p.Row, msg)
+		case p.Row > 0:
 			props = append(props, "line="+strconv.Itoa(p.Row))
 		}
 		if p.Column != "" {
@@ -54,6 +82,9 @@ func (pp problemPrinter) print(severity string, p herald.Problem) {
 	}
 	if severity == "warning" {
 		msg = "warning: " + msg
+	}
+	if p.Row > 0 && p.Line > 0 {
+		msg += fmt.Sprintf(" (line %d)", p.Line)
 	}
 	loc := pp.file
 	switch {

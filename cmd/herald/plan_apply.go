@@ -24,7 +24,7 @@ func (p *planCmd) apply(ctx context.Context, args []string) int {
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
 	tz := fs.String("timezone", "", "time zone of local times when the plan names none (default: the workspace's)")
 	channels := fs.String("channels", "", "channels a,b for profiles without a channel column")
-	dateOrder := fs.String("date-order", "", "dmy or mdy, for Hootsuite dates")
+	dateOrder := fs.String("date-order", "", "dmy or mdy: how to read dates such as 12/4/2027, day or month first")
 	annotations := fs.String("annotations", "", "github: print problems as GitHub Actions annotations")
 	client := p.serverFlags(fs)
 	pos, err := parseArgs(fs, args, "FILE")
@@ -65,7 +65,7 @@ func (p *planCmd) apply(ctx context.Context, args []string) int {
 		}
 	}
 
-	pp := problemPrinter{w: p.stdout, file: file, json: format == "json", github: *annotations == "github"}
+	pp := problemPrinter{w: p.stdout, file: file, json: format == "json", github: *annotations == "github", flags: applyFlags}
 	var res herald.PlanResult
 	err = client.do(ctx, http.MethodPut, planPath(*ws, *key, ""), q, contentType, body, &res)
 	var ae *apiError

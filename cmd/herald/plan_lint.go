@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -15,16 +13,17 @@ import (
 
 // lint checks a plan file offline with contentplans.Build, as the server
 // would, against the channels named by --channels (name=platform). Without
-// --channels every channel the file names is taken to exist, on the outbox
-// platform (no length limits): the check covers format, times, keys and
-// URLs but not channel names or platform limits. Channels' posting slots are
-// not known offline: "next free slot" rows are accepted as they are.
+// --channels every channel the file names is taken to exist, on a platform
+// not known (herald.PlanUpload.AnyChannel): the check covers format, times,
+// keys and URLs but not channel names, platform limits or variants.
+// Channels' posting slots are not known offline: "next free slot" rows are
+// accepted as they are. Problems speak of lint's flags (see problemPrinter).
 func (p *planCmd) lint(args []string) int {
 	fs := p.newFlagSet("lint")
 	channels := fs.String("channels", "", "the workspace's channels as name=platform,... (default: every channel the file names, with no platform limits)")
 	tz := fs.String("timezone", "UTC", "time zone of local times when the plan names none")
 	profile := fs.String("format", "", "import profile: herald, hootsuite or publer (default: detected from the header)")
-	dateOrder := fs.String("date-order", "", "dmy or mdy, for Hootsuite dates")
+	dateOrder := fs.String("date-order", "", "dmy or mdy: how to read dates such as 12/4/2027, day or month first")
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
 	annotations := fs.String("annotations", "", "github: print problems as GitHub Actions annotations")
 	pos, err := parseArgs(fs, args, "FILE")
@@ -64,19 +63,10 @@ func (p *planCmd) lint(args []string) int {
 	up := herald.PlanUpload{
 		Key: planKeyOf(file), Body: body, Format: format, Timezone: *tz, Channels: chans, Now: p.now(),
 		Profile: *profile, Sheet: *sheet, DateOrder: *dateOrder, DefaultChannels: names,
+		AnyChannel: *channels == "",
 	}
 	_, posts, warnings, err := contentplans.Build(up)
-	if *channels == "" {
-		// Take every channel the file names as existing, and build again.
-		if extra := unknownChannels(herald.ErrorDetails(err)); len(extra) > 0 {
-			up.Channels = map[string]*herald.Channel{}
-			for _, name := range extra {
-				up.Channels[name] = lintChannel(name, "outbox")
-			}
-			_, posts, warnings, err = contentplans.Build(up)
-		}
-	}
-	pp := problemPrinter{w: p.stdout, file: file, json: format == "json", github: *annotations == "github"}
+	pp := problemPrinter{w: p.stdout, file: file, json: format == "json", github: *annotations == "github", flags: lintFlags}
 	if err != nil && herald.ErrorCode(err) != herald.EVALIDATION {
 		fmt.Fprintf(p.stderr, "herald plan lint: %s: %s\n", file, herald.ErrorMessage(err))
 		return exitUsage
@@ -130,32 +120,6 @@ func lintChannels(spec string) (map[string]*herald.Channel, []string, error) {
 // without slots).
 func lintChannel(name, platform string) *herald.Channel {
 	return &herald.Channel{Name: name, Platform: platform, Slots: []herald.Slot{{Day: "mon", Time: "10:00"}}}
-}
-
-var unknownChannelRe = regexp.MustCompile(`unknown channel ("(?:[^"\\]|\\.)*")`)
-
-// unknownChannels returns the channel names of unknown_channel problems,
-// sorted and de-duplicated.
-func unknownChannels(ps []herald.Problem) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range ps {
-		if p.Code != "unknown_channel" {
-			continue
-		}
-		m := unknownChannelRe.FindStringSubmatch(p.Message)
-		if m == nil {
-			continue
-		}
-		name, err := strconv.Unquote(m[1])
-		if err != nil || seen[name] {
-			continue
-		}
-		seen[name] = true
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // planKeyOf is the default plan key of a file: its name without extension.

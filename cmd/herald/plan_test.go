@@ -195,6 +195,11 @@ func TestProblemPrinter(t *testing.T) {
 			"::error file=plans/p.csv,line=3,title=text::100%25 too long%0D%0Areally\n"},
 		{"github property escapes", problemPrinter{file: "a,b:c.csv", github: true}, "warning", herald.Problem{Row: 1, Column: "text:x", Message: "m"},
 			"::warning file=a%2Cb%3Ac.csv,line=1,title=text%3Ax::m\n"},
+		{"csv line", problemPrinter{file: "p.csv"}, "error", herald.Problem{Row: 3, Line: 8, Column: "time", Message: "bad"}, "p.csv:3:time: bad (line 8)\n"},
+		{"github csv line", problemPrinter{file: "p.csv", github: true}, "warning", herald.Problem{Row: 3, Line: 8, Column: "time", Message: "past"},
+			"::warning file=p.csv,line=8,title=time::row 3: past\n"},
+		{"options as flags", problemPrinter{file: "p.csv", flags: applyFlags}, "error", herald.Problem{Row: 2, Column: "date", Message: "pass ?date_order=dmy or ?date_order=mdy"},
+			"p.csv:2:date: pass --date-order dmy or --date-order mdy\n"},
 		{"github plan-wide", problemPrinter{file: "p.json", json: true, github: true}, "error", herald.Problem{Column: "timezone", Message: "m"},
 			"::error file=p.json,title=timezone::m\n"},
 	} {
@@ -244,5 +249,61 @@ func TestParseArgsInterspersed(t *testing.T) {
 	pos, err := parseArgs(fs, []string{"--wait", "ws", "--timeout", "2s", "key"}, "WS", "KEY")
 	if err != nil || strings.Join(pos, " ") != "ws key" || !*wait || *d != 2*time.Second {
 		t.Errorf("got %v %v wait=%v timeout=%v", pos, err, *wait, *d)
+	}
+}
+
+// Rows are the spreadsheet's (the example's second post is row 3, starting
+// on line 8 of the CSV): the message shows the line, and GitHub annotations
+// point at it.
+func TestLintRowsAndLines(t *testing.T) {
+	body, err := os.ReadFile(example("2026-12.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(body), "dec-02-roast-ethiopia,2026-12-02,12:00", "dec-02-roast-ethiopia,2026-12-02,25:00", 1)
+	file := writeFile(t, "2026-12.csv", bad)
+	code, out, _ := runPlan(t, "lint", file, "--timezone", "Europe/Moscow", "--channels", exampleChannels)
+	if code != exitFail || !strings.HasPrefix(out, file+`:3:time: time "25:00" must be`) || !strings.HasSuffix(out, " (line 8)\n") {
+		t.Errorf("exit %d, want 1 and %s:3:time: … (line 8):\n%s", code, file, out)
+	}
+	code, out, _ = runPlan(t, "lint", file, "--timezone", "Europe/Moscow", "--channels", exampleChannels, "--annotations", "github")
+	if code != exitFail || !strings.HasPrefix(out, "::error file="+ghProperty(file)+",line=8,title=time::row 3: ") {
+		t.Errorf("exit %d, want an ::error on line 8 for row 3:\n%s", code, out)
+	}
+}
+
+// Without --channels lint checks everything but channel names, lengths
+// and variants: a variant is not "unused" on channels it knows nothing of.
+func TestLintWithoutChannelsNoVariantWarnings(t *testing.T) {
+	code, out, errs := runPlan(t, "lint", example("2026-12.csv"), "--timezone", "Europe/Moscow")
+	if code != exitOK || strings.Contains(out, "variant") || !strings.Contains(errs, "20 posts, no problems\n") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	// With the channels, an unused variant is still a warning; a name that
+	// cannot be a channel's is a problem either way.
+	file := writeFile(t, "p.csv", "key,at,channels,text,text:vk\na,2026-12-01 10:00,tg,Hi,Привет\nb,2026-12-02 10:00,Bad Name,Hi,\n")
+	code, out, _ = runPlan(t, "lint", file, "--channels", "tg=telegram,bad=outbox")
+	if code != exitFail || !strings.Contains(out, file+":2:text:vk: warning: the vk variant is not used") {
+		t.Errorf("with --channels: exit %d\n%s", code, out)
+	}
+	code, out, _ = runPlan(t, "lint", file)
+	if code != exitFail || strings.Contains(out, "variant") || !strings.Contains(out, file+`:3:channels: "Bad Name" cannot be a channel's name`) {
+		t.Errorf("without --channels: exit %d\n%s", code, out)
+	}
+}
+
+// A Hootsuite file has no channel column: lint and apply say which flag
+// names them (the API says ?channels=, see api's TestPlanProfiles).
+func TestHootsuiteNeedsChannelsFlag(t *testing.T) {
+	code, out, _ := runPlan(t, "lint", example("hootsuite.csv"), "--date-order", "dmy")
+	want := example("hootsuite.csv") + ": channels: a hootsuite file has no channel column: pass --channels name=platform,... naming the channels its posts go to\n"
+	if code != exitFail || out != want {
+		t.Errorf("lint: exit %d\n got %q\nwant %q", code, out, want)
+	}
+	tm := planServer(t)
+	code, out, _ = runPlan(t, append([]string{"apply", example("hootsuite.csv"), "--workspace", "brand", "--date-order", "dmy"}, tm.flags()...)...)
+	want = example("hootsuite.csv") + ": channels: a hootsuite file has no channel column: pass --channels a,b naming the channels its posts go to (this workspace has: demo)\n"
+	if code != exitFail || out != want {
+		t.Errorf("apply: exit %d\n got %q\nwant %q", code, out, want)
 	}
 }
