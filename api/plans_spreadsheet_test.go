@@ -193,8 +193,8 @@ func TestPlanRowsCSVAndXLSX(t *testing.T) {
 	e := newEnv(t)
 	e.setup("acme")
 	e.setupExampleChannels("acme")
-	fromCSV := e.putPlan("/api/v1/workspaces/acme/plans/csv?timezone=Europe/Moscow", readExample(t, "2026-12.csv"), 200, "Content-Type: text/csv")
-	fromXLSX := e.putPlan("/api/v1/workspaces/acme/plans/xlsx?timezone=Europe/Moscow", readExample(t, "2026-12.xlsx"), 200, xlsxType)
+	fromCSV := e.putPlan("/api/v1/workspaces/acme/plans/csv?timezone=Europe/Moscow", readExample(t, "december.csv"), 200, "Content-Type: text/csv")
+	fromXLSX := e.putPlan("/api/v1/workspaces/acme/plans/xlsx?timezone=Europe/Moscow", readExample(t, "december.xlsx"), 200, xlsxType)
 	if len(fromCSV.Rows) != 20 || len(fromXLSX.Rows) != 20 {
 		t.Fatalf("csv %+v\nxlsx %+v", fromCSV, fromXLSX)
 	}
@@ -209,7 +209,7 @@ func TestPlanRowsCSVAndXLSX(t *testing.T) {
 			t.Errorf("report: %s on row %d, want 3", r.Key, r.Row)
 		}
 	}
-	bad := strings.Replace(string(readExample(t, "2026-12.csv")), "dec-02-roast-ethiopia,2026-12-02,12:00,\"tg-main", "dec-02-roast-ethiopia,2026-12-02,12:00,\"nowhere", 1)
+	bad := strings.Replace(string(readExample(t, "december.csv")), "dec-02-roast-ethiopia,2099-12-02,12:00,\"tg-main", "dec-02-roast-ethiopia,2099-12-02,12:00,\"nowhere", 1)
 	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/csv?timezone=Europe/Moscow", bad, "Content-Type: text/csv"), 422)
 	if !strings.Contains(string(r.body), `{"row":3,"line":8,"column":"channels","code":"unknown_channel"`) {
 		t.Errorf("want unknown_channel on row 3, line 8: %s", r.body)

@@ -304,7 +304,15 @@ func (b *builder) checkKeys(posts []herald.Post) {
 	for i := range posts {
 		p := &posts[i]
 		if p.Key == "" {
-			p.Key, p.KeyDerived = DeriveKey(p.Row, p.Text), true
+			// A CSV's derived keys have always been made from the file line
+			// the row starts on: keep that, so that re-uploading a plan
+			// applied before rows were counted as a spreadsheet does matches
+			// its posts instead of replacing (and re-publishing) them.
+			pos := p.Row
+			if p.Line != 0 {
+				pos = p.Line
+			}
+			p.Key, p.KeyDerived = DeriveKey(pos, p.Text), true
 		}
 		if row, dup := first[p.Key]; dup {
 			b.problem(p.Row, "key", "duplicate_key", "key %q is already used by row %d; keys must be unique in a plan", p.Key, row)

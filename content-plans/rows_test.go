@@ -26,7 +26,7 @@ func csvToXLSX(t *testing.T, body string) []byte {
 // The CSV and the XLSX of one sheet number its rows alike, however many
 // lines the CSV's cells span; the CSV's problems also name the file line.
 func TestRowsAreSpreadsheetRowsInCSVAndXLSX(t *testing.T) {
-	body := readFile(t, "examples/2026-12.csv")
+	body := readFile(t, "examples/december.csv")
 	book := csvToXLSX(t, body)
 	_, fromCSV, _ := mustBuild(t, upload("csv", body, "Europe/Moscow"))
 	_, fromXLSX, _ := mustBuild(t, xlsxUpload(book, "Europe/Moscow"))
@@ -43,7 +43,7 @@ func TestRowsAreSpreadsheetRowsInCSVAndXLSX(t *testing.T) {
 		t.Errorf("second post: %s row %d line %d, want dec-02-roast-ethiopia row 3 line 8", p.Key, p.Row, p.Line)
 	}
 
-	bad := strings.Replace(body, "dec-02-roast-ethiopia,2026-12-02,12:00", "dec-02-roast-ethiopia,2026-12-02,25:00", 1)
+	bad := strings.Replace(body, "dec-02-roast-ethiopia,2099-12-02,12:00", "dec-02-roast-ethiopia,2099-12-02,25:00", 1)
 	csvPs := mustFail(t, upload("csv", bad, "Europe/Moscow"))
 	xlsxPs := mustFail(t, xlsxUpload(csvToXLSX(t, bad), "Europe/Moscow"))
 	if len(csvPs) != 1 || len(xlsxPs) != 1 {
@@ -55,5 +55,16 @@ func TestRowsAreSpreadsheetRowsInCSVAndXLSX(t *testing.T) {
 	}
 	if got := c.String(); !strings.HasPrefix(got, "row 3 (line 8), time: ") {
 		t.Errorf("String() = %q, want it to start with row 3 (line 8)", got)
+	}
+}
+
+// A keyless CSV row's derived key keeps the file line it starts on, as it
+// always has: a plan applied before rows were counted as a spreadsheet does
+// re-uploads onto the same posts instead of replacing (and re-publishing) them.
+func TestDerivedKeysKeepTheCSVLine(t *testing.T) {
+	body := "date,time,channels,text\n2099-12-01,10:00,demo,\"Two\nlines\"\n2099-12-02,10:00,demo,After\n"
+	_, posts, _ := mustBuild(t, upload("csv", body, "UTC"))
+	if len(posts) != 2 || posts[1].Row != 3 || posts[1].Line != 4 || posts[1].Key != DeriveKey(4, "After") || posts[0].Key != DeriveKey(2, "Two\nlines") {
+		t.Errorf("posts: %+v", posts)
 	}
 }

@@ -256,12 +256,12 @@ func TestParseArgsInterspersed(t *testing.T) {
 // on line 8 of the CSV): the message shows the line, and GitHub annotations
 // point at it.
 func TestLintRowsAndLines(t *testing.T) {
-	body, err := os.ReadFile(example("2026-12.csv"))
+	body, err := os.ReadFile(example("december.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := strings.Replace(string(body), "dec-02-roast-ethiopia,2026-12-02,12:00", "dec-02-roast-ethiopia,2026-12-02,25:00", 1)
-	file := writeFile(t, "2026-12.csv", bad)
+	bad := strings.Replace(string(body), "dec-02-roast-ethiopia,2099-12-02,12:00", "dec-02-roast-ethiopia,2099-12-02,25:00", 1)
+	file := writeFile(t, "december.csv", bad)
 	code, out, _ := runPlan(t, "lint", file, "--timezone", "Europe/Moscow", "--channels", exampleChannels)
 	if code != exitFail || !strings.HasPrefix(out, file+`:3:time: time "25:00" must be`) || !strings.HasSuffix(out, " (line 8)\n") {
 		t.Errorf("exit %d, want 1 and %s:3:time: … (line 8):\n%s", code, file, out)
@@ -275,7 +275,7 @@ func TestLintRowsAndLines(t *testing.T) {
 // Without --channels lint checks everything but channel names, lengths
 // and variants: a variant is not "unused" on channels it knows nothing of.
 func TestLintWithoutChannelsNoVariantWarnings(t *testing.T) {
-	code, out, errs := runPlan(t, "lint", example("2026-12.csv"), "--timezone", "Europe/Moscow")
+	code, out, errs := runPlan(t, "lint", example("december.csv"), "--timezone", "Europe/Moscow")
 	if code != exitOK || strings.Contains(out, "variant") || !strings.Contains(errs, "20 posts, no problems\n") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
