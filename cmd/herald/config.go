@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/storage"
 )
 
 // Config is what the flags and HERALD_* variables say. Flags win over
@@ -94,6 +96,16 @@ func (c *Config) validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("--max-body must be at least 1024 bytes")
+	}
+	return c.checkDatabase()
+}
+
+// checkDatabase refuses, before anything is written (data directory, secret
+// key), a database Herald cannot open: PostgreSQL, for now.
+func (c *Config) checkDatabase() error {
+	if err := storage.CheckDSN(c.dsn()); err != nil {
+		return fmt.Errorf("--db (HERALD_DATABASE_URL): %s, or leave it unset for SQLite at %s",
+			herald.ErrorMessage(err), filepath.Join(c.DataDir, "herald.db"))
 	}
 	return nil
 }

@@ -11,8 +11,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // IANA zones even on images without /usr/share/zoneinfo
+
+	"github.com/heraldhq/herald"
 )
 
 // Exit codes.
@@ -128,7 +131,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	m := NewMain(*cfg, stdout, stderr)
 	defer m.Close()
 	if err := m.OpenDB(ctx); err != nil {
-		fmt.Fprintf(stderr, "herald migrate: %v\n", err)
+		fmt.Fprintf(stderr, "herald migrate: %s\n", errText(err))
 		return exitFail
 	}
 	fmt.Fprintln(stdout, "migrations applied; the schema is current")
@@ -153,16 +156,27 @@ func cmdTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	m := NewMain(*cfg, stdout, stderr)
 	defer m.Close()
 	if err := m.OpenDB(ctx); err != nil {
-		fmt.Fprintf(stderr, "herald token create: %v\n", err)
+		fmt.Fprintf(stderr, "herald token create: %s\n", errText(err))
 		return exitFail
 	}
 	secret, _, err := m.DB.CreateToken(ctx, name, role)
 	if err != nil {
-		fmt.Fprintf(stderr, "herald token create: %v\n", err)
+		fmt.Fprintf(stderr, "herald token create: %s\n", errText(err))
 		return exitFail
 	}
 	fmt.Fprintln(stdout, secret)
 	return exitOK
+}
+
+// errText is err on one line for a person: a *herald.Error in the chain
+// shows its message, not its code.
+func errText(err error) string {
+	s := err.Error()
+	var he *herald.Error
+	if errors.As(err, &he) {
+		s = strings.Replace(s, he.Error(), he.Message, 1)
+	}
+	return oneLine(s)
 }
 
 func usageError(stderr io.Writer, err error) int {

@@ -60,7 +60,11 @@ func newLogger(level string, w io.Writer) zerolog.Logger {
 }
 
 // OpenDB opens the database and brings its schema up to date.
+// It refuses a database it cannot open (PostgreSQL) before it writes anything.
 func (m *Main) OpenDB(ctx context.Context) error {
+	if err := m.Config.checkDatabase(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(m.Config.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
