@@ -361,8 +361,8 @@ func (a *applier) change(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 		if !ok {
 			continue // no free slot: a problem is recorded and nothing is applied
 		}
-		if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET due_at = ?, next_attempt_at = ?, slot_at = ?, idempotency_key = ?, error = '', platform_state = '{}',
-			status = CASE WHEN status = 'pending_approval' THEN status ELSE 'scheduled' END, updated_at = ? WHERE id = ?`,
+		if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET due_at = ?, next_attempt_at = ?, retried_at = NULL, slot_at = ?, idempotency_key = ?, error = '',
+			platform_state = '{}', status = CASE WHEN status = 'pending_approval' THEN status ELSE 'scheduled' END, updated_at = ? WHERE id = ?`,
 			due, due, slot, idempotencyKey(d.ID, hash), a.now, d.ID); err != nil {
 			return row, deliveryError(p.Row, err)
 		}
