@@ -21,6 +21,9 @@ type Plan struct {
 	Start     *time.Time `json:"start,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// DeletedAt is set while the plan is deleted: its report still lists the
+	// rows it had then; an upload under its key revives it.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 }
 
 // Spacing warnings: how close two posts on one channel may be before a

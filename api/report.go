@@ -25,7 +25,8 @@ func (s *Server) planReport(c echo.Context) error {
 	if format != "" && format != "json" && format != "csv" {
 		return herald.Errorf(herald.EINVALID, "format must be json or csv, not %q", format)
 	}
-	if _, err := s.store.Plan(ctx, ws.ID, key); err != nil {
+	plan, err := s.store.Plan(ctx, ws.ID, key)
+	if err != nil {
 		return err
 	}
 	rows, err := s.store.PlanReport(ctx, ws.ID, key)
@@ -43,13 +44,15 @@ func (s *Server) planReport(c echo.Context) error {
 	if rows == nil {
 		rows = []herald.ReportRow{}
 	}
-	return c.JSON(http.StatusOK, Report{Plan: key, Rows: rows})
+	return c.JSON(http.StatusOK, Report{Plan: key, DeletedAt: plan.DeletedAt, Rows: rows})
 }
 
 // Report is the JSON answer of GET …/plans/{key}/report: each row × channel.
+// A deleted plan's report has DeletedAt and the rows the plan had then.
 type Report struct {
-	Plan string             `json:"plan"`
-	Rows []herald.ReportRow `json:"rows"`
+	Plan      string             `json:"plan"`
+	DeletedAt *time.Time         `json:"deleted_at,omitempty"`
+	Rows      []herald.ReportRow `json:"rows"`
 }
 
 // reportCSV renders report rows as CSV, every cell escaped with csvCell.
