@@ -110,10 +110,13 @@ const (
 	ActionConflict  = "conflict"
 )
 
-// RowResult is what applying a plan did (or would do) to one row.
+// RowResult is what applying a plan did (or would do) to one row. Row is
+// the row in the uploaded file; a cancelled row is no longer in it, so its
+// Row is 0 and WasRow is where it stood in the previous upload.
 type RowResult struct {
 	Key        string `json:"key"`
 	Row        int    `json:"row"`
+	WasRow     int    `json:"was_row,omitempty"`
 	Action     string `json:"action"`
 	KeyDerived bool   `json:"key_derived,omitempty"`
 	Message    string `json:"message,omitempty"`

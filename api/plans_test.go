@@ -319,3 +319,28 @@ func TestDeletedPlanStaysReadable(t *testing.T) {
 		t.Errorf("revived report: %+v", rep)
 	}
 }
+
+// A cancelled row of the apply answer is no longer in the file: "row" is 0
+// and "was_row" says where it stood, so it never shares a row number with a
+// row of the new file.
+func TestCancelledRowWasRow(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	e.putPlan("/api/v1/workspaces/acme/plans/p", jsonPlan("one", "two"), 200)
+	next := jsonPlan("one", "two", "three")
+	posts := next["posts"].([]map[string]any)
+	next["posts"] = []map[string]any{posts[0], posts[2]} // post-b (post #2) removed; post-c is post #2 now
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/p", next), 200)
+	var res planResult
+	r.decode(t, &res)
+	rows := map[string]herald.RowResult{}
+	for _, row := range res.Rows {
+		rows[row.Key] = row
+	}
+	if c, b := rows["post-c"], rows["post-b"]; c.Row != 2 || c.WasRow != 0 || b.Action != "cancelled" || b.Row != 0 || b.WasRow != 2 {
+		t.Fatalf("rows %+v", res.Rows)
+	}
+	if !strings.Contains(r.String(), `{"key":"post-b","row":0,"was_row":2,"action":"cancelled"`) {
+		t.Errorf("answer: %s", r.body)
+	}
+}

@@ -376,7 +376,7 @@ func (a *applier) diff(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 // remove cancels what is unpublished of a row no longer in the plan and marks
 // its post removed; what is published (or may be) stays as it is.
 func (a *applier) remove(o *oldPost) (herald.RowResult, error) {
-	row := herald.RowResult{Key: o.Key, Row: o.Row, Action: herald.ActionCancelled, KeyDerived: o.KeyDerived}
+	row := herald.RowResult{Key: o.Key, WasRow: o.Row, Action: herald.ActionCancelled, KeyDerived: o.KeyDerived}
 	if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE post_id = ? AND status IN `+unpublishedIn,
 		a.now, o.ID); err != nil {
 		return row, fmt.Errorf("apply plan: cancel row %q: %w", o.Key, err)
