@@ -152,12 +152,16 @@ func (r *PlanResult) Add(row RowResult) {
 	r.Rows = append(r.Rows, row)
 }
 
-// ReportRow is one row × channel of a plan report.
+// ReportRow is one row × channel of a plan report. Text is the text as
+// sent to that channel (Post.Message: the platform's variant, else the
+// post's text).
 type ReportRow struct {
 	Key         string         `json:"key"`
 	Row         int            `json:"row"`
 	Channel     string         `json:"channel"`
 	Platform    string         `json:"platform"`
+	Rubric      string         `json:"rubric"`
+	Text        string         `json:"text"`
 	DueAt       time.Time      `json:"due_at"`
 	Status      DeliveryStatus `json:"status"`
 	RemoteID    string         `json:"remote_id"`

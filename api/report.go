@@ -13,7 +13,9 @@ import (
 )
 
 // reportHeader is the header row of a CSV report.
-var reportHeader = []string{"key", "row", "channel", "platform", "due_at", "status", "remote_id", "url", "published_at", "attempts", "error"}
+// The columns text and rubric came later and stay at the end.
+var reportHeader = []string{"key", "row", "channel", "platform", "due_at", "status", "remote_id", "url", "published_at", "attempts", "error",
+	"text", "rubric"}
 
 func (s *Server) planReport(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -68,7 +70,7 @@ func reportCSV(rows []herald.ReportRow) ([]byte, error) {
 			published = r.PublishedAt.UTC().Format(time.RFC3339)
 		}
 		rec := []string{r.Key, strconv.Itoa(r.Row), r.Channel, r.Platform, r.DueAt.UTC().Format(time.RFC3339),
-			string(r.Status), r.RemoteID, r.URL, published, strconv.Itoa(r.Attempts), r.Error}
+			string(r.Status), r.RemoteID, r.URL, published, strconv.Itoa(r.Attempts), r.Error, r.Text, r.Rubric}
 		for i := range rec {
 			rec[i] = csvCell(rec[i])
 		}

@@ -144,8 +144,9 @@ func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, erro
 
 // PlanReport returns every delivery of the plan's live rows — for a deleted
 // plan, of the rows it had when deleted — (row × channel, including
-// cancelled ones), ordered by row then channel name, with the delivery's last
-// error. An unknown plan gives ENOTFOUND.
+// cancelled ones), ordered by row then channel name, with the row's rubric,
+// the text as sent to that channel (the platform's variant, as the scheduler
+// picks it) and the delivery's last error. An unknown plan gives ENOTFOUND.
 func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.ReportRow, error) {
 	p, err := getPlan(ctx, db.r, wsID, key)
 	if err != nil {
@@ -156,6 +157,8 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		Row         int           `db:"row_num"`
 		Channel     string        `db:"channel"`
 		Platform    string        `db:"platform"`
+		Rubric      string        `db:"rubric"`
+		Content     string        `db:"content"`
 		DueAt       int64         `db:"due_at"`
 		Status      string        `db:"status"`
 		RemoteID    string        `db:"remote_id"`
@@ -165,8 +168,8 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		Error       string        `db:"error"`
 		ID          int64         `db:"id"`
 	}
-	if err := sel(ctx, db.r, &rows, `SELECT p.key, p.row_num, c.name AS channel, c.platform, d.due_at, d.status, d.remote_id,
-		d.url, d.published_at, d.attempts, d.error, d.id
+	if err := sel(ctx, db.r, &rows, `SELECT p.key, p.row_num, c.name AS channel, c.platform, p.rubric, p.content, d.due_at, d.status,
+		d.remote_id, d.url, d.published_at, d.attempts, d.error, d.id
 		FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.workspace_id = ? AND p.plan_id = ? AND `+reportedPost+`
 		ORDER BY p.row_num, c.name, d.id`, wsID, p.ID); err != nil {
@@ -174,7 +177,13 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 	}
 	out := make([]herald.ReportRow, len(rows))
 	for i, r := range rows {
-		out[i] = herald.ReportRow{Key: r.Key, Row: r.Row, Channel: r.Channel, Platform: r.Platform, DueAt: fromMs(r.DueAt),
+		var c postContent
+		if err := json.Unmarshal([]byte(r.Content), &c); err != nil {
+			return nil, fmt.Errorf("plan report: post %q: %w", r.Key, err)
+		}
+		post := c.post()
+		out[i] = herald.ReportRow{Key: r.Key, Row: r.Row, Channel: r.Channel, Platform: r.Platform, Rubric: r.Rubric,
+			Text: post.Message(r.Platform).Text, DueAt: fromMs(r.DueAt),
 			Status: herald.DeliveryStatus(r.Status), RemoteID: r.RemoteID, URL: r.URL, PublishedAt: fromNullMs(r.PublishedAt),
 			Attempts: r.Attempts, Error: r.Error, DeliveryID: r.ID}
 	}
