@@ -1,6 +1,7 @@
 // Command herald runs the Herald service (serve), applies its database
-// migrations (migrate), manages API tokens (token create) and is the
-// command-line client for CI (plan lint, plan apply, plan status).
+// migrations (migrate), manages API tokens (token create), checks a running
+// server's readiness (healthcheck) and is the command-line client for CI
+// (plan lint, plan apply, plan status).
 package main
 
 import (
