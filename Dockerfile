@@ -18,5 +18,9 @@ USER herald
 ENV HERALD_DATA_DIR=/data HERALD_ADDR=0.0.0.0:8080
 VOLUME /data
 EXPOSE 8080
+# The slim image has no curl: herald asks its own /readyz (database reachable,
+# schema current) on HERALD_ADDR, within 3s, and exits 0 when ready, 1 otherwise.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["/usr/local/bin/herald", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/herald"]
 CMD ["serve"]

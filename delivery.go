@@ -57,10 +57,14 @@ type Delivery struct {
 	ChannelName string `json:"channel"`
 	Platform    string `json:"platform"`
 
-	Status        DeliveryStatus `json:"status"`
-	DueAt         time.Time      `json:"due_at"`
-	NextAttemptAt time.Time      `json:"next_attempt_at"`
-	Attempts      int            `json:"attempt_count"`
+	Status DeliveryStatus `json:"status"`
+	// DueAt is the planned time; it never moves on a retry. RetriedAt is set
+	// when an operator retried the delivery past its lateness window: the
+	// window then counts from RetriedAt.
+	DueAt         time.Time  `json:"due_at"`
+	NextAttemptAt time.Time  `json:"next_attempt_at"`
+	RetriedAt     *time.Time `json:"retried_at,omitempty"`
+	Attempts      int        `json:"attempt_count"`
 	// IdempotencyKey is sent to platforms that honour one; it is derived from
 	// the delivery and its content, so a retry of the same content reuses it.
 	IdempotencyKey string     `json:"idempotency_key"`

@@ -57,3 +57,15 @@ func ResolveLocal(wall time.Time, loc *time.Location) LocalTime {
 	}
 	return LocalTime{At: time.Unix(first, nsec).UTC(), Ambiguous: true, Shift: time.Duration(last-first) * time.Second}
 }
+
+// StartOfDay is the first instant (UTC) of the calendar day y-m-d in loc:
+// its midnight; where the clocks jump over midnight, the instant they jump
+// to; of a midnight that happens twice, the earlier.
+func StartOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	wall := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	r := ResolveLocal(wall, loc)
+	if r.Gap {
+		r = ResolveLocal(wall.Add(r.Shift), loc)
+	}
+	return r.At
+}

@@ -50,3 +50,26 @@ func TestResolveLocal(t *testing.T) {
 		})
 	}
 }
+
+func TestStartOfDay(t *testing.T) {
+	for _, tc := range []struct {
+		zone  string
+		day   string
+		want  string
+		about string
+	}{
+		{"Europe/Moscow", "2026-12-01", "2026-11-30T21:00:00Z", "an ordinary midnight"},
+		{"UTC", "2026-12-31", "2026-12-31T00:00:00Z", "UTC"},
+		{"America/Santiago", "2026-09-06", "2026-09-06T04:00:00Z", "the clocks jump from 00:00 to 01:00: the day starts at 01:00"},
+		{"America/Havana", "2026-11-01", "2026-11-01T04:00:00Z", "midnight happens twice: the earlier"},
+	} {
+		loc, err := time.LoadLocation(tc.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := time.Parse(time.DateOnly, tc.day)
+		if got := herald.StartOfDay(d.Year(), d.Month(), d.Day(), loc).Format(time.RFC3339); got != tc.want {
+			t.Errorf("%s %s (%s): %s, want %s", tc.zone, tc.day, tc.about, got, tc.want)
+		}
+	}
+}

@@ -21,6 +21,9 @@ type Plan struct {
 	Start     *time.Time `json:"start,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// DeletedAt is set while the plan is deleted: its report still lists the
+	// rows it had then; an upload under its key revives it.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 }
 
 // Spacing warnings: how close two posts on one channel may be before a
@@ -111,10 +114,13 @@ const (
 	ActionConflict  = "conflict"
 )
 
-// RowResult is what applying a plan did (or would do) to one row.
+// RowResult is what applying a plan did (or would do) to one row. Row is
+// the row in the uploaded file; a cancelled row is no longer in it, so its
+// Row is 0 and WasRow is where it stood in the previous upload.
 type RowResult struct {
 	Key        string `json:"key"`
 	Row        int    `json:"row"`
+	WasRow     int    `json:"was_row,omitempty"`
 	Action     string `json:"action"`
 	KeyDerived bool   `json:"key_derived,omitempty"`
 	Message    string `json:"message,omitempty"`
@@ -150,12 +156,16 @@ func (r *PlanResult) Add(row RowResult) {
 	r.Rows = append(r.Rows, row)
 }
 
-// ReportRow is one row × channel of a plan report.
+// ReportRow is one row × channel of a plan report. Text is the text as
+// sent to that channel (Post.Message: the platform's variant, else the
+// post's text).
 type ReportRow struct {
 	Key         string         `json:"key"`
 	Row         int            `json:"row"`
 	Channel     string         `json:"channel"`
 	Platform    string         `json:"platform"`
+	Rubric      string         `json:"rubric"`
+	Text        string         `json:"text"`
 	DueAt       time.Time      `json:"due_at"`
 	Status      DeliveryStatus `json:"status"`
 	RemoteID    string         `json:"remote_id"`

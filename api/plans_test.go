@@ -265,3 +265,82 @@ func TestPlanCSVBadPlanOne422(t *testing.T) {
 		t.Errorf("code %q, applied %d", env.Error.Code, e.applied.Load())
 	}
 }
+
+// A deleted plan stays readable, listed as deleted, and its published row
+// stays in its report; uploading it again revives it without publishing
+// that row again.
+func TestDeletedPlanStaysReadable(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	e.putPlan("/api/v1/workspaces/acme/plans/p", jsonPlan("hello", "world"), 200)
+	e.finishFirstDelivery(herald.Result{Outcome: herald.OutcomePublished, RemoteID: "42", URL: "https://x/42"})
+	var del struct{ Cancelled int }
+	must(t, e.do("DELETE", "/api/v1/workspaces/acme/plans/p", nil), 200).decode(t, &del)
+	if del.Cancelled != 1 {
+		t.Fatalf("delete cancelled %d, want 1", del.Cancelled)
+	}
+
+	var got struct {
+		Plan herald.Plan        `json:"plan"`
+		Rows []herald.ReportRow `json:"rows"`
+	}
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans/p", nil), 200).decode(t, &got)
+	if got.Plan.DeletedAt == nil || len(got.Rows) != 2 {
+		t.Fatalf("get a deleted plan: %+v", got)
+	}
+	var rep struct {
+		DeletedAt *string            `json:"deleted_at"`
+		Rows      []herald.ReportRow `json:"rows"`
+	}
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans/p/report", nil), 200).decode(t, &rep)
+	if rep.DeletedAt == nil || len(rep.Rows) != 2 || rep.Rows[0].Status != herald.StatusPublished || rep.Rows[0].RemoteID != "42" ||
+		rep.Rows[1].Status != herald.StatusCancelled {
+		t.Fatalf("report of a deleted plan: %+v", rep)
+	}
+	if csv := must(t, e.do("GET", "/api/v1/workspaces/acme/plans/p/report?format=csv", nil), 200).String(); !strings.Contains(csv, ",published,42,https://x/42,") {
+		t.Errorf("CSV report of a deleted plan:\n%s", csv)
+	}
+	var list struct {
+		Items []herald.PlanSummary `json:"items"`
+	}
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans", nil), 200).decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].DeletedAt == nil || list.Items[0].Posts != 2 {
+		t.Fatalf("list: %+v", list.Items)
+	}
+	must(t, e.do("DELETE", "/api/v1/workspaces/acme/plans/p", nil), 200) // already deleted: nothing to do
+
+	res := e.putPlan("/api/v1/workspaces/acme/plans/p", jsonPlan("hello", "world"), 200)
+	if res.Unchanged != 2 || res.Created != 0 {
+		t.Fatalf("re-upload: %+v", res)
+	}
+	rep.DeletedAt = nil
+	must(t, e.do("GET", "/api/v1/workspaces/acme/plans/p/report", nil), 200).decode(t, &rep)
+	if rep.DeletedAt != nil || rep.Rows[0].Status != herald.StatusPublished || rep.Rows[0].Attempts != 1 || rep.Rows[1].Status != herald.StatusScheduled {
+		t.Errorf("revived report: %+v", rep)
+	}
+}
+
+// A cancelled row of the apply answer is no longer in the file: "row" is 0
+// and "was_row" says where it stood, so it never shares a row number with a
+// row of the new file.
+func TestCancelledRowWasRow(t *testing.T) {
+	e := newEnv(t)
+	e.setup("acme")
+	e.putPlan("/api/v1/workspaces/acme/plans/p", jsonPlan("one", "two"), 200)
+	next := jsonPlan("one", "two", "three")
+	posts := next["posts"].([]map[string]any)
+	next["posts"] = []map[string]any{posts[0], posts[2]} // post-b (post #2) removed; post-c is post #2 now
+	r := must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/p", next), 200)
+	var res planResult
+	r.decode(t, &res)
+	rows := map[string]herald.RowResult{}
+	for _, row := range res.Rows {
+		rows[row.Key] = row
+	}
+	if c, b := rows["post-c"], rows["post-b"]; c.Row != 2 || c.WasRow != 0 || b.Action != "cancelled" || b.Row != 0 || b.WasRow != 2 {
+		t.Fatalf("rows %+v", res.Rows)
+	}
+	if !strings.Contains(r.String(), `{"key":"post-b","row":0,"was_row":2,"action":"cancelled"`) {
+		t.Errorf("answer: %s", r.body)
+	}
+}

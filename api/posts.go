@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,17 +13,23 @@ import (
 )
 
 // calendar answers GET …/posts: the workspace's deliveries by due time,
-// filtered by from, to (RFC 3339), channel, status and rubric.
+// filtered by from and to (RFC 3339 instants, or dates in the workspace's
+// time zone: from its first day to its last, inclusive), channel, status
+// and rubric.
 func (s *Server) calendar(c echo.Context) error {
 	ws, err := s.workspace(c)
 	if err != nil {
 		return err
 	}
+	loc, err := herald.LoadLocation(ws.Timezone)
+	if err != nil {
+		return fmt.Errorf("calendar: workspace %s: %w", ws.Slug, err)
+	}
 	f := herald.CalendarFilter{Channel: c.QueryParam("channel"), Rubric: c.QueryParam("rubric")}
-	if f.From, err = timeParam(c, "from"); err != nil {
+	if f.From, err = timeParam(c, "from", loc, false); err != nil {
 		return err
 	}
-	if f.To, err = timeParam(c, "to"); err != nil {
+	if f.To, err = timeParam(c, "to", loc, true); err != nil {
 		return err
 	}
 	if v := c.QueryParam("status"); v != "" {
@@ -57,17 +64,27 @@ func (s *Server) calendar(c echo.Context) error {
 	return c.JSON(http.StatusOK, page{Items: entries, NextCursor: next})
 }
 
-// timeParam reads an optional RFC 3339 query parameter (zero when absent).
-func timeParam(c echo.Context, name string) (time.Time, error) {
+// timeParam reads an optional query parameter (zero when absent): an RFC
+// 3339 instant, or a date (2026-12-01) read in loc as the start of that day
+// — with nextDay, the start of the day after, so that an exclusive bound
+// takes in the whole day named. Anything else is EINVALID.
+func timeParam(c echo.Context, name string, loc *time.Location, nextDay bool) (time.Time, error) {
 	v := c.QueryParam(name)
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, herald.Errorf(herald.EINVALID, "%s must be an RFC 3339 time such as 2026-12-01T00:00:00Z, not %q", name, v)
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), nil
 	}
-	return t.UTC(), nil
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, herald.Errorf(herald.EINVALID,
+			"%s must be an RFC 3339 time such as 2026-12-01T00:00:00Z or a date such as 2026-12-01 (in the workspace's time zone), not %q", name, v)
+	}
+	if nextDay {
+		d = d.AddDate(0, 0, 1)
+	}
+	return herald.StartOfDay(d.Year(), d.Month(), d.Day(), loc), nil
 }
 
 // encodeCursor makes the opaque calendar cursor for "after (due, id)".

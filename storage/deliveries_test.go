@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -63,16 +64,22 @@ func TestRetryCancelRules(t *testing.T) {
 		}
 	}
 
-	// Retried long after its lateness window: due now, so not missed again at once.
+	// Retried long after its lateness window: it keeps its planned due_at,
+	// the retry time is recorded, and the window counts from it, so it is
+	// not missed again at once (nor an hour later).
 	set(herald.StatusMissed)
+	planned := t0.Add(-time.Minute)
 	late := t0.Add(5 * time.Hour)
 	clockOf(db).Set(late)
 	d, err := db.RetryDelivery(ctx, ws.ID, id)
-	if err != nil || !d.DueAt.Equal(late) || !d.NextAttemptAt.Equal(late) {
+	if err != nil || !d.DueAt.Equal(planned) || d.RetriedAt == nil || !d.RetriedAt.Equal(late) || !d.NextAttemptAt.Equal(late) {
 		t.Fatalf("late retry %+v %v", d, err)
 	}
-	if jobs, _ := db.ClaimDue(ctx, "w1", late, time.Minute, 10); len(jobs) != 1 {
-		t.Fatal("a retried missed delivery was not claimed")
+	if jobs, _ := db.ClaimDue(ctx, "w1", late.Add(time.Hour), time.Minute, 10); len(jobs) != 1 || !jobs[0].Delivery.DueAt.Equal(planned) {
+		t.Fatalf("a retried missed delivery was not claimed within the window of its retry: %+v", jobs)
+	}
+	if rep, _ := db.PlanReport(ctx, ws.ID, "p"); len(rep) != 1 || !rep[0].DueAt.Equal(planned) {
+		t.Errorf("the report does not show the planned due_at: %+v", rep)
 	}
 
 	// A cancelled delivery due in the future is not published early on retry.
@@ -142,5 +149,45 @@ func TestWorkspaceIsolation(t *testing.T) {
 	}
 	if statusOf(t, db, theirID) != herald.StatusScheduled {
 		t.Fatal("another workspace's plan was cancelled")
+	}
+}
+
+// A delivery retried late is missed once the lateness window of its retry
+// passes, saying so; an edit of its row reschedules it and forgets the retry.
+func TestLateRetryWindowAndReschedule(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	mustChannel(t, db, ws.ID, "tg", "telegram")
+	mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, t0, "A", "tg")})
+	id := deliveryIDs(t, db, ws.ID)[[2]string{"a", "tg"}]
+	if _, err := db.ClaimDue(ctx, "w1", t0.Add(3*time.Hour), time.Minute, 0); err != nil || statusOf(t, db, id) != herald.StatusMissed {
+		t.Fatalf("not missed after its window: %v %s", err, statusOf(t, db, id))
+	}
+	retry := t0.Add(24 * time.Hour)
+	clockOf(db).Set(retry)
+	if _, err := db.RetryDelivery(ctx, ws.ID, id); err != nil {
+		t.Fatal(err)
+	}
+	// Within the retry's window (2h): still scheduled, not claimed (limit 0).
+	if _, err := db.ClaimDue(ctx, "w1", retry.Add(119*time.Minute), time.Minute, 0); err != nil || statusOf(t, db, id) != herald.StatusScheduled {
+		t.Fatalf("missed within the window of its retry: %v %s", err, statusOf(t, db, id))
+	}
+	if _, err := db.ClaimDue(ctx, "w1", retry.Add(121*time.Minute), time.Minute, 0); err != nil || statusOf(t, db, id) != herald.StatusMissed {
+		t.Fatalf("not missed after the window of its retry: %v %s", err, statusOf(t, db, id))
+	}
+	d, _ := db.Delivery(ctx, ws.ID, id)
+	if !d.DueAt.Equal(t0) || !strings.Contains(d.Error, "retried at "+retry.Format(time.RFC3339)) {
+		t.Errorf("missed after a retry: due %s, error %q", d.DueAt, d.Error)
+	}
+
+	// Retried again, then the row is edited to a new time: due at it, retry forgotten.
+	clockOf(db).Set(retry.Add(3 * time.Hour))
+	if _, err := db.RetryDelivery(ctx, ws.ID, id); err != nil {
+		t.Fatal(err)
+	}
+	moved := retry.Add(48 * time.Hour)
+	mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, moved, "A", "tg")})
+	if d, _ := db.Delivery(ctx, ws.ID, id); !d.DueAt.Equal(moved) || d.RetriedAt != nil || !d.NextAttemptAt.Equal(moved) {
+		t.Errorf("rescheduled by an edit: due %s, retried %v, next %s", d.DueAt, d.RetriedAt, d.NextAttemptAt)
 	}
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -111,5 +112,27 @@ func TestOpen(t *testing.T) {
 	}
 	if _, err := mem.Workspace(ctx, "m"); err != nil || mem.CheckSchema(ctx) != nil {
 		t.Fatalf("in-memory database: %v", err)
+	}
+}
+
+// CheckDSN answers what Open would refuse, before anything is created.
+func TestCheckDSN(t *testing.T) {
+	for dsn, code := range map[string]string{
+		"postgres://u:p@localhost/herald": herald.EUNSUPPORTED,
+		"POSTGRESQL://localhost/herald":   herald.EUNSUPPORTED,
+		"mysql://localhost/herald":        herald.EUNSUPPORTED,
+		"":                                herald.EINVALID,
+		"data/herald.db":                  "",
+		"/var/lib/herald/herald.db":       "",
+		"file:/tmp/h.db?_busy_timeout=1":  "",
+		"file:///tmp/h.db":                "",
+		"file:h?mode=memory&cache=shared": "",
+	} {
+		if got := herald.ErrorCode(CheckDSN(dsn)); got != code {
+			t.Errorf("CheckDSN(%q) = %q, want %q", dsn, got, code)
+		}
+	}
+	if msg := herald.ErrorMessage(CheckDSN("postgres://x")); !strings.Contains(msg, "SQLite file path") {
+		t.Errorf("message %q does not say what is supported", msg)
 	}
 }

@@ -57,6 +57,7 @@ type applier struct {
 	names     map[int64]string
 	touched   []touchedDelivery // deliveries of created and updated rows
 
+	revived   bool             // the plan was deleted; its last rows were brought back (revive)
 	slots     *slotPlacer      // nil when the plan has no "next free slot" row
 	problems  []herald.Problem // found while applying rows (no free slot)
 	slotNotes []string         // the current row's slots, for its result message
@@ -69,7 +70,9 @@ type applier struct {
 // one of its deliveries is published, publishing or unknown, which makes it a
 // conflict that changes nothing; a key no longer in the plan is cancelled
 // (unpublished deliveries cancelled, post marked removed). Rows come in file
-// order, then the cancelled ones by their old row. With dryRun the same
+// order, then the cancelled ones by their old row. An upload under a deleted
+// plan's key revives it: the rows it had when deleted are diffed against (see
+// revive), so a row already published is never published again. With dryRun the same
 // transaction is rolled back, so the answer is exactly what a real apply
 // would do. Result.Warnings holds the close_posts and duplicate_text
 // warnings of created and updated rows against the live deliveries of the
@@ -155,14 +158,16 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 	if len(problems) > 0 {
 		return nil, &herald.Error{Code: herald.EVALIDATION, Message: "invalid plan", Details: problems}
 	}
+	// The plan first: reviving a deleted one takes back its rows' slots
+	// before new rows look for free ones (an error rolls everything back).
+	if err := a.upsertPlan(plan); err != nil {
+		return nil, err
+	}
 	var err error
 	if a.slots, problems, err = a.loadSlots(plan, posts); err != nil {
 		return nil, err
 	} else if len(problems) > 0 {
 		return nil, &herald.Error{Code: herald.EVALIDATION, Message: "invalid plan", Details: problems}
-	}
-	if err := a.upsertPlan(plan); err != nil {
-		return nil, err
 	}
 	old, err := a.loadPosts()
 	if err != nil {
@@ -207,25 +212,6 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 		return nil, err
 	}
 	return res, nil
-}
-
-func (a *applier) upsertPlan(plan herald.Plan) error {
-	var start sql.NullInt64
-	if plan.Start != nil {
-		start = sql.NullInt64{Int64: ms(*plan.Start), Valid: true}
-	}
-	err := get(a.ctx, a.tx, &a.planID, `SELECT id FROM plans WHERE workspace_id = ? AND key = ?`, a.wsID, plan.Key)
-	if notFound(err) {
-		a.planID, err = insertID(a.ctx, a.tx, `INSERT INTO plans (workspace_id, key, title, timezone, start_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, a.wsID, plan.Key, plan.Title, plan.Timezone, start, a.now, a.now)
-	} else if err == nil {
-		_, err = exec(a.ctx, a.tx, `UPDATE plans SET title = ?, timezone = ?, start_at = ?, deleted_at = NULL, updated_at = ? WHERE id = ?`,
-			plan.Title, plan.Timezone, start, a.now, a.planID)
-	}
-	if err != nil {
-		return fmt.Errorf("apply plan: save plan: %w", err)
-	}
-	return nil
 }
 
 // loadPosts returns the plan's live posts by key, with their deliveries.
@@ -308,6 +294,14 @@ func idempotencyKey(deliveryID int64, hash string) string {
 }
 
 func (a *applier) change(o *oldPost, p *herald.Post) (herald.RowResult, error) {
+	row, err := a.diff(o, p)
+	if a.revived {
+		row.Message = strings.TrimSuffix("restored with the deleted plan; "+row.Message, "; ")
+	}
+	return row, err
+}
+
+func (a *applier) diff(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 	row := herald.RowResult{Key: p.Key, Row: p.Row, KeyDerived: p.KeyDerived}
 	hash := p.Hash()
 	if hash == o.Hash {
@@ -362,8 +356,8 @@ func (a *applier) change(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 		if !ok {
 			continue // no free slot: a problem is recorded and nothing is applied
 		}
-		if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET due_at = ?, next_attempt_at = ?, slot_at = ?, idempotency_key = ?, error = '', platform_state = '{}',
-			status = CASE WHEN status = 'pending_approval' THEN status ELSE 'scheduled' END, updated_at = ? WHERE id = ?`,
+		if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET due_at = ?, next_attempt_at = ?, retried_at = NULL, slot_at = ?, idempotency_key = ?, error = '',
+			platform_state = '{}', status = CASE WHEN status = 'pending_approval' THEN status ELSE 'scheduled' END, updated_at = ? WHERE id = ?`,
 			due, due, slot, idempotencyKey(d.ID, hash), a.now, d.ID); err != nil {
 			return row, deliveryError(p.Row, err)
 		}
@@ -383,7 +377,7 @@ func (a *applier) change(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 // remove cancels what is unpublished of a row no longer in the plan and marks
 // its post removed; what is published (or may be) stays as it is.
 func (a *applier) remove(o *oldPost) (herald.RowResult, error) {
-	row := herald.RowResult{Key: o.Key, Row: o.Row, Action: herald.ActionCancelled, KeyDerived: o.KeyDerived}
+	row := herald.RowResult{Key: o.Key, WasRow: o.Row, Action: herald.ActionCancelled, KeyDerived: o.KeyDerived}
 	if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE post_id = ? AND status IN `+unpublishedIn,
 		a.now, o.ID); err != nil {
 		return row, fmt.Errorf("apply plan: cancel row %q: %w", o.Key, err)

@@ -19,18 +19,24 @@ type planRow struct {
 	StartAt     sql.NullInt64 `db:"start_at"`
 	CreatedAt   int64         `db:"created_at"`
 	UpdatedAt   int64         `db:"updated_at"`
+	DeletedAt   sql.NullInt64 `db:"deleted_at"`
 }
 
-const planCols = `id, workspace_id, key, title, timezone, start_at, created_at, updated_at`
+const planCols = `id, workspace_id, key, title, timezone, start_at, created_at, updated_at, deleted_at`
 
 func (r planRow) plan() herald.Plan {
 	return herald.Plan{ID: r.ID, WorkspaceID: r.WorkspaceID, Key: r.Key, Title: r.Title, Timezone: r.Timezone, Start: fromNullMs(r.StartAt),
-		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt), DeletedAt: fromNullMs(r.DeletedAt)}
 }
 
+// reportedPost is true for the posts a plan's report lists: its live rows,
+// or for a deleted plan the rows it had when it was deleted.
+const reportedPost = `(p.removed = 0 OR p.plan_deleted = 1)`
+
+// getPlan reads the workspace's plan with this key, deleted or not.
 func getPlan(ctx context.Context, q sqlx.ExtContext, wsID int64, key string) (planRow, error) {
 	var r planRow
-	err := get(ctx, q, &r, `SELECT `+planCols+` FROM plans WHERE workspace_id = ? AND key = ? AND deleted_at IS NULL`, wsID, key)
+	err := get(ctx, q, &r, `SELECT `+planCols+` FROM plans WHERE workspace_id = ? AND key = ?`, wsID, key)
 	if notFound(err) {
 		return r, herald.Errorf(herald.ENOTFOUND, "plan %q not found", key)
 	} else if err != nil {
@@ -39,8 +45,8 @@ func getPlan(ctx context.Context, q sqlx.ExtContext, wsID int64, key string) (pl
 	return r, nil
 }
 
-// Plan returns the workspace's plan with this key; an unknown or deleted
-// plan gives ENOTFOUND.
+// Plan returns the workspace's plan with this key; a deleted plan has
+// DeletedAt set. An unknown plan gives ENOTFOUND.
 func (db *DB) Plan(ctx context.Context, wsID int64, key string) (*herald.Plan, error) {
 	r, err := getPlan(ctx, db.r, wsID, key)
 	if err != nil {
@@ -51,14 +57,15 @@ func (db *DB) Plan(ctx context.Context, wsID int64, key string) (*herald.Plan, e
 }
 
 // ListPlans returns up to limit (100 when <= 0) of the workspace's plans whose
-// key sorts after after, ordered by key, each with its live row count and its
-// deliveries counted by status. Errors are wrapped.
+// key sorts after after, ordered by key, each with its row count and its
+// deliveries counted by status; deleted plans too, with DeletedAt set and
+// the rows they had when deleted. Errors are wrapped.
 func (db *DB) ListPlans(ctx context.Context, wsID int64, after string, limit int) ([]*herald.PlanSummary, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var rows []planRow
-	if err := sel(ctx, db.r, &rows, `SELECT `+planCols+` FROM plans WHERE workspace_id = ? AND deleted_at IS NULL AND key > ?
+	if err := sel(ctx, db.r, &rows, `SELECT `+planCols+` FROM plans WHERE workspace_id = ? AND key > ?
 		ORDER BY key LIMIT ?`, wsID, after, limit); err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
 	}
@@ -77,8 +84,8 @@ func (db *DB) ListPlans(ctx context.Context, wsID int64, after string, limit int
 		Status string `db:"status"`
 		N      int    `db:"n"`
 	}
-	q, args, err := in(db.r, `SELECT plan_id, '' AS status, COUNT(*) AS n FROM posts
-		WHERE workspace_id = ? AND plan_id IN (?) AND removed = 0 GROUP BY plan_id`, wsID, ids)
+	q, args, err := in(db.r, `SELECT p.plan_id, '' AS status, COUNT(*) AS n FROM posts p
+		WHERE p.workspace_id = ? AND p.plan_id IN (?) AND `+reportedPost+` GROUP BY p.plan_id`, wsID, ids)
 	if err == nil {
 		err = sqlx.SelectContext(ctx, db.r, &counts, q, args...)
 	}
@@ -90,7 +97,7 @@ func (db *DB) ListPlans(ctx context.Context, wsID int64, after string, limit int
 	}
 	counts = counts[:0]
 	q, args, err = in(db.r, `SELECT p.plan_id, d.status, COUNT(*) AS n FROM deliveries d JOIN posts p ON p.id = d.post_id
-		WHERE d.workspace_id = ? AND p.plan_id IN (?) AND p.removed = 0 GROUP BY p.plan_id, d.status`, wsID, ids)
+		WHERE d.workspace_id = ? AND p.plan_id IN (?) AND `+reportedPost+` GROUP BY p.plan_id, d.status`, wsID, ids)
 	if err == nil {
 		err = sqlx.SelectContext(ctx, db.r, &counts, q, args...)
 	}
@@ -104,15 +111,17 @@ func (db *DB) ListPlans(ctx context.Context, wsID int64, after string, limit int
 }
 
 // DeletePlan cancels the unpublished deliveries of the plan, marks its rows
-// removed and the plan deleted, and returns how many deliveries it cancelled.
-// Published history stays in the calendar; the plan itself is gone (Plan
-// gives ENOTFOUND afterwards) and a later upload under the same key creates
-// it anew. An unknown plan gives ENOTFOUND.
+// removed (and plan_deleted) and the plan deleted, and returns how many
+// deliveries it cancelled. Published history stays in the calendar, and the
+// plan stays readable: Plan and ListPlans show it with DeletedAt, PlanReport
+// lists the rows it had. An upload under its key revives it (see ApplyPlan).
+// Deleting a deleted plan changes nothing and cancels 0; an unknown plan
+// gives ENOTFOUND.
 func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, error) {
 	var cancelled int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		p, err := getPlan(ctx, tx, wsID, key)
-		if err != nil {
+		if err != nil || p.DeletedAt.Valid {
 			return err
 		}
 		now := db.nowMs()
@@ -120,7 +129,7 @@ func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, erro
 			WHERE workspace_id = ? AND status IN `+unpublishedIn+` AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND removed = 0)`,
 			now, wsID, p.ID)
 		if err == nil {
-			_, err = exec(ctx, tx, `UPDATE posts SET removed = 1, updated_at = ? WHERE plan_id = ? AND removed = 0`, now, p.ID)
+			_, err = exec(ctx, tx, `UPDATE posts SET removed = 1, plan_deleted = 1, updated_at = ? WHERE plan_id = ? AND removed = 0`, now, p.ID)
 		}
 		if err == nil {
 			_, err = exec(ctx, tx, `UPDATE plans SET deleted_at = ?, updated_at = ? WHERE id = ?`, now, now, p.ID)
@@ -133,9 +142,11 @@ func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, erro
 	return int(cancelled), err
 }
 
-// PlanReport returns every delivery of the plan's live rows (row × channel,
-// including cancelled ones), ordered by row then channel name, with the
-// delivery's last error. An unknown or deleted plan gives ENOTFOUND.
+// PlanReport returns every delivery of the plan's live rows — for a deleted
+// plan, of the rows it had when deleted — (row × channel, including
+// cancelled ones), ordered by row then channel name, with the row's rubric,
+// the text as sent to that channel (the platform's variant, as the scheduler
+// picks it) and the delivery's last error. An unknown plan gives ENOTFOUND.
 func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.ReportRow, error) {
 	p, err := getPlan(ctx, db.r, wsID, key)
 	if err != nil {
@@ -146,6 +157,8 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		Row         int           `db:"row_num"`
 		Channel     string        `db:"channel"`
 		Platform    string        `db:"platform"`
+		Rubric      string        `db:"rubric"`
+		Content     string        `db:"content"`
 		DueAt       int64         `db:"due_at"`
 		Status      string        `db:"status"`
 		RemoteID    string        `db:"remote_id"`
@@ -155,16 +168,22 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		Error       string        `db:"error"`
 		ID          int64         `db:"id"`
 	}
-	if err := sel(ctx, db.r, &rows, `SELECT p.key, p.row_num, c.name AS channel, c.platform, d.due_at, d.status, d.remote_id,
-		d.url, d.published_at, d.attempts, d.error, d.id
+	if err := sel(ctx, db.r, &rows, `SELECT p.key, p.row_num, c.name AS channel, c.platform, p.rubric, p.content, d.due_at, d.status,
+		d.remote_id, d.url, d.published_at, d.attempts, d.error, d.id
 		FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = d.channel_id
-		WHERE d.workspace_id = ? AND p.plan_id = ? AND p.removed = 0
+		WHERE d.workspace_id = ? AND p.plan_id = ? AND `+reportedPost+`
 		ORDER BY p.row_num, c.name, d.id`, wsID, p.ID); err != nil {
 		return nil, fmt.Errorf("plan report: %w", err)
 	}
 	out := make([]herald.ReportRow, len(rows))
 	for i, r := range rows {
-		out[i] = herald.ReportRow{Key: r.Key, Row: r.Row, Channel: r.Channel, Platform: r.Platform, DueAt: fromMs(r.DueAt),
+		var c postContent
+		if err := json.Unmarshal([]byte(r.Content), &c); err != nil {
+			return nil, fmt.Errorf("plan report: post %q: %w", r.Key, err)
+		}
+		post := c.post()
+		out[i] = herald.ReportRow{Key: r.Key, Row: r.Row, Channel: r.Channel, Platform: r.Platform, Rubric: r.Rubric,
+			Text: post.Message(r.Platform).Text, DueAt: fromMs(r.DueAt),
 			Status: herald.DeliveryStatus(r.Status), RemoteID: r.RemoteID, URL: r.URL, PublishedAt: fromNullMs(r.PublishedAt),
 			Attempts: r.Attempts, Error: r.Error, DeliveryID: r.ID}
 	}

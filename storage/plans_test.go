@@ -13,7 +13,11 @@ import (
 func rowActions(res *herald.PlanResult) string {
 	var parts []string
 	for _, r := range res.Rows {
-		parts = append(parts, fmt.Sprintf("%s:%d:%s", r.Key, r.Row, r.Action))
+		row := fmt.Sprint(r.Row)
+		if r.WasRow > 0 {
+			row += fmt.Sprintf("(was %d)", r.WasRow)
+		}
+		parts = append(parts, fmt.Sprintf("%s:%s:%s", r.Key, row, r.Action))
 	}
 	return strings.Join(parts, " ")
 }
@@ -66,7 +70,9 @@ func TestApplyPlanDiff(t *testing.T) {
 	}
 
 	res := mustApply(t, db, ws.ID, "2026-12", planV2())
-	want := "a:3:unchanged b:4:updated d:5:conflict f:2:created c:4:cancelled e:6:cancelled"
+	// A cancelled row is no longer in the file: row 0, and where it was (c's 4
+	// is b's now).
+	want := "a:3:unchanged b:4:updated d:5:conflict f:2:created c:0(was 4):cancelled e:0(was 6):cancelled"
 	if got := rowActions(res); got != want {
 		t.Fatalf("rows = %s\nwant   %s", got, want)
 	}

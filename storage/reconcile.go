@@ -15,7 +15,8 @@ import (
 const ReconcileWindow = 72 * time.Hour
 
 // UnknownDeliveries returns at most limit unknown deliveries on live
-// channels that are not needs_reauth, due within ReconcileWindow before now:
+// channels that are not needs_reauth, due (or retried late) within
+// ReconcileWindow before now:
 // the newest ones when there are more (returned in due order), as jobs
 // a reconciler can look up: each with its channel's credentials decrypted,
 // the post's content for the platform, and Attempt = the delivery's
@@ -26,9 +27,9 @@ func (db *DB) UnknownDeliveries(ctx context.Context, limit int) ([]herald.Job, e
 	}
 	var ds []deliveryRow
 	if err := sel(ctx, db.r, &ds, `SELECT `+deliveryCols+` FROM deliveries
-		WHERE status = 'unknown' AND due_at >= ?
+		WHERE status = 'unknown' AND COALESCE(retried_at, due_at) >= ?
 		AND channel_id IN (SELECT id FROM channels WHERE deleted_at IS NULL AND status <> 'needs_reauth')
-		ORDER BY due_at DESC, id LIMIT ?`, ms(db.now().Add(-ReconcileWindow)), limit); err != nil {
+		ORDER BY COALESCE(retried_at, due_at) DESC, id LIMIT ?`, ms(db.now().Add(-ReconcileWindow)), limit); err != nil {
 		return nil, fmt.Errorf("unknown deliveries: %w", err)
 	}
 	if len(ds) == 0 {

@@ -36,13 +36,26 @@ var sqliteDefaults = map[string]string{
 // sqlTableExists counts the tables named by its argument.
 const sqlTableExists = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
 
-func (db *DB) openSQLite(dsn string) error {
+// CheckDSN tells, touching nothing, whether Open can open dsn: it gives an
+// EUNSUPPORTED *herald.Error for a PostgreSQL URL (not supported yet) or any
+// other URL that is not a "file:" URI, and an EINVALID one for an empty dsn.
+func CheckDSN(dsn string) error {
 	lower := strings.ToLower(dsn)
 	if strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
-		return herald.Errorf(herald.EUNSUPPORTED, "PostgreSQL is not supported yet; use a SQLite file path")
+		return herald.Errorf(herald.EUNSUPPORTED, "PostgreSQL is not supported yet; Herald runs on SQLite: use a SQLite file path")
+	}
+	if scheme, _, ok := strings.Cut(lower, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
+		return herald.Errorf(herald.EUNSUPPORTED, "%s databases are not supported; Herald runs on SQLite: use a SQLite file path", scheme)
 	}
 	if dsn == "" {
 		return herald.Errorf(herald.EINVALID, "database path is empty")
+	}
+	return nil
+}
+
+func (db *DB) openSQLite(dsn string) error {
+	if err := CheckDSN(dsn); err != nil {
+		return err
 	}
 	path, rawQuery := dsn, ""
 	if i := strings.IndexByte(dsn, '?'); i >= 0 && strings.HasPrefix(dsn, "file:") {

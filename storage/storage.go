@@ -50,9 +50,9 @@ type DB struct {
 // Open opens (creating if missing, with its parent directory) a SQLite
 // database. dsn is a file path or a "file:" URI; connection parameters of the
 // URI override Herald's defaults (WAL, busy_timeout 10s, foreign keys on,
-// immediate write transactions, synchronous NORMAL). A "postgres://" or
-// "postgresql://" dsn returns an EUNSUPPORTED *herald.Error, a secret key
-// that is not 32 bytes an EINVALID one. Open does not migrate.
+// immediate write transactions, synchronous NORMAL). A dsn CheckDSN refuses
+// (a PostgreSQL URL, …) returns its error, a secret key that is not 32 bytes
+// an EINVALID *herald.Error. Open does not migrate.
 func Open(dsn string, opts Options) (*DB, error) {
 	aead, err := newAEAD(opts.SecretKey)
 	if err != nil {

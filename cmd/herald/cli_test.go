@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,48 @@ func TestCommands(t *testing.T) {
 		if code := run(ctx, args, &o, &e); code != exitUsage {
 			t.Errorf("herald %v: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+}
+
+// PostgreSQL is not supported yet: every command that opens the database
+// says so in one line and exits 2 before it writes anything (no data
+// directory, no secret.key), whether --db or HERALD_DATABASE_URL names it.
+func TestPostgresRefusedBeforeAnythingIsWritten(t *testing.T) {
+	t.Setenv("HERALD_SECRET_KEY", "")
+	const url = "postgres://herald:s3cret@127.0.0.1:5432/herald?sslmode=disable"
+	for _, tc := range []struct {
+		args []string
+		env  string
+	}{
+		{[]string{"migrate", "--db", url}, ""},
+		{[]string{"migrate"}, url},
+		{[]string{"token", "create", "--name", "ci", "--db", url}, ""},
+		{[]string{"serve", "--addr", "127.0.0.1:0"}, url},
+	} {
+		t.Setenv("HERALD_DATABASE_URL", tc.env)
+		dir := filepath.Join(t.TempDir(), "data")
+		var out, errb syncBuffer
+		code := run(context.Background(), append(tc.args, "--data-dir", dir), &out, &errb)
+		msg := errb.String()
+		if code != exitUsage || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "PostgreSQL is not supported yet") ||
+			!strings.Contains(msg, "SQLite") || strings.Contains(msg, "s3cret") || strings.Contains(msg, "code=") {
+			t.Errorf("herald %v (HERALD_DATABASE_URL=%q): exit %d, stderr %q; want exit 2 and one clear line", tc.args, tc.env, code, msg)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("herald %v wrote into the data directory: %v", tc.args, err)
+		}
+	}
+
+	// Main refuses it too, before it creates the data directory.
+	dir := filepath.Join(t.TempDir(), "data")
+	cfg := testConfig(dir)
+	cfg.DatabaseURL = url
+	m := NewMain(cfg, io.Discard, io.Discard)
+	defer m.Close()
+	if err := m.OpenDB(context.Background()); err == nil {
+		t.Fatal("OpenDB accepted a PostgreSQL URL")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("OpenDB wrote into the data directory: %v", err)
 	}
 }

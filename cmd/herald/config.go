@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/storage"
 )
 
 // Config is what the flags and HERALD_* variables say. Flags win over
@@ -57,18 +59,61 @@ func envBool(name string, def bool) bool {
 	return def
 }
 
-// registerCommon adds the flags every subcommand accepts.
-func (c *Config) registerCommon(fs *flag.FlagSet) {
-	fs.StringVar(&c.Addr, "addr", env("HERALD_ADDR", "127.0.0.1:8080"), "listen address (HERALD_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", env("HERALD_DATA_DIR", "./data"), "data directory: SQLite database, secret key, outbox (HERALD_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "db", env("HERALD_DATABASE_URL", ""), "database: a SQLite file path (default <data-dir>/herald.db) (HERALD_DATABASE_URL)")
-	fs.StringVar(&c.LogLevel, "log-level", env("HERALD_LOG_LEVEL", "info"), "debug, info, warn or error (HERALD_LOG_LEVEL)")
-	fs.IntVar(&c.Workers, "workers", envInt("HERALD_WORKERS", 100), "publishing workers across channels (HERALD_WORKERS)")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body", int64(envInt("HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest accepted request body in bytes (HERALD_MAX_BODY_BYTES)")
-	fs.DurationVar(&c.Lease, "lease", envDuration("HERALD_LEASE", 5*time.Minute), "how long a claimed delivery is held before another process may recover it (HERALD_LEASE)")
-	fs.DurationVar(&c.RetryBase, "retry-backoff", envDuration("HERALD_RETRY_BACKOFF", 5*time.Second), "first retry delay after a retryable error; doubles each attempt, with jitter (HERALD_RETRY_BACKOFF)")
-	fs.BoolVar(&c.AllowPrivateMedia, "allow-private-media", envBool("HERALD_ALLOW_PRIVATE_MEDIA", false), "let media URLs resolve to loopback, private or link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA)")
-	fs.DurationVar(&c.Shutdown, "shutdown-grace", 30*time.Second, "how long in-flight publishes may finish on shutdown")
+// Config's flags come in groups; each command registers those it uses. Each
+// flag's default comes from its variable, else the built-in default; its
+// usage names both.
+
+// addrFlag registers --addr.
+func (c *Config) addrFlag(fs *flag.FlagSet) {
+	stringFlag(fs, &c.Addr, "addr", "HERALD_ADDR", "127.0.0.1:8080", "listen address")
+}
+
+// dbFlags registers what opening the database takes: --data-dir, --db, --log-level.
+func (c *Config) dbFlags(fs *flag.FlagSet) {
+	stringFlag(fs, &c.DataDir, "data-dir", "HERALD_DATA_DIR", "./data", "data directory: SQLite database, secret key, outbox")
+	stringFlag(fs, &c.DatabaseURL, "db", "HERALD_DATABASE_URL", "", "database: a SQLite file path or file: URI")
+	stringFlag(fs, &c.LogLevel, "log-level", "HERALD_LOG_LEVEL", "info", "debug, info, warn or error")
+}
+
+// serveFlags registers every flag of herald serve.
+func (c *Config) serveFlags(fs *flag.FlagSet) {
+	c.addrFlag(fs)
+	c.dbFlags(fs)
+	intFlag(fs, &c.Workers, "workers", "HERALD_WORKERS", 100, "publishing workers across channels")
+	int64Flag(fs, &c.MaxBodyBytes, "max-body", "HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest accepted request body in bytes")
+	durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", 5*time.Minute, "how long a claimed delivery is held before another process may recover it")
+	durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
+	durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")
+	boolFlag(fs, &c.AllowPrivateMedia, "allow-private-media", "HERALD_ALLOW_PRIVATE_MEDIA", false, "let media URLs resolve to loopback, private or link-local addresses")
+}
+
+func stringFlag(fs *flag.FlagSet, p *string, name, variable, def, usage string) {
+	shown := def
+	if name == "db" {
+		shown = "<data-dir>/herald.db"
+	}
+	fs.StringVar(p, name, env(variable, def), envUsage(usage, variable, shown))
+}
+
+func intFlag(fs *flag.FlagSet, p *int, name, variable string, def int, usage string) {
+	fs.IntVar(p, name, envInt(variable, def), envUsage(usage, variable, strconv.Itoa(def)))
+}
+
+func int64Flag(fs *flag.FlagSet, p *int64, name, variable string, def int64, usage string) {
+	fs.Int64Var(p, name, int64(envInt(variable, int(def))), envUsage(usage, variable, strconv.FormatInt(def, 10)))
+}
+
+func durationFlag(fs *flag.FlagSet, p *time.Duration, name, variable string, def time.Duration, usage string) {
+	fs.DurationVar(p, name, envDuration(variable, def), envUsage(usage, variable, def.String()))
+}
+
+func boolFlag(fs *flag.FlagSet, p *bool, name, variable string, def bool, usage string) {
+	fs.BoolVar(p, name, envBool(variable, def), envUsage(usage, variable, strconv.FormatBool(def)))
+}
+
+// envUsage is a flag's usage naming its variable and built-in default.
+func envUsage(usage, variable, def string) string {
+	return fmt.Sprintf("%s (%s, default %s)", usage, variable, def)
 }
 
 // dsn is the database to open: --db, or SQLite under the data directory.
@@ -79,21 +124,34 @@ func (c *Config) dsn() string {
 	return filepath.Join(c.DataDir, "herald.db")
 }
 
-func (c *Config) validate() error {
-	if c.DataDir == "" {
+// validate checks the values of the flags fs registered.
+func (c *Config) validate(fs *flag.FlagSet) error {
+	has := func(name string) bool { return fs.Lookup(name) != nil }
+	switch {
+	case has("data-dir") && c.DataDir == "":
 		return fmt.Errorf("--data-dir must not be empty")
-	}
-	if c.Workers < 1 {
+	case has("workers") && c.Workers < 1:
 		return fmt.Errorf("--workers must be at least 1")
-	}
-	if c.Lease < 2*time.Second {
+	case has("lease") && c.Lease < 2*time.Second:
 		return fmt.Errorf("--lease must be at least 2s")
-	}
-	if c.RetryBase <= 0 {
+	case has("retry-backoff") && c.RetryBase <= 0:
 		return fmt.Errorf("--retry-backoff must be positive")
-	}
-	if c.MaxBodyBytes < 1024 {
+	case has("max-body") && c.MaxBodyBytes < 1024:
 		return fmt.Errorf("--max-body must be at least 1024 bytes")
+	case has("shutdown-grace") && c.Shutdown < 0:
+		return fmt.Errorf("--shutdown-grace must not be negative")
+	case has("db"):
+		return c.checkDatabase()
+	}
+	return nil
+}
+
+// checkDatabase refuses, before anything is written (data directory, secret
+// key), a database Herald cannot open: PostgreSQL, for now.
+func (c *Config) checkDatabase() error {
+	if err := storage.CheckDSN(c.dsn()); err != nil {
+		return fmt.Errorf("--db (HERALD_DATABASE_URL): %s, or leave it unset for SQLite at %s",
+			herald.ErrorMessage(err), filepath.Join(c.DataDir, "herald.db"))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Command herald runs the Herald service (serve), applies its database
-// migrations (migrate), manages API tokens (token create) and is the
-// command-line client for CI (plan lint, plan apply, plan status).
+// migrations (migrate), manages API tokens (token create), checks a running
+// server's readiness (healthcheck) and is the command-line client for CI
+// (plan lint, plan apply, plan status).
 package main
 
 import (
@@ -11,8 +12,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // IANA zones even on images without /usr/share/zoneinfo
+
+	"github.com/heraldhq/herald"
 )
 
 // Exit codes.
@@ -22,26 +26,43 @@ const (
 	exitUsage = 2 // bad usage or configuration
 )
 
-const usage = `Herald schedules and publishes content plans to social channels.
+// The commands' help; their flags are listed from their flag sets.
+var (
+	serveHelp = help{Synopsis: "herald serve [flags]", Summary: "run the API and the scheduler", DB: true,
+		About: "The first start creates an admin API token and prints it once; later starts say how to make\nanother (" + tokenCreateHint + ")."}
+	migrateHelp     = help{Synopsis: "herald migrate [flags]", Summary: "apply database migrations and exit", DB: true}
+	tokenCreateHelp = help{Synopsis: "herald token create --name NAME [--role admin] [flags]",
+		Summary: "create an API token and print it alone on stdout", DB: true}
+	healthcheckHelp = help{Synopsis: "herald healthcheck [flags]",
+		Summary: "exit 0 when the server at --addr is ready (GET /readyz), 1 otherwise",
+		About:   "Meant for Docker's HEALTHCHECK: the image has no curl. An address on every interface\n(0.0.0.0:8080) is asked on loopback."}
+)
 
-Usage:
-  herald serve                          run the API and the scheduler
-  herald migrate                        apply database migrations and exit
-  herald token create --name N [--role admin]
-                                        create an API token and print it alone on stdout
-  herald plan lint|apply|status ...     the client for CI: check a plan file offline, upload it,
-                                        follow its deliveries (herald plan help)
-
-Flags accepted by every command (each has a HERALD_* variable):
-  --addr ADDR        listen address (HERALD_ADDR, default 127.0.0.1:8080)
-  --data-dir DIR     data directory (HERALD_DATA_DIR, default ./data)
-  --db URL           database (HERALD_DATABASE_URL, default SQLite at <data-dir>/herald.db)
-  --log-level LEVEL  debug, info, warn, error (HERALD_LOG_LEVEL)
-  --workers N        publishing workers (HERALD_WORKERS, default 100)
-  --max-body BYTES   largest request body (HERALD_MAX_BODY_BYTES, default 20 MiB)
-  --allow-private-media
-                     let media URLs resolve to private or loopback addresses (HERALD_ALLOW_PRIVATE_MEDIA)
-`
+// mainUsage is the help of herald itself: the commands, then the flags of
+// herald serve (every setting there is), derived from its flag set.
+func mainUsage() string {
+	var b strings.Builder
+	b.WriteString("Herald schedules and publishes content plans to social channels.\n\nUsage:\n")
+	item := func(synopsis, summary string) {
+		synopsis = strings.TrimPrefix(synopsis, "herald ")
+		if len(synopsis) > 36 {
+			fmt.Fprintf(&b, "  herald %s\n  %-43s %s\n", synopsis, "", summary)
+			return
+		}
+		fmt.Fprintf(&b, "  herald %-36s %s\n", synopsis, summary)
+	}
+	for _, h := range []help{serveHelp, migrateHelp, tokenCreateHelp, healthcheckHelp} {
+		item(h.Synopsis, h.Summary)
+	}
+	item("plan lint|apply|status ...", "the client for CI (herald plan help)")
+	b.WriteString("\n\"herald COMMAND --help\" lists a command's flags. Each flag can also be set by the variable\nnamed in its help; the flag wins.\n\nFlags of herald serve:\n")
+	var cfg Config
+	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
+	cfg.serveFlags(fs)
+	writeFlags(&b, fs)
+	b.WriteString("\nEnvironment:\n" + secretKeyHelp)
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +74,7 @@ func main() {
 // run executes one command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, mainUsage())
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
@@ -63,47 +84,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "migrate":
 		return cmdMigrate(ctx, rest, stdout, stderr)
 	case "token":
-		if len(rest) == 0 || rest[0] != "create" {
-			fmt.Fprintln(stderr, "usage: herald token create --name NAME [--role admin]")
-			return exitUsage
-		}
-		return cmdTokenCreate(ctx, rest[1:], stdout, stderr)
+		return cmdToken(ctx, rest, stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, rest, stdout, stderr)
 	case "plan":
 		return cmdPlan(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, mainUsage())
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "herald: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "herald: unknown command %q\n\n%s", cmd, mainUsage())
 		return exitUsage
 	}
 }
 
-// parse reads the common flags (and extra ones registered by the caller).
-func parse(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*Config, error) {
+// parse reads a command's flags (those register adds) into a Config and
+// validates them. It prints help and usage errors itself (see parseFlags);
+// a value that is not valid is returned, not printed.
+func parse(args []string, h help, stdout, stderr io.Writer, register func(*Config, *flag.FlagSet)) (*Config, error) {
 	var cfg Config
-	fs := flag.NewFlagSet("herald "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.registerCommon(fs)
-	if extra != nil {
-		extra(fs)
-	}
-	if err := fs.Parse(args); err != nil {
+	fs := flag.NewFlagSet(h.name(), flag.ContinueOnError)
+	register(&cfg, fs)
+	if err := parseFlags(fs, args, h, stdout, stderr); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.validate(fs); err != nil {
 		return nil, err
 	}
 	return &cfg, nil
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parse("serve", args, stderr, nil)
+	cfg, err := parse(args, serveHelp, stdout, stderr, (*Config).serveFlags)
 	if err != nil {
-		return usageError(stderr, err)
+		return exitFor(stderr, serveHelp.name(), err)
 	}
 	m := NewMain(*cfg, stdout, stderr)
 	if err := m.Run(ctx); err != nil {
@@ -121,54 +135,78 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parse("migrate", args, stderr, nil)
+	cfg, err := parse(args, migrateHelp, stdout, stderr, (*Config).dbFlags)
 	if err != nil {
-		return usageError(stderr, err)
+		return exitFor(stderr, migrateHelp.name(), err)
 	}
 	m := NewMain(*cfg, stdout, stderr)
 	defer m.Close()
 	if err := m.OpenDB(ctx); err != nil {
-		fmt.Fprintf(stderr, "herald migrate: %v\n", err)
+		fmt.Fprintf(stderr, "herald migrate: %s\n", errText(err))
 		return exitFail
 	}
 	fmt.Fprintln(stdout, "migrations applied; the schema is current")
 	return exitOK
 }
 
+// tokenUsage is the help of herald token, which has one subcommand.
+var tokenUsage = "usage: herald token create --name NAME [--role admin] [flags]\n\n" +
+	capitalize(tokenCreateHelp.Summary) + "\n\n\"herald token create --help\" lists its flags.\n"
+
+// cmdToken dispatches herald token SUBCOMMAND.
+func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stderr, tokenUsage)
+		return exitUsage
+	case args[0] == "create":
+		return cmdTokenCreate(ctx, args[1:], stdout, stderr)
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		fmt.Fprint(stdout, tokenUsage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "herald token: unknown command %q\n\n%s", args[0], tokenUsage)
+	return exitUsage
+}
+
 func cmdTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var name, role string
-	cfg, err := parse("token create", args, stderr, func(fs *flag.FlagSet) {
+	cfg, err := parse(args, tokenCreateHelp, stdout, stderr, func(c *Config, fs *flag.FlagSet) {
+		c.dbFlags(fs)
 		fs.StringVar(&name, "name", "", "a name for the token (required)")
 		fs.StringVar(&role, "role", "admin", "the token's role (admin)")
 	})
+	if err == nil && name == "" {
+		err = errors.New("--name is required")
+	}
+	if err == nil && role != "admin" {
+		err = fmt.Errorf("--role %q: only admin exists for now", role)
+	}
 	if err != nil {
-		return usageError(stderr, err)
-	}
-	if name == "" {
-		return usageError(stderr, errors.New("--name is required"))
-	}
-	if role != "admin" {
-		return usageError(stderr, fmt.Errorf("--role %q: only admin exists for now", role))
+		return exitFor(stderr, tokenCreateHelp.name(), err)
 	}
 	m := NewMain(*cfg, stdout, stderr)
 	defer m.Close()
 	if err := m.OpenDB(ctx); err != nil {
-		fmt.Fprintf(stderr, "herald token create: %v\n", err)
+		fmt.Fprintf(stderr, "herald token create: %s\n", errText(err))
 		return exitFail
 	}
 	secret, _, err := m.DB.CreateToken(ctx, name, role)
 	if err != nil {
-		fmt.Fprintf(stderr, "herald token create: %v\n", err)
+		fmt.Fprintf(stderr, "herald token create: %s\n", errText(err))
 		return exitFail
 	}
 	fmt.Fprintln(stdout, secret)
 	return exitOK
 }
 
-func usageError(stderr io.Writer, err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+// errText is err on one line for a person: a *herald.Error in the chain
+// shows its message, not its code.
+func errText(err error) string {
+	s := err.Error()
+	var he *herald.Error
+	if errors.As(err, &he) {
+		s = strings.Replace(s, he.Error(), he.Message, 1)
 	}
-	fmt.Fprintf(stderr, "herald: %v\n", err)
-	return exitUsage
+	return oneLine(s)
 }

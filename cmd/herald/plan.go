@@ -20,18 +20,26 @@ import (
 	"github.com/mattn/go-isatty"
 )
 
+// planUsage is the help of herald plan; each subcommand's --help lists its
+// flags (from its flag set, see parseArgs).
 const planUsage = `usage:
-  herald plan lint FILE [--channels name=platform,...] [--timezone TZ] [--format herald|hootsuite|publer]
-                        [--date-order dmy|mdy] [--sheet S] [--annotations github]
-  herald plan apply FILE --workspace WS [--key KEY] [--dry-run] [--format herald|hootsuite|publer]
-                        [--sheet S] [--timezone TZ] [--channels a,b] [--date-order dmy|mdy]
-                        [--server URL] [--token TOKEN] [--annotations github]
-  herald plan status WS KEY [--wait [--timeout D]] [--server URL] [--token TOKEN]
+  herald plan lint FILE [flags]                   check a plan file offline, as the server would
+  herald plan apply FILE --workspace WS [flags]   upload it and print the diff
+  herald plan status WORKSPACE KEY [flags]        print a plan's deliveries; --wait follows them
 
-FILE is .json, .csv or .xlsx. The server defaults to $HERALD_SERVER or http://127.0.0.1:8080,
-the token to $HERALD_TOKEN. Exit codes: 0 ok, 1 problems in the plan or failed deliveries,
-2 usage or connection errors.
+"herald plan COMMAND --help" lists a command's flags. FILE is .json, .csv or .xlsx. The server
+defaults to $HERALD_SERVER or http://127.0.0.1:8080, the token to $HERALD_TOKEN.
+` + planExitCodes
+
+const planExitCodes = `Exit codes: 0 ok, 1 problems in the plan or failed deliveries, 2 usage or connection errors.
 `
+
+// planAbout says what each plan subcommand does, for its --help.
+var planAbout = map[string]string{
+	"lint":   "Check a plan file offline, as the server would: format, keys, times, URLs and, for the\nchannels --channels names, each platform's limits. No server is needed.",
+	"apply":  "Upload a plan file to the workspace and print the diff (--dry-run changes nothing).",
+	"status": "Print each row x channel of a plan; --wait follows until every delivery is final.",
+}
 
 // planCmd runs the `herald plan` client commands. Its fields are what the
 // commands touch of the outside world, so tests can replace them.
@@ -89,26 +97,56 @@ func (p *planCmd) run(ctx context.Context, args []string) int {
 	}
 }
 
-// usageErr prints a usage error and returns exit code 2 (0 for -h).
+// usageErr returns the exit code of a usage error: 0 for -h, 2 otherwise.
+// An error parseArgs has not printed yet is printed as one line.
 func (p *planCmd) usageErr(cmd string, err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	fmt.Fprintf(p.stderr, "herald plan %s: %v\n", cmd, err)
-	return exitUsage
+	return exitFor(p.stderr, "herald plan "+cmd, err)
 }
 
-// newFlagSet returns a flag set printing its help to stderr.
+// flagOutput is the output of a plan command's flag set: parseArgs prints
+// help asked for to stdout and usage errors to stderr. The flag package's
+// own printing is silenced (nothing is printed twice).
+type flagOutput struct{ stdout, stderr io.Writer }
+
+func (o flagOutput) Write(b []byte) (int, error) { return o.stderr.Write(b) }
+
+// newFlagSet returns a flag set for parseArgs.
 func (p *planCmd) newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("herald plan "+name, flag.ContinueOnError)
-	fs.SetOutput(p.stderr)
+	fs.SetOutput(flagOutput{p.stdout, p.stderr})
+	fs.Usage = func() {}
 	return fs
 }
 
 // parseArgs parses flags placed before, between or after the positional
 // arguments (`herald plan lint FILE --timezone X`) and checks that exactly
-// want positional arguments were given, naming them in the error.
+// the named positional arguments were given. On -h or --help it prints the
+// command's help — its arguments, then the flags of fs — to stdout and
+// returns flag.ErrHelp; on a bad flag or argument count it prints one error
+// line and the help to stderr and returns errUsage.
 func parseArgs(fs *flag.FlagSet, args []string, names ...string) ([]string, error) {
+	out, ok := fs.Output().(flagOutput)
+	if !ok {
+		out = flagOutput{fs.Output(), fs.Output()}
+	}
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
+	h := help{Synopsis: fs.Name() + " " + strings.Join(names, " ") + " [flags]",
+		About: planAbout[strings.TrimPrefix(fs.Name(), "herald plan ")] + "\n\n" + planExitCodes}
+	pos, err := parsePositional(fs, args, names)
+	switch {
+	case err == nil:
+		return pos, nil
+	case errors.Is(err, flag.ErrHelp):
+		h.write(out.stdout, fs)
+		return nil, err
+	}
+	fmt.Fprintf(out.stderr, "%s: %v\n\n", fs.Name(), err)
+	h.write(out.stderr, fs)
+	return nil, errUsage
+}
+
+func parsePositional(fs *flag.FlagSet, args []string, names []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -177,7 +215,7 @@ func (p *planCmd) envOr(name, def string) string {
 // serverFlags registers --server and --token with their HERALD_* defaults.
 func (p *planCmd) serverFlags(fs *flag.FlagSet) *apiClient {
 	c := &apiClient{http: p.httpClient}
-	fs.StringVar(&c.server, "server", p.envOr("HERALD_SERVER", "http://127.0.0.1:8080"), "Herald's base URL (HERALD_SERVER)")
-	fs.StringVar(&c.token, "token", p.getenv("HERALD_TOKEN"), "API token (HERALD_TOKEN)")
+	fs.StringVar(&c.server, "server", p.envOr("HERALD_SERVER", "http://127.0.0.1:8080"), "Herald's base URL (HERALD_SERVER, default http://127.0.0.1:8080)")
+	fs.StringVar(&c.token, "token", p.getenv("HERALD_TOKEN"), "API token (default HERALD_TOKEN)")
 	return c
 }

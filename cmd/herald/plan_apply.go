@@ -110,8 +110,11 @@ func (p *planCmd) printDiff(res herald.PlanResult, pp problemPrinter) {
 	}
 	tw := table(p.stdout, "ROW", "KEY", "ACTION", "MESSAGE")
 	for _, r := range rows {
-		row := "-" // cancelled rows are no longer in the file
-		if r.Row > 0 && r.Action != herald.ActionCancelled {
+		row := "-"
+		switch {
+		case r.Action == herald.ActionCancelled && r.WasRow > 0:
+			row = fmt.Sprintf("(was row %d)", r.WasRow) // no longer in the file
+		case r.Row > 0 && r.Action != herald.ActionCancelled:
 			row = strconv.Itoa(r.Row)
 		}
 		tw.Row(row, cell(r.Key), r.Action, cell(r.Message))

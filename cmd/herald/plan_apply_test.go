@@ -75,7 +75,7 @@ func TestApply(t *testing.T) {
 	edited := writeFile(t, "other-name.csv", csvPlan("a,"+later+",demo,First (edited)"))
 	code, out, errs = runPlan(t, "apply", edited, "--workspace", "brand", "--key", "dec")
 	if code != exitOK || !strings.Contains(out, "0 created, 1 updated, 0 unchanged, 1 cancelled") ||
-		!mustRe(`(?m)^2 +a +updated`).MatchString(out) || !mustRe(`(?m)^- +b +cancelled`).MatchString(out) {
+		!mustRe(`(?m)^2 +a +updated`).MatchString(out) || !mustRe(`(?m)^\(was row 3\) +b +cancelled`).MatchString(out) {
 		t.Errorf("re-apply: exit %d\n%s%s", code, out, errs)
 	}
 	// Unchanged rows are counted, not listed.

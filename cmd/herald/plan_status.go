@@ -115,8 +115,12 @@ func (p *planCmd) statusErr(err error) int {
 	return exitUsage
 }
 
-// printReport prints every row × channel as a table.
+// printReport prints every row × channel as a table (for a deleted plan,
+// saying so first).
 func (p *planCmd) printReport(rep api.Report) {
+	if rep.DeletedAt != nil {
+		fmt.Fprintf(p.stdout, "plan %s was deleted at %s; its rows as they were then:\n", rep.Plan, rep.DeletedAt.UTC().Format("2006-01-02 15:04Z"))
+	}
 	if len(rep.Rows) == 0 {
 		fmt.Fprintf(p.stdout, "plan %s has no deliveries\n", rep.Plan)
 		return

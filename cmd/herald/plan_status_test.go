@@ -119,3 +119,16 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("progressBar(0, 0) = %q", got)
 	}
 }
+
+// status of a deleted plan says it was deleted and lists its rows.
+func TestStatusOfDeletedPlan(t *testing.T) {
+	tm := planServer(t)
+	body := csvPlan("a," + at(herald.Now().Add(time.Hour)) + ",demo,Later")
+	call(t, tm.URL, tm.Token, "PUT", "/api/v1/workspaces/brand/plans/gone", "text/csv", body, 200, nil)
+	call(t, tm.URL, tm.Token, "DELETE", "/api/v1/workspaces/brand/plans/gone", "", nil, 200, nil)
+	code, out, errs := runStatus(t, false, append([]string{"brand", "gone"}, tm.flags()...)...)
+	if code != exitOK || !mustRe(`^plan gone was deleted at \S+ \S+; its rows as they were then:\n`).MatchString(out) ||
+		!mustRe(`(?m)^2 +a +demo .* cancelled`).MatchString(out) {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}

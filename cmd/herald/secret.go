@@ -15,6 +15,12 @@ import (
 
 const secretFile = "secret.key"
 
+// secretKeyHelp is how help describes HERALD_SECRET_KEY, the one setting
+// that is no flag (a key does not belong on a command line).
+const secretKeyHelp = `  HERALD_SECRET_KEY
+      32 bytes, base64: the key that encrypts channel credentials (default: generated once into <data-dir>/secret.key)
+`
+
 // loadSecretKey returns the 32-byte key that encrypts channel credentials:
 // HERALD_SECRET_KEY (base64) when set, else <dataDir>/secret.key, generated
 // once with 0600 permissions (and a log line saying so) when missing.

@@ -60,7 +60,11 @@ func newLogger(level string, w io.Writer) zerolog.Logger {
 }
 
 // OpenDB opens the database and brings its schema up to date.
+// It refuses a database it cannot open (PostgreSQL) before it writes anything.
 func (m *Main) OpenDB(ctx context.Context) error {
+	if err := m.Config.checkDatabase(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(m.Config.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -79,10 +83,17 @@ func (m *Main) OpenDB(ctx context.Context) error {
 	return nil
 }
 
-// Run opens the database, prints the first admin token when there is none,
-// starts the scheduler and starts serving the API. It returns once the
-// listener is open; Close stops everything.
+// Run binds the listener, opens the database, prints the first admin token
+// when there is none, starts the scheduler and starts serving the API. It
+// binds first so that a start that cannot listen (port busy) changes nothing:
+// no data directory, no token created and shown to nobody. It returns once
+// the listener is open; Close stops everything (also after a failed Run).
 func (m *Main) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
 	if err := m.OpenDB(ctx); err != nil {
 		return err
 	}
@@ -137,11 +148,6 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 		Platforms: func() any { return platformList(m.Publishers) },
 	})
-	ln, err := net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
-	}
-	m.listener = ln
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
@@ -179,13 +185,15 @@ func platformList(pubs map[string]publishers.Publisher) []platformInfo {
 }
 
 // firstToken creates and prints an admin token when the database has none,
-// so a fresh install can be used at once.
+// so a fresh install can be used at once. When there are tokens already it
+// logs how to make another (a lost first token is not shown again).
 func (m *Main) firstToken(ctx context.Context) error {
 	n, err := m.DB.CountTokens(ctx)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
+		m.Log.Info().Int("tokens", n).Msg("API tokens exist, so no new one was created; to make one: " + tokenCreateHint)
 		return nil
 	}
 	secret, _, err := m.DB.CreateToken(ctx, "first-admin", herald.RoleAdmin)
@@ -193,9 +201,12 @@ func (m *Main) firstToken(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "\nHerald created an admin API token. It is shown only this once; keep it:\n\n    %s\n\nUse it as:  export HERALD_TOKEN=%s\n            curl -H \"Authorization: Bearer $HERALD_TOKEN\" http://%s/api/v1/workspaces\n\n",
-		secret, secret, m.Config.Addr)
+		secret, secret, m.listener.Addr())
 	return nil
 }
+
+// tokenCreateHint is the command that makes an API token, as messages name it.
+const tokenCreateHint = "herald token create --name NAME"
 
 // Addr is the address the API listens on (useful with port 0).
 func (m *Main) Addr() string {
@@ -209,6 +220,9 @@ func (m *Main) Addr() string {
 // publishes finish within the grace period, then the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.server == nil && m.listener != nil {
+		m.listener.Close() // Run failed before serving; closing twice is harmless
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := m.server.Shutdown(ctx); err != nil {
