@@ -157,6 +157,7 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		Row         int           `db:"row_num"`
 		Channel     string        `db:"channel"`
 		Platform    string        `db:"platform"`
+		Config      string        `db:"config"`
 		Rubric      string        `db:"rubric"`
 		Content     string        `db:"content"`
 		DueAt       int64         `db:"due_at"`
@@ -168,7 +169,7 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		Error       string        `db:"error"`
 		ID          int64         `db:"id"`
 	}
-	if err := sel(ctx, db.r, &rows, `SELECT p.key, p.row_num, c.name AS channel, c.platform, p.rubric, p.content, d.due_at, d.status,
+	if err := sel(ctx, db.r, &rows, `SELECT p.key, p.row_num, c.name AS channel, c.platform, c.config, p.rubric, p.content, d.due_at, d.status,
 		d.remote_id, d.url, d.published_at, d.attempts, d.error, d.id
 		FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.workspace_id = ? AND p.plan_id = ? AND `+reportedPost+`
@@ -183,7 +184,7 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		}
 		post := c.post()
 		out[i] = herald.ReportRow{Key: r.Key, Row: r.Row, Channel: r.Channel, Platform: r.Platform, Rubric: r.Rubric,
-			Text: post.Message(r.Platform).Text, DueAt: fromMs(r.DueAt),
+			Text: post.Message(textPlatform(r.Platform, r.Config)).Text, DueAt: fromMs(r.DueAt),
 			Status: herald.DeliveryStatus(r.Status), RemoteID: r.RemoteID, URL: r.URL, PublishedAt: fromNullMs(r.PublishedAt),
 			Attempts: r.Attempts, Error: r.Error, DeliveryID: r.ID}
 	}

@@ -163,6 +163,7 @@ type reportRow struct {
 	Attempts    int        `json:"attempts"`
 	Error       string     `json:"error"`
 	DeliveryID  int64      `json:"delivery_id"`
+	Text        string     `json:"text"`
 }
 
 type report struct {

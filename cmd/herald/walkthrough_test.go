@@ -89,7 +89,12 @@ func TestWalkthrough(t *testing.T) {
 			t.Errorf("status %s %s: exit %d\n%s%s", c.ws, c.key, code, out, errs)
 		}
 	}
-	// Each stand-in takes its platform's variant: the calendar shows what goes out.
+	// Each stand-in takes its platform's variant: the report and the calendar show what goes out.
+	for _, row := range tm.report(t, "zerno", "december").Rows {
+		if row.Key == "dec-01-advent" && row.Channel == "masto" && !strings.HasPrefix(row.Text, "December is here!") {
+			t.Errorf("report row of masto: %+v", row)
+		}
+	}
 	var cal struct {
 		Items []struct{ Key, Channel, Text string } `json:"items"`
 	}
