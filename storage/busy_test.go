@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -41,5 +42,24 @@ func TestBusyDatabaseIsUnavailable(t *testing.T) {
 	// Reads are not held by the writer (WAL).
 	if _, err := db.ListWorkspaces(ctx, "", 10); err != nil {
 		t.Errorf("read while another connection writes: %v", err)
+	}
+}
+
+// The database, its journal files and a directory Herald creates for them
+// are the owner's alone, whatever the umask.
+func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "data")
+	db := mustOpenRaw(t, filepath.Join(dir, "herald.db"))
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{dir, filepath.Join(dir, "herald.db"), filepath.Join(dir, "herald.db-wal")} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v, want no access for group and others", name, fi.Mode().Perm())
+		}
 	}
 }

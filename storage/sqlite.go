@@ -87,10 +87,17 @@ func (db *DB) openSQLite(dsn string) error {
 	memory := file == ":memory:" || file == "" || params.Get("mode") == "memory"
 	if !memory {
 		if dir := filepath.Dir(file); dir != "" && dir != "." {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("create database directory: %w", err)
 			}
 		}
+		// SQLite would create the file (and its -wal and -shm, which copy
+		// its mode) readable by all under a common umask: create it owner-only.
+		f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("create database file: %w", err)
+		}
+		f.Close()
 	}
 	full := uri + "?" + params.Encode()
 	w, err := sqlx.Open(writerDriver, full)

@@ -38,6 +38,18 @@ func hashSecret(secret string) string {
 // random bytes base64url), which is shown once: only its SHA-256 is stored.
 // An empty name or a role other than herald.RoleAdmin gives EINVALID.
 func (db *DB) CreateToken(ctx context.Context, name, role string) (string, *herald.Token, error) {
+	return db.createToken(ctx, name, role, false)
+}
+
+// CreateFirstToken creates an admin token only when there is no token at
+// all, in one statement, so that processes starting together on a fresh
+// database make one between them. It returns "" and a nil token when a
+// token exists already.
+func (db *DB) CreateFirstToken(ctx context.Context, name string) (string, *herald.Token, error) {
+	return db.createToken(ctx, name, herald.RoleAdmin, true)
+}
+
+func (db *DB) createToken(ctx context.Context, name, role string, onlyFirst bool) (string, *herald.Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", nil, herald.Errorf(herald.EINVALID, "token name is required")
@@ -51,8 +63,14 @@ func (db *DB) CreateToken(ctx context.Context, name, role string) (string, *hera
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	now := db.nowMs()
-	id, err := insertID(ctx, db.w, `INSERT INTO api_tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)`,
-		name, role, hashSecret(secret), now)
+	q := `INSERT INTO api_tokens (name, role, hash, created_at) SELECT ?, ?, ?, ?`
+	if onlyFirst {
+		q += ` WHERE NOT EXISTS (SELECT 1 FROM api_tokens)`
+	}
+	id, err := insertID(ctx, db.w, q, name, role, hashSecret(secret), now)
+	if onlyFirst && notFound(err) {
+		return "", nil, nil
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
 	}

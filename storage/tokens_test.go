@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,6 +88,45 @@ func TestTokenLastUsedAtMostOnceAMinute(t *testing.T) {
 		}
 		if last := stored(); last != t0.Add(c.want).UnixMilli() || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(c.want)) {
 			t.Errorf("at +%v: stored last_used_at +%v, answered %v; want +%v", c.at, time.Duration(last-t0.UnixMilli())*time.Millisecond, got.LastUsedAt, c.want)
+		}
+	}
+}
+
+// Processes starting together on a fresh database make one first token
+// between them: two handles on one file (as two processes have) race for it.
+func TestCreateFirstTokenOnce(t *testing.T) {
+	for trial := 0; trial < 20; trial++ {
+		path := filepath.Join(t.TempDir(), "herald.db")
+		a, b := mustOpenRaw(t, path), mustOpenRaw(t, path)
+		if err := a.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		secrets := make(chan string, 2)
+		var wg sync.WaitGroup
+		for _, db := range []*DB{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, _, err := db.CreateFirstToken(ctx, "first-admin")
+				if err != nil {
+					t.Error(err)
+				}
+				secrets <- s
+			}()
+		}
+		wg.Wait()
+		close(secrets)
+		made := 0
+		for s := range secrets {
+			if s != "" {
+				made++
+			}
+		}
+		if n, err := a.CountTokens(ctx); made != 1 || n != 1 || err != nil {
+			t.Fatalf("trial %d: %d first tokens printed, %d stored (%v)", trial, made, n, err)
 		}
 	}
 }

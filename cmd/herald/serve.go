@@ -65,7 +65,7 @@ func (m *Main) OpenDB(ctx context.Context) error {
 	if err := m.Config.checkDatabase(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(m.Config.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
 	key, err := loadSecretKey(m.Config.DataDir, m.Log)
@@ -188,17 +188,13 @@ func platformList(pubs map[string]publishers.Publisher) []platformInfo {
 // so a fresh install can be used at once. When there are tokens already it
 // logs how to make another (a lost first token is not shown again).
 func (m *Main) firstToken(ctx context.Context) error {
-	n, err := m.DB.CountTokens(ctx)
+	secret, _, err := m.DB.CreateFirstToken(ctx, "first-admin")
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		m.Log.Info().Int("tokens", n).Msg("API tokens exist, so no new one was created; to make one: " + tokenCreateHint)
+	if secret == "" {
+		m.Log.Info().Msg("API tokens exist, so no new one was created; to make one: " + tokenCreateHint)
 		return nil
-	}
-	secret, _, err := m.DB.CreateToken(ctx, "first-admin", herald.RoleAdmin)
-	if err != nil {
-		return err
 	}
 	fmt.Fprintf(m.Stdout, "\nHerald created an admin API token. It is shown only this once; keep it:\n\n    %s\n\nUse it as:  export HERALD_TOKEN=%s\n            curl -H \"Authorization: Bearer $HERALD_TOKEN\" http://%s/api/v1/workspaces\n\n",
 		secret, secret, m.listener.Addr())
