@@ -25,6 +25,9 @@ type Config struct {
 	Lease        time.Duration
 	Shutdown     time.Duration
 	RetryBase    time.Duration
+	// ReadTimeout bounds how long a client may take to send one request,
+	// body included (a slow-sending client holds a connection no longer).
+	ReadTimeout time.Duration
 	// AllowPrivateMedia lets media URLs resolve to loopback, private or
 	// link-local addresses (tests, media served inside the network).
 	AllowPrivateMedia bool
@@ -83,6 +86,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	int64Flag(fs, &c.MaxBodyBytes, "max-body", "HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest accepted request body in bytes")
 	durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", 5*time.Minute, "how long a claimed delivery is held before another process may recover it")
 	durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
+	durationFlag(fs, &c.ReadTimeout, "read-timeout", "HERALD_READ_TIMEOUT", 2*time.Minute, "how long a client may take to send a request, its body included")
 	durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")
 	boolFlag(fs, &c.AllowPrivateMedia, "allow-private-media", "HERALD_ALLOW_PRIVATE_MEDIA", false, "let media URLs resolve to loopback, private or link-local addresses")
 }
@@ -134,6 +138,8 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("--workers must be at least 1")
 	case has("lease") && c.Lease < 2*time.Second:
 		return fmt.Errorf("--lease must be at least 2s")
+	case has("read-timeout") && c.ReadTimeout < time.Second:
+		return fmt.Errorf("--read-timeout must be at least 1s")
 	case has("retry-backoff") && c.RetryBase <= 0:
 		return fmt.Errorf("--retry-backoff must be positive")
 	case has("max-body") && c.MaxBodyBytes < 1024:

@@ -148,7 +148,8 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 		Platforms: func() any { return platformList(m.Publishers) },
 	})
-	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: m.Config.ReadTimeout, WriteTimeout: m.Config.ReadTimeout + 5*time.Minute, IdleTimeout: 2 * time.Minute}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
 	m.Log.Info().Str("addr", "http://"+ln.Addr().String()).Str("data_dir", m.Config.DataDir).Msg("herald is serving")
