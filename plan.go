@@ -183,6 +183,11 @@ type PlanUpload struct {
 	Profile string
 	// Sheet names the XLSX sheet to read ("" = the first).
 	Sheet string
+	// Encoding is a CSV file's character encoding as the client named it
+	// (charset= of the Content-Type, ?encoding=): "utf-8", "windows-1251"
+	// (cp1251), "koi8-r", … "" reads UTF-8, and a file that is not UTF-8
+	// but reads as Windows-1251 Cyrillic text as that, with a warning.
+	Encoding string
 	// DateOrder is "dmy" or "mdy" for profiles whose dates are ambiguous (Hootsuite).
 	DateOrder string
 	// DefaultChannels are the target channels for profiles without a channel column (?channels=a,b).

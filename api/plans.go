@@ -37,33 +37,37 @@ func (s *Server) planPath(c echo.Context) (*herald.Workspace, string, error) {
 // XLSXContentType is the media type of an XLSX workbook, as plan uploads send it.
 const XLSXContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// planFormat maps the request's Content-Type to a plan format; EUNSUPPORTED
-// for any other type.
-func planFormat(contentType string) (string, error) {
-	mt, _, err := mime.ParseMediaType(contentType)
+// planFormat maps the request's Content-Type to a plan format and returns
+// its charset parameter; EUNSUPPORTED for any other type.
+func planFormat(contentType string) (format, charset string, err error) {
+	mt, params, err := mime.ParseMediaType(contentType)
 	if err == nil {
 		switch mt {
 		case "application/json":
-			return "json", nil
+			return "json", params["charset"], nil
 		case "text/csv", "application/csv":
-			return "csv", nil
+			return "csv", params["charset"], nil
 		case XLSXContentType:
-			return "xlsx", nil
+			return "xlsx", params["charset"], nil
 		}
 	}
-	return "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json, text/csv or %s (XLSX)", contentType, XLSXContentType)
+	return "", "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json, text/csv or %s (XLSX)", contentType, XLSXContentType)
 }
 
 // spreadsheetOptions reads a plan upload's spreadsheet options from the
-// query: ?format= (the import profile), ?sheet=, ?date_order=dmy|mdy and
-// ?channels=a,b (the channels of profiles without a channel column). A sheet
-// for a non-XLSX upload or an empty channel list is EINVALID; the profile and
-// date order are checked by Config.BuildPlan (contentplans.Build), which
-// knows them.
+// query: ?format= (the import profile), ?sheet=, ?date_order=dmy|mdy,
+// ?encoding= (a CSV file's character encoding, over the Content-Type's
+// charset) and ?channels=a,b (the channels of profiles without a channel
+// column). A sheet for a non-XLSX upload or an empty channel list is
+// EINVALID; the profile, date order and encoding are checked by
+// Config.BuildPlan (contentplans.Build), which knows them.
 func spreadsheetOptions(c echo.Context, up *herald.PlanUpload) error {
 	up.Profile = strings.ToLower(strings.TrimSpace(c.QueryParam("format")))
 	up.DateOrder = strings.ToLower(strings.TrimSpace(c.QueryParam("date_order")))
 	up.Sheet = strings.TrimSpace(c.QueryParam("sheet"))
+	if enc := strings.TrimSpace(c.QueryParam("encoding")); enc != "" {
+		up.Encoding = enc
+	}
 	if up.Sheet != "" && up.Format != "xlsx" {
 		return herald.Errorf(herald.EINVALID, "sheet is for XLSX workbooks; this upload is %s", up.Format)
 	}
@@ -86,7 +90,7 @@ func (s *Server) putPlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	format, err := planFormat(c.Request().Header.Get("Content-Type"))
+	format, charset, err := planFormat(c.Request().Header.Get("Content-Type"))
 	if err != nil {
 		return err
 	}
@@ -101,7 +105,7 @@ func (s *Server) putPlan(c echo.Context) error {
 		}
 		tz = q
 	}
-	up := herald.PlanUpload{Key: key, Format: format, Timezone: tz}
+	up := herald.PlanUpload{Key: key, Format: format, Timezone: tz, Encoding: charset}
 	if err := spreadsheetOptions(c, &up); err != nil {
 		return err
 	}

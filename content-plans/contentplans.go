@@ -59,7 +59,8 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 }
 
 // Build parses and validates a whole upload (Format "json", "csv" or
-// "xlsx"; a spreadsheet in the import profile up.Profile, or the one its
+// "xlsx"; a CSV file is decoded first, see PlanUpload.Encoding; a
+// spreadsheet in the import profile up.Profile, or the one its
 // first row shows, see ProfileHerald, ProfileHootsuite, ProfilePubler). It
 // returns the plan (Key from the upload, Title, Timezone used) and its posts
 // in file order (Key, KeyDerived, Row, At, DueAt in UTC, Channels, content),
@@ -71,7 +72,8 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 // row 1 and a record's row is the line it starts on; XLSX: the row number the
 // spreadsheet shows; JSON: the post's index from 1; 0 for the plan as a
 // whole) and column (as the file names it). An unknown Format gives an
-// EUNSUPPORTED *herald.Error; an unknown Profile or DateOrder an EINVALID one.
+// EUNSUPPORTED *herald.Error; an unknown Profile, DateOrder or Encoding, or
+// an Encoding other than UTF-8 for a file that is not CSV, an EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
 	b := &builder{up: up}
 	plan := herald.Plan{Key: up.Key}
@@ -90,7 +92,7 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 			zone = tz
 		}
 	case "csv":
-		rows = b.parseCSV(body)
+		rows = b.parseCSV(b.decodeText(up.Body))
 	case "xlsx":
 		rows = b.parseXLSX(up.Body)
 	default:

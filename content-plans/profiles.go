@@ -48,6 +48,15 @@ func checkOptions(up herald.PlanUpload) error {
 	default:
 		return herald.Errorf(herald.EINVALID, "date_order %q must be dmy (day first) or mdy (month first)", up.DateOrder)
 	}
+	if strings.TrimSpace(up.Encoding) != "" {
+		_, canon, err := lookupEncoding(up.Encoding)
+		if err != nil {
+			return herald.Errorf(herald.EINVALID, "%s", err)
+		}
+		if canon != "utf-8" && up.Format != "csv" && up.Format != "" {
+			return herald.Errorf(herald.EINVALID, "encoding %s is for CSV files; a %s file is always Unicode", canon, strings.ToUpper(up.Format))
+		}
+	}
 	return nil
 }
 

@@ -22,13 +22,15 @@ import (
 
 const planUsage = `usage:
   herald plan lint FILE [--channels name=platform,...] [--timezone TZ] [--format herald|hootsuite|publer]
-                        [--date-order dmy|mdy] [--sheet S] [--annotations github]
+                        [--date-order dmy|mdy] [--sheet S] [--encoding E] [--annotations github]
   herald plan apply FILE --workspace WS [--key KEY] [--dry-run] [--format herald|hootsuite|publer]
-                        [--sheet S] [--timezone TZ] [--channels a,b] [--date-order dmy|mdy]
+                        [--sheet S] [--encoding E] [--timezone TZ] [--channels a,b] [--date-order dmy|mdy]
                         [--server URL] [--token TOKEN] [--annotations github]
   herald plan status WS KEY [--wait [--timeout D]] [--server URL] [--token TOKEN]
 
-FILE is .json, .csv or .xlsx. The server defaults to $HERALD_SERVER or http://127.0.0.1:8080,
+FILE is .json, .csv or .xlsx. --encoding names a CSV file's character encoding (utf-8,
+windows-1251, koi8-r…; default: UTF-8, or Windows-1251 when the file reads so).
+The server defaults to $HERALD_SERVER or http://127.0.0.1:8080,
 the token to $HERALD_TOKEN. Exit codes: 0 ok, 1 problems in the plan or failed deliveries,
 2 usage or connection errors.
 `

@@ -26,6 +26,7 @@ func (p *planCmd) lint(args []string) int {
 	profile := fs.String("format", "", "import profile: herald, hootsuite or publer (default: detected from the header)")
 	dateOrder := fs.String("date-order", "", "dmy or mdy, for Hootsuite dates")
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
+	encoding := fs.String("encoding", "", "a CSV file's character encoding: utf-8, windows-1251, koi8-r… (default: UTF-8, or Windows-1251 when the file reads so)")
 	annotations := fs.String("annotations", "", "github: print problems as GitHub Actions annotations")
 	pos, err := parseArgs(fs, args, "FILE")
 	if err != nil {
@@ -63,7 +64,7 @@ func (p *planCmd) lint(args []string) int {
 	}
 	up := herald.PlanUpload{
 		Key: planKeyOf(file), Body: body, Format: format, Timezone: *tz, Channels: chans, Now: p.now(),
-		Profile: *profile, Sheet: *sheet, DateOrder: *dateOrder, DefaultChannels: names,
+		Profile: *profile, Sheet: *sheet, Encoding: *encoding, DateOrder: *dateOrder, DefaultChannels: names,
 	}
 	_, posts, warnings, err := contentplans.Build(up)
 	if *channels == "" {
