@@ -58,35 +58,43 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 	b.warnings = append(b.warnings, herald.Problem{Row: row, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
-// Build parses and validates a whole upload (Format "json", "csv" or
-// "xlsx"; a CSV file is decoded first, see PlanUpload.Encoding; a
-// spreadsheet in the import profile up.Profile, or the one its
-// first row shows, see ProfileHerald, ProfileHootsuite, ProfilePubler). It
-// returns the plan (Key from the upload, Title, Timezone used) and its posts
+// Build parses and validates a whole upload (Format "json", "csv", "xlsx"
+// or "ods", or "" to tell it from the bytes, see Sniff; a file that is not
+// what its Format says is one wrong_format problem; a CSV file is decoded
+// first, see PlanUpload.Encoding; a spreadsheet is read in the import
+// profile up.Profile, or the one its first row shows, see ProfileHerald,
+// ProfileHootsuite, ProfilePubler). It returns the plan (Key from the
+// upload, Title, Timezone used) and its posts
 // in file order (Key, KeyDerived, Row, At, DueAt in UTC, Channels, content),
 // with warnings (ambiguous fall-back time, time in the past, unused variant,
 // empty plan, two posts on a channel within a minute, the same text on a
 // channel within 3 days: see checkSpacing).
 // When anything is wrong it returns no posts and an EVALIDATION *herald.Error
 // whose Details list every problem, each with its row (CSV: the header is
-// row 1 and a record's row is the line it starts on; XLSX: the row number the
-// spreadsheet shows; JSON: the post's index from 1; 0 for the plan as a
-// whole) and column (as the file names it). An unknown Format gives an
-// EUNSUPPORTED *herald.Error; an unknown Profile, DateOrder or Encoding, or
-// an Encoding other than UTF-8 for a file that is not CSV, an EINVALID one.
+// row 1 and a record's row is the line it starts on; XLSX and ODS: the row
+// number the spreadsheet shows; JSON: the post's index from 1; 0 for the
+// plan as a whole) and column (as the file names it). An unknown Format
+// gives an EUNSUPPORTED *herald.Error; an unknown Profile, DateOrder or
+// Encoding, or an Encoding other than UTF-8 for a file that is not CSV, an
+// EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
 	b := &builder{up: up}
 	plan := herald.Plan{Key: up.Key}
-	if err := checkOptions(up); err != nil {
+	format := strings.ToLower(strings.TrimSpace(up.Format))
+	if err := checkFormat(format); err != nil {
 		return plan, nil, nil, err
 	}
-	body := trimBOM(up.Body)
+	format = b.resolveFormat(format, up.Body)
+	b.up.Format = format
+	if err := checkOptions(b.up); err != nil {
+		return plan, nil, nil, err
+	}
 	var rows []rawPost
 	zone := up.Timezone
-	switch strings.ToLower(strings.TrimSpace(up.Format)) {
+	switch format {
 	case "json":
 		var title, tz string
-		rows, title, tz = b.parseJSON(body)
+		rows, title, tz = b.parseJSON(trimBOM(up.Body))
 		plan.Title = title
 		if tz != "" {
 			zone = tz
@@ -95,8 +103,8 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 		rows = b.parseCSV(b.decodeText(up.Body))
 	case "xlsx":
 		rows = b.parseXLSX(up.Body)
-	default:
-		return plan, nil, nil, herald.Errorf(herald.EUNSUPPORTED, "plan format %q is not supported; use json, csv or xlsx", up.Format)
+	case "ods":
+		rows = b.parseODS(up.Body)
 	}
 	plan.Timezone = zone
 	loc := b.location(zone, rows)

@@ -25,7 +25,7 @@ func (p *planCmd) lint(args []string) int {
 	tz := fs.String("timezone", "UTC", "time zone of local times when the plan names none")
 	profile := fs.String("format", "", "import profile: herald, hootsuite or publer (default: detected from the header)")
 	dateOrder := fs.String("date-order", "", "dmy or mdy, for Hootsuite dates")
-	sheet := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
+	sheet := fs.String("sheet", "", "XLSX or ODS sheet to read (default: the first)")
 	encoding := fs.String("encoding", "", "a CSV file's character encoding: utf-8, windows-1251, koi8-r… (default: UTF-8, or Windows-1251 when the file reads so)")
 	annotations := fs.String("annotations", "", "github: print problems as GitHub Actions annotations")
 	pos, err := parseArgs(fs, args, "FILE")
@@ -33,10 +33,7 @@ func (p *planCmd) lint(args []string) int {
 		return p.usageErr("lint", err)
 	}
 	file := pos[0]
-	format, _, err := fileFormat(file)
-	if err == nil {
-		err = checkProfile(*profile, *dateOrder)
-	}
+	err = checkProfile(*profile, *dateOrder)
 	if err == nil {
 		err = checkAnnotations(*annotations)
 	}
@@ -59,6 +56,10 @@ func (p *planCmd) lint(args []string) int {
 		}
 	}
 	body, err := os.ReadFile(file)
+	if err != nil {
+		return p.usageErr("lint", err)
+	}
+	format, _, err := fileFormat(file, body)
 	if err != nil {
 		return p.usageErr("lint", err)
 	}
