@@ -187,7 +187,7 @@ type PlanSummary struct {
 type PlanUpload struct {
 	Key      string              // the plan key from the URL
 	Body     []byte              // the file as uploaded
-	Format   string              // "json", "csv" or "xlsx"
+	Format   string              // "json", "csv", "xlsx" or "ods"; "" tells it from the bytes (contentplans.Sniff)
 	Timezone string              // zone for local times when the plan names none (the workspace's, or ?timezone=)
 	Channels map[string]*Channel // the workspace's channels by name
 	Now      time.Time
@@ -200,8 +200,13 @@ type PlanUpload struct {
 	// Profile is the import profile of a spreadsheet: "herald", "hootsuite"
 	// or "publer"; "" detects it from the header.
 	Profile string
-	// Sheet names the XLSX sheet to read ("" = the first).
+	// Sheet names the XLSX or ODS sheet to read ("" = the first).
 	Sheet string
+	// Encoding is a CSV file's character encoding as the client named it
+	// (charset= of the Content-Type, ?encoding=): "utf-8", "windows-1251"
+	// (cp1251), "koi8-r", … "" reads UTF-8, and a file that is not UTF-8
+	// but reads as Windows-1251 Cyrillic text as that, with a warning.
+	Encoding string
 	// DateOrder is "dmy" or "mdy": how to read dates such as 12/4/2027
 	// that are dates both ways round (Hootsuite's, and slash dates in any
 	// plan); "" reads only the ones that are dates one way.
@@ -211,7 +216,7 @@ type PlanUpload struct {
 }
 
 // DerivedKeyWarnings tells, for each post whose key was derived (format
-// "json", "csv" or "xlsx"; profile the import profile, "" for Herald's own),
+// "json", "csv", "xlsx" or "ods"; profile the import profile, "" for Herald's own),
 // that edits to that row will replace it rather than update it: one warning
 // per row, or one for the file when no row has a key.
 func DerivedKeyWarnings(posts []Post, format, profile string) []Problem {

@@ -65,6 +65,7 @@ func newEnv(t *testing.T, tweak ...func(*api.Config)) *env {
 		ValidateChannel: validateChannel,
 		OnPlanApplied:   func() { e.applied.Add(1) },
 		BuildPlan:       contentplans.Build,
+		SniffPlan:       contentplans.Sniff,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

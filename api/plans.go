@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,35 +38,52 @@ func (s *Server) planPath(c echo.Context) (*herald.Workspace, string, error) {
 // XLSXContentType is the media type of an XLSX workbook, as plan uploads send it.
 const XLSXContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// planFormat maps the request's Content-Type to a plan format; EUNSUPPORTED
-// for any other type.
-func planFormat(contentType string) (string, error) {
-	mt, _, err := mime.ParseMediaType(contentType)
+// ODSContentType is the media type of an ODS spreadsheet (LibreOffice's own format).
+const ODSContentType = "application/vnd.oasis.opendocument.spreadsheet"
+
+// genericTypes say nothing of a plan's format (curl sends a form type by
+// default): the upload is read as what its bytes are (Config.SniffPlan).
+var genericTypes = []string{"application/octet-stream", "binary/octet-stream", "application/zip",
+	"application/x-zip-compressed", "application/x-www-form-urlencoded"}
+
+// planFormat maps the request's Content-Type to a plan format ("" for a
+// missing or generic type: the bytes tell) and returns its charset
+// parameter; EUNSUPPORTED for any other type.
+func planFormat(contentType string) (format, charset string, err error) {
+	if strings.TrimSpace(contentType) == "" {
+		return "", "", nil
+	}
+	mt, params, err := mime.ParseMediaType(contentType)
 	if err == nil {
-		switch mt {
-		case "application/json":
-			return "json", nil
-		case "text/csv", "application/csv":
-			return "csv", nil
-		case XLSXContentType:
-			return "xlsx", nil
+		switch {
+		case mt == "application/json":
+			return "json", params["charset"], nil
+		case mt == "text/csv", mt == "application/csv":
+			return "csv", params["charset"], nil
+		case mt == XLSXContentType:
+			return "xlsx", params["charset"], nil
+		case mt == ODSContentType:
+			return "ods", params["charset"], nil
+		case slices.Contains(genericTypes, mt):
+			return "", params["charset"], nil
 		}
 	}
-	return "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json, text/csv or %s (XLSX)", contentType, XLSXContentType)
+	return "", "", herald.Errorf(herald.EUNSUPPORTED, "unsupported Content-Type %q: send a plan as application/json, text/csv, %s (XLSX) or %s (ODS), or as application/octet-stream to have its format told from its bytes",
+		contentType, XLSXContentType, ODSContentType)
 }
 
 // spreadsheetOptions reads a plan upload's spreadsheet options from the
-// query: ?format= (the import profile), ?sheet=, ?date_order=dmy|mdy and
-// ?channels=a,b (the channels of profiles without a channel column). A sheet
-// for a non-XLSX upload or an empty channel list is EINVALID; the profile and
-// date order are checked by Config.BuildPlan (contentplans.Build), which
-// knows them.
+// query: ?format= (the import profile), ?sheet=, ?date_order=dmy|mdy,
+// ?encoding= (a CSV file's character encoding, over the Content-Type's
+// charset) and ?channels=a,b (the channels of profiles without a channel
+// column). An empty channel list is EINVALID; the other values are checked
+// by Config.BuildPlan (contentplans.Build), which knows them.
 func spreadsheetOptions(c echo.Context, up *herald.PlanUpload) error {
 	up.Profile = strings.ToLower(strings.TrimSpace(c.QueryParam("format")))
 	up.DateOrder = strings.ToLower(strings.TrimSpace(c.QueryParam("date_order")))
 	up.Sheet = strings.TrimSpace(c.QueryParam("sheet"))
-	if up.Sheet != "" && up.Format != "xlsx" {
-		return herald.Errorf(herald.EINVALID, "sheet is for XLSX workbooks; this upload is %s", up.Format)
+	if enc := strings.TrimSpace(c.QueryParam("encoding")); enc != "" {
+		up.Encoding = enc
 	}
 	if _, ok := c.QueryParams()["channels"]; ok {
 		for _, name := range strings.Split(c.QueryParam("channels"), ",") {
@@ -86,7 +104,7 @@ func (s *Server) putPlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	format, err := planFormat(c.Request().Header.Get("Content-Type"))
+	format, charset, err := planFormat(c.Request().Header.Get("Content-Type"))
 	if err != nil {
 		return err
 	}
@@ -101,7 +119,7 @@ func (s *Server) putPlan(c echo.Context) error {
 		}
 		tz = q
 	}
-	up := herald.PlanUpload{Key: key, Format: format, Timezone: tz}
+	up := herald.PlanUpload{Key: key, Format: format, Timezone: tz, Encoding: charset}
 	if err := spreadsheetOptions(c, &up); err != nil {
 		return err
 	}
@@ -125,6 +143,9 @@ func (s *Server) putPlan(c echo.Context) error {
 		byName[ch.Name] = ch
 	}
 	up.Body, up.Channels, up.Now = body, byName, s.cfg.Now()
+	if format == "" && s.cfg.SniffPlan != nil {
+		format = s.cfg.SniffPlan(body) // for the warnings' words; BuildPlan tells it again
+	}
 	plan, posts, warnings, err := s.cfg.BuildPlan(up)
 	if err != nil {
 		return err

@@ -167,7 +167,6 @@ func TestPlanRequestErrors(t *testing.T) {
 		code                    string
 	}{
 		{"text/plain", "/api/v1/workspaces/acme/plans/p", "text/plain", 415, "unsupported"},
-		{"no content type", "/api/v1/workspaces/acme/plans/p", "", 415, "unsupported"},
 		{"xml", "/api/v1/workspaces/acme/plans/p", "application/xml", 415, "unsupported"},
 		{"bad key", "/api/v1/workspaces/acme/plans/-p", "text/csv", 400, "invalid"},
 		{"long key", "/api/v1/workspaces/acme/plans/" + strings.Repeat("k", 129), "text/csv", 400, "invalid"},

@@ -68,6 +68,10 @@ type Config struct {
 	// BuildPlan parses and validates an uploaded plan (contentplans.Build).
 	// Required for PUT …/plans/{key}; without it that route answers 500.
 	BuildPlan func(herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error)
+	// SniffPlan tells a plan file's format from its bytes (contentplans.Sniff)
+	// when the upload's Content-Type is generic or missing; BuildPlan is then
+	// given Format "" and tells it too. May be nil.
+	SniffPlan func(body []byte) string
 	// Ready reports whether the service can serve (database reachable,
 	// migrations current) for /readyz. Nil means always ready.
 	Ready func(ctx context.Context) error

@@ -67,47 +67,56 @@ func (b *builder) warn(row int, col, code, format string, args ...any) {
 	b.warnings = append(b.warnings, herald.Problem{Row: row, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
-// Build parses and validates a whole upload (Format "json", "csv" or
-// "xlsx"; a spreadsheet in the import profile up.Profile, or the one its
-// first row shows, see ProfileHerald, ProfileHootsuite, ProfilePubler). It
-// returns the plan (Key from the upload, Title, Timezone used) and its posts
-// in file order (Key, KeyDerived, Row, Line, At, DueAt in UTC, Channels,
-// content), with warnings (ambiguous fall-back time, time in the past,
-// unused variant, columns or fields Herald does not read, empty plan, two
-// posts on a channel within a minute, the same text on a channel within 3
-// days: see checkSpacing). Dates and times are read as people type them
-// (see readDate, readClock); up.DateOrder reads slash dates.
+// Build parses and validates a whole upload (Format "json", "csv", "xlsx"
+// or "ods", or "" to tell it from the bytes, see Sniff; a file that is not
+// what its Format says is one wrong_format problem; a CSV file is decoded
+// first, see PlanUpload.Encoding; a spreadsheet is read in the import
+// profile up.Profile, or the one its first row shows, see ProfileHerald,
+// ProfileHootsuite, ProfilePubler). It returns the plan (Key from the
+// upload, Title, Timezone used) and its posts in file order (Key,
+// KeyDerived, Row, Line, At, DueAt in UTC, Channels, content), with
+// warnings (ambiguous fall-back time, time in the past, unused variant,
+// columns or fields Herald does not read, empty plan, two posts on a
+// channel within a minute, the same text on a channel within 3 days: see
+// checkSpacing). Dates and times are read as people type them (see
+// readDate, readClock); up.DateOrder reads slash dates.
 // When anything is wrong it returns no posts and an EVALIDATION *herald.Error
 // whose Details list every problem, each with its row (as a spreadsheet
-// shows it, the same for the CSV and the XLSX of one sheet: the header is
+// shows it, the same for the CSV, XLSX and ODS of one sheet: the header is
 // row 1, and a CSV record counts one row however many lines its cells span,
 // with Line the file line it starts on where that differs; JSON: the post's
 // index from 1; 0 for the plan as a whole) and column (as the file names
 // it). An unknown Format gives an EUNSUPPORTED *herald.Error; an unknown
-// Profile or DateOrder an EINVALID one.
+// Profile, DateOrder or Encoding, or an Encoding other than UTF-8 for a file
+// that is not CSV, an EINVALID one.
 func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error) {
 	b := &builder{up: up, ignored: ignoredFields{}}
 	plan := herald.Plan{Key: up.Key}
-	if err := checkOptions(up); err != nil {
+	format := strings.ToLower(strings.TrimSpace(up.Format))
+	if err := checkFormat(format); err != nil {
 		return plan, nil, nil, err
 	}
-	body := trimBOM(up.Body)
+	format = b.resolveFormat(format, up.Body)
+	b.up.Format = format
+	if err := checkOptions(b.up); err != nil {
+		return plan, nil, nil, err
+	}
 	var rows []rawPost
 	zone := up.Timezone
-	switch strings.ToLower(strings.TrimSpace(up.Format)) {
+	switch format {
 	case "json":
 		var title, tz string
-		rows, title, tz = b.parseJSON(body)
+		rows, title, tz = b.parseJSON(trimBOM(up.Body))
 		plan.Title = title
 		if tz != "" {
 			zone = tz
 		}
 	case "csv":
-		rows = b.parseCSV(body)
+		rows = b.parseCSV(b.decodeText(up.Body))
 	case "xlsx":
 		rows = b.parseXLSX(up.Body)
-	default:
-		return plan, nil, nil, herald.Errorf(herald.EUNSUPPORTED, "plan format %q is not supported; use json, csv or xlsx", up.Format)
+	case "ods":
+		rows = b.parseODS(up.Body)
 	}
 	plan.Timezone = zone
 	loc := b.location(zone, rows)

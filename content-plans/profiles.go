@@ -43,12 +43,24 @@ func checkOptions(up herald.PlanUpload) error {
 		return herald.Errorf(herald.EINVALID, "format %q is not an import profile; use %s", up.Profile, strings.Join(Profiles, ", "))
 	}
 	if profile != "" && profile != ProfileHerald && strings.EqualFold(strings.TrimSpace(up.Format), "json") {
-		return herald.Errorf(herald.EINVALID, "the %s profile is a spreadsheet layout; send it as CSV or XLSX, not JSON", profile)
+		return herald.Errorf(herald.EINVALID, "the %s profile is a spreadsheet layout; send it as CSV, XLSX or ODS, not JSON", profile)
 	}
 	switch strings.ToLower(strings.TrimSpace(up.DateOrder)) {
 	case "", DateOrderDMY, DateOrderMDY:
 	default:
 		return herald.Errorf(herald.EINVALID, "date_order %q must be dmy (day first) or mdy (month first)", up.DateOrder)
+	}
+	if strings.TrimSpace(up.Sheet) != "" && (up.Format == "csv" || up.Format == "json") {
+		return herald.Errorf(herald.EINVALID, "sheet is for XLSX and ODS workbooks; this upload is %s", strings.ToUpper(up.Format))
+	}
+	if strings.TrimSpace(up.Encoding) != "" {
+		_, canon, err := lookupEncoding(up.Encoding)
+		if err != nil {
+			return herald.Errorf(herald.EINVALID, "%s", err)
+		}
+		if canon != "utf-8" && up.Format != "csv" && up.Format != "" {
+			return herald.Errorf(herald.EINVALID, "encoding %s is for CSV files; a %s file is always Unicode", canon, strings.ToUpper(up.Format))
+		}
 	}
 	return nil
 }
@@ -61,8 +73,8 @@ type table interface {
 	finish(rows []rawPost) []rawPost
 }
 
-// readTable reads a spreadsheet's records (CSV or XLSX, rows numbered as
-// the person sees them) with the upload's profile, or the one detectProfile
+// readTable reads a spreadsheet's records (CSV, XLSX or ODS, rows numbered
+// as the person sees them) with the upload's profile, or the one detectProfile
 // finds in the first record. serial, when not nil, turns the raw value of a
 // cell in a time column into text (XLSX date cells, see excelSerial). seen
 // is false when there was no record at all.
@@ -186,6 +198,13 @@ func columnLetter(i int) string {
 // formula failed.
 var spreadsheetErrors = []string{"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"}
 
+// libreOfficeError reports whether v is an error LibreOffice shows in its
+// own words: "Err:502" (invalid argument) and the like.
+func libreOfficeError(v string) bool {
+	n, ok := strings.CutPrefix(v, "Err:")
+	return ok && len(n) == 3 && strings.Trim(n, "0123456789") == ""
+}
+
 // validCells reports cells of rec that are not UTF-8 (a CSV saved in
 // another encoding) under the column name(i), and makes them valid, and
 // cells holding a formula error (#REF!, #N/A…): published as it is, such a
@@ -200,7 +219,7 @@ func (b *builder) validCells(rec csvRecord, name func(int) string, read func(int
 			b.problem(rec.row, name(i), "invalid_utf8", "the cell is not valid UTF-8 (bad byte at offset %d of the cell); save the file as UTF-8", firstInvalid([]byte(cell)))
 			rec.fields[i] = strings.ToValidUTF8(cell, "\uFFFD")
 		}
-		if v := strings.TrimSpace(cell); strings.HasPrefix(v, "#") && slices.Contains(spreadsheetErrors, strings.ToUpper(v)) {
+		if v := strings.TrimSpace(cell); strings.HasPrefix(v, "#") && slices.Contains(spreadsheetErrors, strings.ToUpper(v)) || libreOfficeError(v) {
 			b.problem(rec.row, name(i), "formula_error", "the cell shows the spreadsheet error %s: fix its formula (or write the value itself) and export the file again", v)
 		}
 	}

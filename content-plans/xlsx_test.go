@@ -129,7 +129,7 @@ func TestXLSXProblems(t *testing.T) {
 		col  string
 		code string
 	}{
-		{"not a workbook", []byte("key,date\n"), 0, "", "malformed_xlsx"},
+		{"not a workbook", []byte("key,date\n"), 0, "", "wrong_format"},
 		{"empty sheet", makeXLSX(t, sheet{name: "Plan"}), 1, "", "missing_header"},
 		{"unknown channel after an empty row", makeXLSX(t, sheet{name: "Plan", rows: [][]any{
 			xlsxHeader, {"a", "2026-12-01", "10:00", "demo", "x"}, nil, {"b", "2026-12-02", "10:00", "nope", "y"}}}),

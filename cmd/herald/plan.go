@@ -27,8 +27,9 @@ const planUsage = `usage:
   herald plan apply FILE --workspace WS [flags]   upload it and print the diff
   herald plan status WORKSPACE KEY [flags]        print a plan's deliveries; --wait follows them
 
-"herald plan COMMAND --help" lists a command's flags. FILE is .json, .csv or .xlsx. The server
-defaults to $HERALD_SERVER or http://127.0.0.1:8080, the token to $HERALD_TOKEN.
+"herald plan COMMAND --help" lists a command's flags. FILE is .json, .csv, .xlsx
+or .ods (another extension: told from its bytes). The server defaults to $HERALD_SERVER or
+http://127.0.0.1:8080, the token to $HERALD_TOKEN.
 ` + planExitCodes
 
 const planExitCodes = `Exit codes: 0 ok, 1 problems in the plan or failed deliveries, 2 usage or connection errors.
@@ -170,18 +171,29 @@ func parsePositional(fs *flag.FlagSet, args []string, names []string) ([]string,
 }
 
 // fileFormat maps a plan file's extension to the format contentplans.Build
-// takes and the Content-Type the API takes.
-func fileFormat(file string) (format, contentType string, err error) {
-	switch strings.ToLower(filepath.Ext(file)) {
-	case ".json":
-		return "json", "application/json", nil
-	case ".csv":
-		return "csv", "text/csv", nil
-	case ".xlsx":
-		return "xlsx", api.XLSXContentType, nil
+// takes and the Content-Type the API takes; a file with another extension
+// is read as what its bytes are (contentplans.Sniff). Whether the bytes
+// agree with the extension is Build's to check, offline and on the server.
+func fileFormat(file string, body []byte) (format, contentType string, err error) {
+	format = strings.TrimPrefix(strings.ToLower(filepath.Ext(file)), ".")
+	if !slices.Contains(planFormats, format) {
+		format = contentplans.Sniff(body)
 	}
-	return "", "", fmt.Errorf("%s: cannot tell the plan's format from its extension; use .json, .csv or .xlsx", file)
+	switch format {
+	case "json":
+		return "json", "application/json", nil
+	case "csv":
+		return "csv", "text/csv", nil
+	case "xlsx":
+		return "xlsx", api.XLSXContentType, nil
+	case "ods":
+		return "ods", api.ODSContentType, nil
+	}
+	return "", "", fmt.Errorf("%s: cannot tell the plan's format (it is neither %s); use .json, .csv, .xlsx or .ods", file, contentplans.Formats)
 }
+
+// planFormats are the file extensions (without the dot) of plan formats.
+var planFormats = []string{"json", "csv", "xlsx", "ods"}
 
 // checkProfile validates --format and --date-order values.
 func checkProfile(profile, dateOrder string) error {

@@ -21,7 +21,8 @@ func (p *planCmd) apply(ctx context.Context, args []string) int {
 	key := fs.String("key", "", "the plan's key (default: the file name without extension)")
 	dryRun := fs.Bool("dry-run", false, "show the diff without changing anything")
 	profile := fs.String("format", "", "import profile: herald, hootsuite or publer (default: detected from the header)")
-	sheet := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
+	sheet := fs.String("sheet", "", "XLSX or ODS sheet to read (default: the first)")
+	encoding := fs.String("encoding", "", "a CSV file's character encoding: utf-8, windows-1251, koi8-r… (default: UTF-8, or Windows-1251 when the file reads so)")
 	tz := fs.String("timezone", "", "time zone of local times when the plan names none (default: the workspace's)")
 	channels := fs.String("channels", "", "channels a,b for profiles without a channel column")
 	dateOrder := fs.String("date-order", "", "dmy or mdy: how to read dates such as 12/4/2027, day or month first")
@@ -32,10 +33,7 @@ func (p *planCmd) apply(ctx context.Context, args []string) int {
 		return p.usageErr("apply", err)
 	}
 	file := pos[0]
-	format, contentType, err := fileFormat(file)
-	if err == nil {
-		err = checkProfile(*profile, *dateOrder)
-	}
+	err = checkProfile(*profile, *dateOrder)
 	if err == nil {
 		err = checkAnnotations(*annotations)
 	}
@@ -55,11 +53,15 @@ func (p *planCmd) apply(ctx context.Context, args []string) int {
 	if err != nil {
 		return p.usageErr("apply", err)
 	}
+	format, contentType, err := fileFormat(file, body)
+	if err != nil {
+		return p.usageErr("apply", err)
+	}
 	q := url.Values{}
 	if *dryRun {
 		q.Set("dry_run", "true")
 	}
-	for name, v := range map[string]string{"format": *profile, "sheet": *sheet, "timezone": *tz, "channels": *channels, "date_order": *dateOrder} {
+	for name, v := range map[string]string{"format": *profile, "sheet": *sheet, "encoding": *encoding, "timezone": *tz, "channels": *channels, "date_order": *dateOrder} {
 		if v != "" {
 			q.Set(name, v)
 		}

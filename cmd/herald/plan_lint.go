@@ -24,17 +24,15 @@ func (p *planCmd) lint(args []string) int {
 	tz := fs.String("timezone", "UTC", "time zone of local times when the plan names none")
 	profile := fs.String("format", "", "import profile: herald, hootsuite or publer (default: detected from the header)")
 	dateOrder := fs.String("date-order", "", "dmy or mdy: how to read dates such as 12/4/2027, day or month first")
-	sheet := fs.String("sheet", "", "XLSX sheet to read (default: the first)")
+	sheet := fs.String("sheet", "", "XLSX or ODS sheet to read (default: the first)")
+	encoding := fs.String("encoding", "", "a CSV file's character encoding: utf-8, windows-1251, koi8-r… (default: UTF-8, or Windows-1251 when the file reads so)")
 	annotations := fs.String("annotations", "", "github: print problems as GitHub Actions annotations")
 	pos, err := parseArgs(fs, args, "FILE")
 	if err != nil {
 		return p.usageErr("lint", err)
 	}
 	file := pos[0]
-	format, _, err := fileFormat(file)
-	if err == nil {
-		err = checkProfile(*profile, *dateOrder)
-	}
+	err = checkProfile(*profile, *dateOrder)
 	if err == nil {
 		err = checkAnnotations(*annotations)
 	}
@@ -60,9 +58,13 @@ func (p *planCmd) lint(args []string) int {
 	if err != nil {
 		return p.usageErr("lint", err)
 	}
+	format, _, err := fileFormat(file, body)
+	if err != nil {
+		return p.usageErr("lint", err)
+	}
 	up := herald.PlanUpload{
 		Key: planKeyOf(file), Body: body, Format: format, Timezone: *tz, Channels: chans, Now: p.now(),
-		Profile: *profile, Sheet: *sheet, DateOrder: *dateOrder, DefaultChannels: names,
+		Profile: *profile, Sheet: *sheet, Encoding: *encoding, DateOrder: *dateOrder, DefaultChannels: names,
 		AnyChannel: *channels == "",
 	}
 	_, posts, warnings, err := contentplans.Build(up)

@@ -222,7 +222,7 @@ func TestPlanUsageErrors(t *testing.T) {
 		{"bogus"},
 		{"lint"},
 		{"lint", good, "extra"},
-		{"lint", writeFile(t, "plan.txt", "x")},
+		{"lint", writeFile(t, "plan.bin", "\x00\x01 neither text nor a spreadsheet")},
 		{"lint", filepath.Join(t.TempDir(), "missing.csv")},
 		{"lint", good, "--timezone", "Mars/Olympus"},
 		{"lint", good, "--channels", "Bad Name=telegram"},

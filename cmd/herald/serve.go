@@ -137,6 +137,7 @@ func (m *Main) Run(ctx context.Context) error {
 		OnPlanApplied: m.Scheduler.Wake,
 		Now:           m.Now,
 		BuildPlan:     contentplans.Build,
+		SniffPlan:     contentplans.Sniff,
 		Ready: func(ctx context.Context) error {
 			if err := m.DB.Ping(ctx); err != nil {
 				return err
