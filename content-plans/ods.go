@@ -228,7 +228,7 @@ func (o *odsReader) findSheet(want string) (string, bool) {
 // row it stands for). Empty rows, repeated or not, cost nothing.
 func (o *odsReader) records() iter.Seq[csvRecord] {
 	return func(yield func(csvRecord) bool) {
-		line := 0
+		rowNum := 0
 		for {
 			tok, err := o.token()
 			if err != nil {
@@ -244,13 +244,13 @@ func (o *odsReader) records() iter.Seq[csvRecord] {
 				switch {
 				case t.Name.Space == nsTable && t.Name.Local == "table-row":
 					n := repeated(t, "number-rows-repeated")
-					fields, err := o.row(line + 1)
+					fields, err := o.row(rowNum + 1)
 					if err != nil {
 						o.fail(err)
 						return
 					}
 					if blankCells(fields) {
-						line += n
+						rowNum += n
 						continue
 					}
 					if err := o.count(fields, n); err != nil {
@@ -265,8 +265,8 @@ func (o *odsReader) records() iter.Seq[csvRecord] {
 						if i < n-1 {
 							rec = slices.Clone(fields) // readTable edits the cells it checks
 						}
-						line++
-						if !yield(csvRecord{line: line, fields: rec}) {
+						rowNum++
+						if !yield(csvRecord{row: rowNum, fields: rec}) {
 							return
 						}
 					}
@@ -312,10 +312,10 @@ func (o *odsReader) fail(err error) {
 	o.err = oe
 }
 
-// row reads the cells of the row just started (row number line) up to its
+// row reads the cells of the row just started (row number num) up to its
 // end. Empty cells are added only when a cell with content follows, so a
 // row's trailing empty cells, repeated or not, cost nothing.
-func (o *odsReader) row(line int) ([]string, error) {
+func (o *odsReader) row(num int) ([]string, error) {
 	var fields []string
 	col := 0
 	for {
@@ -336,7 +336,7 @@ func (o *odsReader) row(line int) ([]string, error) {
 			n := repeated(t, "number-columns-repeated")
 			v := ""
 			if t.Name.Local == "table-cell" {
-				v, err = o.cell(t, line, col)
+				v, err = o.cell(t, num, col)
 			} else {
 				err = o.skip() // hidden by a merged cell, as in XLSX
 			}
@@ -345,7 +345,7 @@ func (o *odsReader) row(line int) ([]string, error) {
 			}
 			if v != "" {
 				if col+n > odsMaxColumns {
-					return nil, odsTooLarge("row %d has cells past column %d", line, odsMaxColumns)
+					return nil, odsTooLarge("row %d has cells past column %d", num, odsMaxColumns)
 				}
 				for len(fields) < col {
 					fields = append(fields, "")

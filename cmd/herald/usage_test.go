@@ -32,7 +32,7 @@ func runHerald(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 var serveFlagNames = []string{"addr", "allow-private-media", "data-dir", "db", "lease", "log-level", "max-body",
-	"retry-backoff", "shutdown-grace", "workers"}
+	"read-timeout", "retry-backoff", "shutdown-grace", "workers"}
 
 // Each command's help lists exactly the flags it takes, with its arguments,
 // on stdout with exit 0, for -h and --help alike.
@@ -49,9 +49,9 @@ func TestHelpListsEachCommandsFlags(t *testing.T) {
 		{[]string{"token", "create"}, "usage: herald token create --name NAME", []string{"data-dir", "db", "log-level", "name", "role"}, true},
 		{[]string{"healthcheck"}, "usage: herald healthcheck [flags]", []string{"addr", "timeout"}, false},
 		{[]string{"plan", "lint"}, "usage: herald plan lint FILE [flags]",
-			[]string{"annotations", "channels", "date-order", "format", "sheet", "timezone"}, false},
+			[]string{"annotations", "channels", "date-order", "encoding", "format", "sheet", "timezone"}, false},
 		{[]string{"plan", "apply"}, "usage: herald plan apply FILE [flags]",
-			[]string{"annotations", "channels", "date-order", "dry-run", "format", "key", "server", "sheet", "timezone", "token", "workspace"}, false},
+			[]string{"annotations", "channels", "date-order", "dry-run", "encoding", "format", "key", "server", "sheet", "timezone", "token", "workspace"}, false},
 		{[]string{"plan", "status"}, "usage: herald plan status WORKSPACE KEY [flags]", []string{"server", "timeout", "token", "wait"}, false},
 	} {
 		for _, h := range []string{"-h", "--help"} {
