@@ -91,3 +91,26 @@ func TestReviveReplacesTakenSlot(t *testing.T) {
 		t.Errorf("slots %s, want %s", got, want)
 	}
 }
+
+// Reviving a deleted plan brings back only what the deletion cancelled: a
+// delivery an operator cancelled before stays cancelled.
+func TestReviveKeepsOperatorCancels(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	mustChannel(t, db, ws.ID, "tg", "telegram")
+	posts := []herald.Post{mkPost("a", 2, t0.Add(time.Hour), "A", "tg"), mkPost("b", 3, t0.Add(2*time.Hour), "B", "tg")}
+	mustApply(t, db, ws.ID, "dec", posts)
+	ids := deliveryIDs(t, db, ws.ID)
+	if _, err := db.CancelDelivery(ctx, ws.ID, ids[[2]string{"a", "tg"}]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DeletePlan(ctx, ws.ID, "dec"); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, db, ws.ID, "dec", posts)
+	for key, want := range map[string]herald.DeliveryStatus{"a": herald.StatusCancelled, "b": herald.StatusScheduled} {
+		if s := statusOf(t, db, ids[[2]string{key, "tg"}]); s != want {
+			t.Errorf("%s after the revive: %s, want %s", key, s, want)
+		}
+	}
+}

@@ -125,9 +125,13 @@ func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, erro
 			return err
 		}
 		now := db.nowMs()
-		cancelled, err = exec(ctx, tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ?
+		// What was still to go out is marked as cancelled by the deletion, so
+		// that a re-upload revives it and nothing else (not what an operator
+		// cancelled, nor what had failed).
+		cancelled, err = exec(ctx, tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ?,
+			error = CASE WHEN status IN ('scheduled', 'retrying', 'pending_approval') THEN ? ELSE error END
 			WHERE workspace_id = ? AND status IN `+unpublishedIn+` AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND removed = 0)`,
-			now, wsID, p.ID)
+			now, planDeletedReason, wsID, p.ID)
 		if err == nil {
 			_, err = exec(ctx, tx, `UPDATE posts SET removed = 1, plan_deleted = 1, updated_at = ? WHERE plan_id = ? AND removed = 0`, now, p.ID)
 		}

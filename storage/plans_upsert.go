@@ -36,9 +36,14 @@ func (a *applier) upsertPlan(plan herald.Plan) error {
 	return nil
 }
 
+// planDeletedReason is the error of a delivery that deleting its plan
+// cancelled while it was still to go out: only those are revived.
+const planDeletedReason = "cancelled: the plan was deleted"
+
 // revive brings back, for an upload under a deleted plan's key, the rows the
 // plan had when it was deleted, as the state the upload is diffed against:
-// their cancelled deliveries on live channels are scheduled again at their
+// the deliveries the deletion cancelled (planDeletedReason) on live channels
+// are scheduled again at their
 // due time (the lateness window decides whether a past one still goes out);
 // a "next free slot" row whose slot was taken since is placed again. Published
 // deliveries stay as they are and are never published again; a row the
@@ -58,8 +63,8 @@ func (a *applier) revive() error {
 		slot_at = CASE WHEN NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
 			AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN ('cancelled', 'missed', 'failed'))
 			THEN slot_at END
-		WHERE status = 'cancelled' AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND plan_deleted = 1)
-		AND channel_id IN (SELECT id FROM channels WHERE deleted_at IS NULL)`, a.now, a.planID); err != nil {
+		WHERE status = 'cancelled' AND error = ? AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND plan_deleted = 1)
+		AND channel_id IN (SELECT id FROM channels WHERE deleted_at IS NULL)`, a.now, planDeletedReason, a.planID); err != nil {
 		return fmt.Errorf("revive: %w", err)
 	}
 	if _, err := exec(a.ctx, a.tx, `UPDATE posts SET removed = 0, plan_deleted = 0, updated_at = ? WHERE plan_id = ? AND plan_deleted = 1`,
