@@ -41,10 +41,13 @@ const XLSXContentType = "application/vnd.openxmlformats-officedocument.spreadshe
 // ODSContentType is the media type of an ODS spreadsheet (LibreOffice's own format).
 const ODSContentType = "application/vnd.oasis.opendocument.spreadsheet"
 
-// genericTypes say nothing of a plan's format (curl sends a form type by
-// default): the upload is read as what its bytes are (Config.SniffPlan).
+// genericTypes say nothing sure of a plan's format (curl sends a form type
+// by default; Windows browsers send a .csv file as application/vnd.ms-excel):
+// the upload is read as what its bytes are
+// (Config.SniffPlan), and an Excel 97-2003 .xls gets a problem saying how to
+// save it.
 var genericTypes = []string{"application/octet-stream", "binary/octet-stream", "application/zip",
-	"application/x-zip-compressed", "application/x-www-form-urlencoded"}
+	"application/x-zip-compressed", "application/x-www-form-urlencoded", "application/vnd.ms-excel"}
 
 // planFormat maps the request's Content-Type to a plan format ("" for a
 // missing or generic type: the bytes tell) and returns its charset

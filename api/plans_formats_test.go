@@ -65,7 +65,8 @@ func TestPlanWrongFormat(t *testing.T) {
 		"json": []byte(`{"timezone":"UTC","posts":[{"key":"j","at":"2026-12-01 10:00","channels":["demo"],"text":"JSON"}]}`),
 	}
 	for format, body := range files {
-		for _, header := range []string{"Content-Type: application/octet-stream", "", "Content-Type: application/x-www-form-urlencoded"} {
+		for _, header := range []string{"Content-Type: application/octet-stream", "", "Content-Type: application/x-www-form-urlencoded",
+			"Content-Type: application/vnd.ms-excel"} {
 			var hs []string
 			if header != "" {
 				hs = append(hs, header)

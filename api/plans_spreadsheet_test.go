@@ -173,7 +173,7 @@ func TestPlanSpreadsheetOptionErrors(t *testing.T) {
 		{"zone abbreviation", "?timezone=MSK", "text/csv", 400, "invalid", `did you mean \"Europe/Moscow\"?`},
 		{"profile for JSON", "?format=publer", "application/json", 400, "invalid", "JSON"},
 		{"not a workbook", "", xlsxType[len("Content-Type: "):], 422, "validation", "XLSX"},
-		{"spreadsheet type named in 415", "", "application/vnd.ms-excel", 415, "unsupported", "spreadsheetml"},
+		{"spreadsheet type named in 415", "", "image/png", 415, "unsupported", "spreadsheetml"},
 	}
 	for _, c := range cases {
 		r := e.do("PUT", path+c.query, "key,date,time,channels,text\n", "Content-Type: "+c.contentType)
