@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,14 +56,37 @@ type builder struct {
 	// ambiguous are the slash dates that read both ways round, reported
 	// together (see reportAmbiguousDates).
 	ambiguous []ambiguousDate
+	// moreProblems and moreWarnings count what was found past MaxProblems.
+	moreProblems, moreWarnings int
 }
 
+// MaxProblems is how many problems (and, apart, warnings) an upload lists
+// at most; the rest are counted, so that a hostile or broken file of
+// millions of bad lines answers in a few hundred kilobytes.
+const MaxProblems = 1000
+
 func (b *builder) problem(row int, col, code, format string, args ...any) {
+	if len(b.problems) >= MaxProblems {
+		b.moreProblems++
+		return
+	}
 	b.problems = append(b.problems, herald.Problem{Row: row, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 func (b *builder) warn(row int, col, code, format string, args ...any) {
+	if len(b.warnings) >= MaxProblems {
+		b.moreWarnings++
+		return
+	}
 	b.warnings = append(b.warnings, herald.Problem{Row: row, Column: col, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// capped appends to ps, when more were left out, a last item saying how many.
+func capped(ps []herald.Problem, more int, what string) []herald.Problem {
+	if more == 0 {
+		return ps
+	}
+	return append(ps, herald.Problem{Code: "too_many_" + what, Message: fmt.Sprintf("and %d more %s not listed: the first %d are above; fix those and upload again", more, what, MaxProblems)})
 }
 
 // Build parses and validates a whole upload (Format "json", "csv", "xlsx"
@@ -133,16 +155,17 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 	if len(rows) == 0 && len(b.problems) == 0 {
 		b.warn(0, "", "empty_plan", "the plan has no posts: applying it cancels every unpublished post of plan %q", up.Key)
 	}
+	warnings := capped(b.warnings, b.moreWarnings, "warnings")
 	if len(b.problems) > 0 {
 		sort.SliceStable(b.problems, func(i, j int) bool { return b.problems[i].Row < b.problems[j].Row })
-		n := len(b.problems)
+		n := len(b.problems) + b.moreProblems
 		msg := fmt.Sprintf("plan has %d problems", n)
 		if n == 1 {
 			msg = "plan has 1 problem"
 		}
-		return plan, nil, b.warnings, &herald.Error{Code: herald.EVALIDATION, Message: msg, Details: b.problems}
+		return plan, nil, warnings, &herald.Error{Code: herald.EVALIDATION, Message: msg, Details: capped(b.problems, b.moreProblems, "problems")}
 	}
-	return plan, posts, b.warnings, nil
+	return plan, posts, warnings, nil
 }
 
 // recordLine notes that row starts on line of a CSV file (when they differ).
@@ -230,15 +253,24 @@ func (b *builder) post(r rawPost, zone string, loc *time.Location) herald.Post {
 
 // channels de-duplicates the row's channels (order kept) and reports the
 // ones the workspace does not have.
+// MaxChannelsPerPost is how many channels one row may name.
+const MaxChannelsPerPost = 100
+
 func (b *builder) channels(r rawPost) []string {
 	if r.noChannels {
 		return nil
 	}
+	if len(r.channels) > MaxChannelsPerPost {
+		b.problem(r.row, "channels", "too_many_channels", "the row names %d channels; a post goes to at most %d", len(r.channels), MaxChannelsPerPost)
+		return nil
+	}
 	var out []string
+	seen := make(map[string]bool, len(r.channels))
 	for _, name := range r.channels {
-		if slices.Contains(out, name) {
+		if seen[name] {
 			continue
 		}
+		seen[name] = true
 		out = append(out, name)
 		switch ch := b.up.Channels[name]; {
 		case ch != nil:
