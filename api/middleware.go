@@ -67,9 +67,16 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
 			return herald.Errorf(herald.EUNAUTHORIZED, "missing or malformed Authorization header; send \"Authorization: Bearer <token>\"")
 		}
+		from := addr(r)
+		if wait := s.failures.blocked(from); wait > 0 {
+			c.Response().Header().Set("Retry-After", retryAfter(wait))
+			return herald.Errorf(herald.ERATELIMITED, "too many wrong tokens from this address; try again in %s", retryAfter(wait)+"s")
+		}
 		tok, err := s.store.Authenticate(r.Context(), secret)
 		if err != nil {
 			if herald.ErrorCode(err) == herald.EUNAUTHORIZED {
+				s.failures.fail(from)
+				s.log.Warn().Str("addr", from).Str("path", r.URL.Path).Msg("wrong API token")
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="herald", error="invalid_token"`)
 				return herald.Errorf(herald.EUNAUTHORIZED, "invalid token")
 			}

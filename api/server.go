@@ -83,14 +83,20 @@ type Config struct {
 	// Platforms lists the platforms and their rules for GET /api/v1/platforms
 	// (JSON-encoded as the items). Nil lists none.
 	Platforms func() any
+	// AuthFailureBurst wrong tokens may one address send at once, then one
+	// every AuthFailureEvery; past that it is answered 429 with Retry-After,
+	// whatever it sends. Defaults 20 and 3s.
+	AuthFailureBurst int
+	AuthFailureEvery time.Duration
 }
 
 // Server is the HTTP API. Create it with New; serve Handler().
 type Server struct {
-	store Store
-	cfg   Config
-	log   zerolog.Logger
-	echo  *echo.Echo
+	store    Store
+	cfg      Config
+	log      zerolog.Logger
+	echo     *echo.Echo
+	failures *failureThrottle
 }
 
 // New returns a Server on store with cfg, defaults filled in. It does not
@@ -102,7 +108,8 @@ func New(store Store, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = herald.Now
 	}
-	s := &Server{store: store, cfg: cfg, log: cfg.Logger}
+	s := &Server{store: store, cfg: cfg, log: cfg.Logger,
+		failures: newFailureThrottle(cfg.AuthFailureBurst, cfg.AuthFailureEvery, cfg.Now)}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
