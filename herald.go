@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -35,6 +36,20 @@ type Workspace struct {
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
+// Bounds on what a client may store (a stranger's 15 MB name would be
+// served back on every list).
+const (
+	MaxNameLength  = 200      // a workspace's display name, in characters
+	MaxSlots       = 7 * 24   // a channel's weekly posting slots
+	MaxConfigBytes = 16 << 10 // a channel's config, and its credentials, as JSON
+)
+
+// jsonSize is the length of v as JSON (0 for what does not encode).
+func jsonSize(v any) int {
+	b, _ := json.Marshal(v)
+	return len(b)
+}
+
 // Validate returns an EVALIDATION *Error listing every problem, or nil.
 func (w *Workspace) Validate() error {
 	var ps []Problem
@@ -43,6 +58,8 @@ func (w *Workspace) Validate() error {
 	}
 	if strings.TrimSpace(w.Name) == "" {
 		ps = append(ps, Problem{Column: "name", Code: "required", Message: "name is required"})
+	} else if n := utf8.RuneCountInString(w.Name); n > MaxNameLength {
+		ps = append(ps, Problem{Column: "name", Code: "too_long", Message: fmt.Sprintf("name is %d characters; at most %d", n, MaxNameLength)})
 	}
 	if _, err := LoadLocation(w.Timezone); err != nil {
 		ps = append(ps, Problem{Column: "timezone", Code: "invalid_timezone", Message: err.Error()})
@@ -106,6 +123,16 @@ func (c *Channel) Validate() error {
 		if _, err := LoadLocation(c.Timezone); err != nil {
 			ps = append(ps, Problem{Column: "timezone", Code: "invalid_timezone", Message: err.Error()})
 		}
+	}
+	if len(c.Slots) > MaxSlots {
+		ps = append(ps, Problem{Column: "slots", Code: "too_many", Message: fmt.Sprintf("%d slots; a channel has at most %d weekly posting slots", len(c.Slots), MaxSlots)})
+		return validation("invalid channel", ps)
+	}
+	if n := jsonSize(c.Config); n > MaxConfigBytes {
+		ps = append(ps, Problem{Column: "config", Code: "too_large", Message: fmt.Sprintf("config is %d bytes as JSON; at most %d", n, MaxConfigBytes)})
+	}
+	if n := jsonSize(c.Credentials); n > MaxConfigBytes {
+		ps = append(ps, Problem{Column: "credentials", Code: "too_large", Message: fmt.Sprintf("credentials are %d bytes as JSON; at most %d", n, MaxConfigBytes)})
 	}
 	for i, s := range c.Slots {
 		if !slices.Contains(Weekdays, s.Day) {

@@ -161,3 +161,33 @@ func TestParseWeekday(t *testing.T) {
 		t.Errorf("normalized slots %+v, %v", ch.Slots, err)
 	}
 }
+
+// What a client stores is bounded: a workspace's name, a channel's slots,
+// config and credentials.
+func TestStoredFieldsAreBounded(t *testing.T) {
+	ws := herald.Workspace{Slug: "a", Name: strings.Repeat("я", herald.MaxNameLength+1), Timezone: "UTC"}
+	if ps := herald.ErrorDetails(ws.Validate()); len(ps) != 1 || ps[0].Code != "too_long" {
+		t.Errorf("long name: %+v", ps)
+	}
+	ws.Name = strings.Repeat("я", herald.MaxNameLength)
+	if err := ws.Validate(); err != nil {
+		t.Errorf("name at the bound: %v", err)
+	}
+	slots := make([]herald.Slot, herald.MaxSlots+1)
+	for i := range slots {
+		slots[i] = herald.Slot{Day: "mon", Time: "10:00"}
+	}
+	ch := herald.Channel{Name: "c", Platform: "outbox", Slots: slots,
+		Config: map[string]any{"x": strings.Repeat("a", herald.MaxConfigBytes)}, Credentials: map[string]string{"t": strings.Repeat("a", herald.MaxConfigBytes)}}
+	if ps := herald.ErrorDetails(ch.Validate()); len(ps) != 1 || ps[0].Column != "slots" {
+		t.Errorf("too many slots: %+v", ps)
+	}
+	ch.Slots = slots[:herald.MaxSlots]
+	var cols []string
+	for _, p := range herald.ErrorDetails(ch.Validate()) {
+		cols = append(cols, p.Column)
+	}
+	if strings.Join(cols, ",") != "config,credentials" {
+		t.Errorf("large config and credentials: %v", cols)
+	}
+}

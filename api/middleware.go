@@ -102,12 +102,18 @@ func bearer(h string) (string, bool) {
 	return tok, true
 }
 
-// limitBody bounds the request body to MaxBodyBytes: a declared length over
+// maxQueryBytes bounds a request's query string (filters, ?channels=).
+const maxQueryBytes = 16 << 10
+
+// limitBody bounds the query string, then the request body to MaxBodyBytes: a declared length over
 // it is refused at once, a longer streamed body fails on read (the handlers
 // turn that into 413).
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		if len(r.URL.RawQuery) > maxQueryBytes {
+			return herald.Errorf(herald.EINVALID, "the query string is %d bytes; at most %d", len(r.URL.RawQuery), maxQueryBytes)
+		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {
 			return tooLarge(s.cfg.MaxBodyBytes)
 		}

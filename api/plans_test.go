@@ -173,6 +173,7 @@ func TestPlanRequestErrors(t *testing.T) {
 		{"bad dry_run", "/api/v1/workspaces/acme/plans/p?dry_run=maybe", "text/csv", 400, "invalid"},
 		{"bad timezone", "/api/v1/workspaces/acme/plans/p?timezone=Mars/Base", "text/csv", 400, "invalid"},
 		{"unknown workspace", "/api/v1/workspaces/nope/plans/p", "text/csv", 404, "not_found"},
+		{"huge query", "/api/v1/workspaces/acme/plans/p?channels=" + strings.Repeat("c,", 10_000), "text/csv", 400, "invalid"},
 	}
 	for _, c := range cases {
 		var hs []string
