@@ -81,9 +81,8 @@ func (db *DB) createToken(ctx context.Context, name, role string, onlyFirst bool
 const lastUsedEvery = time.Minute
 
 // Authenticate returns the token whose secret this is and records its use
-// (last_used_at, at most once every lastUsedEvery; a busy database skips the
-// record rather than failing the request). An unknown secret gives
-// EUNAUTHORIZED.
+// (last_used_at, at most once every lastUsedEvery, written in the
+// background). An unknown secret gives EUNAUTHORIZED.
 func (db *DB) Authenticate(ctx context.Context, secret string) (*herald.Token, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, herald.Errorf(herald.EUNAUTHORIZED, "invalid API token")
@@ -95,13 +94,13 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*herald.Token, e
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	// Record the use at most once a minute, so that requests do not queue
-	// on the single writer (and a busy writer does not fail a read).
+	// Record the use at most once a minute, in the background: a request
+	// never waits on the writer (busy with a long plan upload, say) for it.
 	now := db.nowMs()
 	if !r.LastUsedAt.Valid || now-r.LastUsedAt.Int64 >= lastUsedEvery.Milliseconds() {
-		if _, err := exec(ctx, db.w, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
-			now, r.ID, now-lastUsedEvery.Milliseconds()); err != nil && herald.ErrorCode(err) != herald.EUNAVAILABLE {
-			return nil, fmt.Errorf("authenticate: %w", err)
+		select {
+		case db.touches <- touch{id: r.ID, at: now}:
+		default: // a full queue drops the record, never the request
 		}
 		r.LastUsedAt = sql.NullInt64{Int64: now, Valid: true}
 	}
@@ -115,4 +114,18 @@ func (db *DB) CountTokens(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count tokens: %w", err)
 	}
 	return n, nil
+}
+
+// touch is a token's use to record.
+type touch struct{ id, at int64 }
+
+// recordTouches writes tokens' last_used_at until Close closes touches.
+func (db *DB) recordTouches() {
+	defer close(db.touchesDone)
+	for t := range db.touches {
+		if _, err := exec(context.Background(), db.w, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
+			t.at, t.id, t.at-lastUsedEvery.Milliseconds()); err != nil {
+			db.log.Warn().Err(err).Int64("token", t.id).Msg("recording a token's use")
+		}
+	}
 }

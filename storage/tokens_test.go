@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
 )
 
 func TestTokens(t *testing.T) {
@@ -38,9 +41,8 @@ func TestTokens(t *testing.T) {
 	if got.ID != tok.ID || got.Role != herald.RoleAdmin || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("authenticated %+v", got)
 	}
-	var last int64
-	if err := db.w.GetContext(ctx, &last, `SELECT last_used_at FROM api_tokens WHERE id = ?`, tok.ID); err != nil || last != t0.Add(time.Hour).UnixMilli() {
-		t.Fatalf("last_used_at = %d, %v", last, err)
+	if last := waitLastUsed(t, db, tok.ID, t0.Add(time.Hour)); last != t0.Add(time.Hour).UnixMilli() {
+		t.Fatalf("last_used_at = %d", last)
 	}
 
 	for _, bad := range []string{"", "hrld_", secret + "x", strings.Replace(secret, "hrld_", "xxxx_", 1), secret[:len(secret)-1] + "A"} {
@@ -70,13 +72,6 @@ func TestTokenLastUsedAtMostOnceAMinute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored := func() int64 {
-		var last int64
-		if err := db.w.GetContext(ctx, &last, `SELECT last_used_at FROM api_tokens WHERE id = ?`, tok.ID); err != nil {
-			t.Fatal(err)
-		}
-		return last
-	}
 	for _, c := range []struct {
 		at   time.Duration
 		want time.Duration
@@ -86,7 +81,7 @@ func TestTokenLastUsedAtMostOnceAMinute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if last := stored(); last != t0.Add(c.want).UnixMilli() || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(c.want)) {
+		if last := waitLastUsed(t, db, tok.ID, t0.Add(c.want)); last != t0.Add(c.want).UnixMilli() || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(c.want)) {
 			t.Errorf("at +%v: stored last_used_at +%v, answered %v; want +%v", c.at, time.Duration(last-t0.UnixMilli())*time.Millisecond, got.LastUsedAt, c.want)
 		}
 	}
@@ -128,5 +123,52 @@ func TestCreateFirstTokenOnce(t *testing.T) {
 		if n, err := a.CountTokens(ctx); made != 1 || n != 1 || err != nil {
 			t.Fatalf("trial %d: %d first tokens printed, %d stored (%v)", trial, made, n, err)
 		}
+	}
+}
+
+// waitLastUsed waits (up to 5s) until the token's stored last_used_at is
+// want, written in the background, and returns what is stored then.
+func waitLastUsed(t *testing.T, db *DB, id int64, want time.Time) int64 {
+	t.Helper()
+	var last sql.NullInt64
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if err := db.r.GetContext(ctx, &last, `SELECT last_used_at FROM api_tokens WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		if last.Int64 == want.UnixMilli() || time.Now().After(deadline) {
+			return last.Int64
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A request authenticates while the writer is held (a long plan upload):
+// recording the token's use waits, the request does not.
+func TestAuthenticateDoesNotWaitOnTheWriter(t *testing.T) {
+	db := MustOpenDB(t)
+	secret, tok, err := db.CreateToken(ctx, "admin", herald.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.inTx(ctx, func(*sqlx.Tx) error { close(held); <-release; return nil })
+	}()
+	<-held
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := db.Authenticate(actx, secret); err != nil {
+		t.Fatalf("authenticate while the writer is held: %v", err)
+	}
+	if err := db.Ping(actx); err != nil {
+		t.Errorf("ping while the writer is held: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if last := waitLastUsed(t, db, tok.ID, t0); last != t0.UnixMilli() {
+		t.Errorf("last_used_at = %d after the writer was released, want %d", last, t0.UnixMilli())
 	}
 }
