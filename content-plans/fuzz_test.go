@@ -14,28 +14,44 @@ func FuzzBuildCSV(f *testing.F) {
 	if b, err := os.ReadFile("examples/december.csv"); err == nil {
 		f.Add(b)
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		up := herald.PlanUpload{Key: "fuzz", Body: body, Format: "csv", Timezone: "Europe/Berlin",
-			Channels: testChannels(), Now: testNow}
-		_, posts, _, err := Build(up)
-		if err != nil {
-			var he *herald.Error
-			if !errors.As(err, &he) || he.Code != herald.EVALIDATION || len(he.Details) == 0 {
-				t.Fatalf("error %v is not an EVALIDATION with problems", err)
-			}
-			for _, p := range he.Details {
-				if p.Code == "" || p.Message == "" || p.Row < 0 {
-					t.Fatalf("bad problem %+v", p)
-				}
-			}
-			return
+	f.Fuzz(func(t *testing.T, body []byte) { checkBuild(t, "csv", body) })
+}
+
+// FuzzBuildJSON: the same for any bytes as a JSON plan.
+func FuzzBuildJSON(f *testing.F) {
+	if b, err := os.ReadFile("examples/december.json"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"posts":[{"key":"a","at":"2099-12-01 10:00","channels":["tg-main"],"text":"x"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) { checkBuild(t, "json", body) })
+}
+
+// checkBuild builds body as a plan of format and fails unless the answer is
+// valid posts or an EVALIDATION error whose every problem is well formed.
+func checkBuild(t *testing.T, format string, body []byte) {
+	up := herald.PlanUpload{Key: "fuzz", Body: body, Format: format, Timezone: "Europe/Berlin",
+		Channels: testChannels(), Now: testNow}
+	_, posts, _, err := Build(up)
+	if err != nil {
+		var he *herald.Error
+		if !errors.As(err, &he) || he.Code != herald.EVALIDATION || len(he.Details) == 0 {
+			t.Fatalf("error %v is not an EVALIDATION with problems", err)
 		}
-		keys := map[string]bool{}
-		for _, p := range posts {
-			if p.Key == "" || keys[p.Key] || p.DueAt.IsZero() || len(p.Channels) == 0 || p.Text == "" || p.Row < 2 {
-				t.Fatalf("invalid post accepted: %+v", p)
-			}
-			keys[p.Key] = true
+		if len(he.Details) > MaxProblems+1 {
+			t.Fatalf("%d problems listed, more than %d", len(he.Details), MaxProblems+1)
 		}
-	})
+		for _, p := range he.Details {
+			if p.Code == "" || p.Message == "" || p.Row < 0 {
+				t.Fatalf("bad problem %+v", p)
+			}
+		}
+		return
+	}
+	keys := map[string]bool{}
+	for _, p := range posts {
+		if p.Key == "" || keys[p.Key] || p.DueAt.IsZero() || len(p.Channels) == 0 || p.Text == "" || p.Row < 1 {
+			t.Fatalf("invalid post accepted: %+v", p)
+		}
+		keys[p.Key] = true
+	}
 }
