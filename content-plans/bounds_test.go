@@ -70,3 +70,36 @@ func TestCellBoundKeepsTheRest(t *testing.T) {
 		t.Errorf("err %v; problems:\n%s", err, problemList(herald.ErrorDetails(err)))
 	}
 }
+
+// TestJSONBounds: a JSON plan's text fields are held to the cell bound and
+// its posts to the row bound.
+func TestJSONBounds(t *testing.T) {
+	long := strings.Repeat("я", maxCellChars+1)
+	post := func(field string, v any) map[string]any {
+		p := map[string]any{"key": "a", "at": "2099-12-01T10:00:00Z", "channels": []string{"demo"}, "text": "Hi"}
+		p[field] = v
+		return p
+	}
+	tests := []struct {
+		name string
+		body string
+		row  int
+		col  string
+		code string
+	}{
+		{"text", jsonPlan(t, "UTC", post("text", long)), 1, "text", "too_long"},
+		{"link", jsonPlan(t, "UTC", post("link", "https://example.com/"+long)), 1, "link", "too_long"},
+		{"media", jsonPlan(t, "UTC", post("media", []string{"https://example.com/" + strings.Repeat("x", maxCellChars/2), "https://example.com/" + strings.Repeat("x", maxCellChars/2)})), 1, "media", "too_long"},
+		{"variant", jsonPlan(t, "UTC", post("variants", map[string]any{"vk": map[string]string{"text": long}})), 1, "text:vk", "too_long"},
+		{"a million posts", `{"timezone":"UTC","posts":[` + strings.Repeat(`{},`, 1_000_000) + `{}]}`, 0, "posts", "too_large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := mustFail(t, upload("json", tt.body, "UTC"))
+			p, ok := findProblem(ps, tt.row, tt.code)
+			if !ok || p.Column != tt.col || len(ps) != 1 {
+				t.Errorf("want only %s on row %d, column %q; got:\n%s", tt.code, tt.row, tt.col, problemList(ps))
+			}
+		})
+	}
+}
