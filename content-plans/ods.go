@@ -84,7 +84,7 @@ func (b *builder) parseODS(body []byte) []rawPost {
 		return nil
 	}
 	defer rc.Close()
-	o := &odsReader{b: b, dec: xml.NewDecoder(&guardReader{r: rc, limit: odsContentLimit})}
+	o := &odsReader{b: b, dec: xml.NewDecoder(&guardReader{r: rc, limit: odsContentLimit, name: "content.xml"})}
 	sheet, ok := o.findSheet(strings.TrimSpace(b.up.Sheet))
 	if !ok {
 		return nil
@@ -364,19 +364,20 @@ func attr(se xml.StartElement, space, local string) string {
 	return ""
 }
 
-// guardReader reads content.xml within odsContentLimit bytes and odsMaxRun
-// bytes between two '<'.
+// guardReader reads an XML part (content.xml, an XLSX part: name) within
+// limit bytes and odsMaxRun bytes between two '<'.
 type guardReader struct {
 	r         io.Reader
 	limit, n  int64
 	sinceOpen int64
+	name      string
 }
 
 func (g *guardReader) Read(p []byte) (int, error) {
 	k, err := g.r.Read(p)
 	g.n += int64(k)
 	if g.n > g.limit {
-		return 0, odsTooLarge("content.xml unpacks to more than %d MB", g.limit>>20)
+		return 0, odsTooLarge("%s unpacks to more than %d MB", g.name, g.limit>>20)
 	}
 	if i := bytes.LastIndexByte(p[:k], '<'); i >= 0 {
 		g.sinceOpen = int64(k - 1 - i)
@@ -384,7 +385,7 @@ func (g *guardReader) Read(p []byte) (int, error) {
 		g.sinceOpen += int64(k)
 	}
 	if g.sinceOpen > odsMaxRun {
-		return 0, odsTooLarge("content.xml has a text or tag longer than %d MB", odsMaxRun>>20)
+		return 0, odsTooLarge("%s has a text or tag longer than %d MB", g.name, odsMaxRun>>20)
 	}
 	return k, err
 }
