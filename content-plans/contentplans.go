@@ -58,6 +58,15 @@ type builder struct {
 	ambiguous []ambiguousDate
 	// moreProblems and moreWarnings count what was found past MaxProblems.
 	moreProblems, moreWarnings int
+	// cut are the cells emptied for being too long (see sheetBounds.admit):
+	// their too_long problem says it all, so no "required" follows.
+	cut map[cellAt]bool
+}
+
+// cellAt is a cell as problems name it: row and column.
+type cellAt struct {
+	row int
+	col string
 }
 
 // MaxProblems is how many problems (and, apart, warnings) an upload lists
@@ -150,6 +159,7 @@ func Build(up herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, 
 	b.reportAmbiguousDates()
 	b.checkKeys(posts)
 	b.checkSpacing(rows, posts)
+	b.dropRequiredOfCut()
 	b.renameColumns()
 	b.setLines()
 	if len(rows) == 0 && len(b.problems) == 0 {

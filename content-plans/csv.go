@@ -33,8 +33,13 @@ type csvRecord struct {
 // delimiter is a comma, or a semicolon or tab when the first line uses that
 // instead.
 func (b *builder) parseCSV(body []byte) []rawPost {
+	comma := sniffDelimiter(body)
+	if msg := csvTooWide(body, byte(comma)); msg != "" {
+		b.problem(0, "", "too_large", "%s", msg)
+		return nil
+	}
 	rd := csv.NewReader(bytes.NewReader(body))
-	rd.Comma = sniffDelimiter(body)
+	rd.Comma = comma
 	rd.FieldsPerRecord = -1
 	num := csvRows{body: body}
 	var recs []csvRecord
@@ -56,6 +61,10 @@ func (b *builder) parseCSV(body []byte) []rawPost {
 		} else if err != nil {
 			b.problem(0, "", "malformed_csv", "the file cannot be read as CSV: %s", err)
 			break
+		}
+		if len(recs) == maxRows {
+			b.problem(0, "", "too_large", "%s", tooLarge("the sheet has more than %d rows with content", maxRows))
+			return nil
 		}
 		line, _ := rd.FieldPos(0)
 		row := num.next(line, rd.InputOffset())
@@ -338,4 +347,31 @@ func quoteAt(body []byte, line, col int) bool {
 	}
 	text := lines[line-1]
 	return col >= 1 && col <= len(text) && text[col-1] == '"'
+}
+
+// csvTooWide tells, before the CSV reader makes a string of every cell,
+// whether body has a record past maxColumns cells or more than maxCells
+// cells in all (a 20 MB file of commas is 20 million empty cells): the
+// message of the too_large problem, or "". Delimiters inside quotes do not
+// count.
+func csvTooWide(body []byte, comma byte) string {
+	cells, inRecord, quoted := 0, 1, false
+	for _, c := range body {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == comma:
+			cells++
+			if inRecord++; inRecord > maxColumns {
+				return tooLarge("a row has cells past column %d", maxColumns)
+			}
+		case c == '\n':
+			inRecord = 1
+		}
+	}
+	if cells > maxCells {
+		return tooLarge("the file has more than %d cells", maxCells)
+	}
+	return ""
 }

@@ -73,14 +73,7 @@ func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
 		case "start":
 			b.start, _ = b.jsonString(0, name, raw)
 		case "posts":
-			var items []json.RawMessage
-			if err := json.Unmarshal(raw, &items); err != nil {
-				b.problem(0, name, "invalid_type", "posts must be a list of post objects")
-				continue
-			}
-			for i, item := range items {
-				rows = append(rows, b.jsonPost(i+1, item, &badUTF8))
-			}
+			rows = b.jsonPosts(raw, &badUTF8)
 		default:
 			if s := nearField(name, planFields, top); s != "" {
 				b.problem(0, name, "unknown_field", `unknown field %q: did you mean %q? (a plan has "title", "timezone", "start" and "posts")`, name, s)
@@ -94,6 +87,29 @@ func (b *builder) parseJSON(body []byte) (rows []rawPost, title, tz string) {
 		b.problem(0, "", "invalid_utf8", "the file is not valid UTF-8 (first bad byte at offset %d); save it as UTF-8", firstInvalid(body))
 	}
 	return rows, title, tz
+}
+
+// jsonPosts reads the list of posts one at a time, at most maxRows of them
+// (a 20 MB list of empty objects is millions of posts).
+func (b *builder) jsonPosts(raw json.RawMessage, badUTF8 *bool) (rows []rawPost) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		b.problem(0, "posts", "invalid_type", "posts must be a list of post objects")
+		return nil
+	}
+	for i := 1; dec.More(); i++ {
+		if i > maxRows {
+			b.problem(0, "posts", "too_large", "%s", tooLarge("the plan has more than %d posts", maxRows))
+			return nil
+		}
+		var item json.RawMessage
+		if err := dec.Decode(&item); err != nil { // the document was read whole, so this cannot be
+			b.problem(0, "posts", "invalid_type", "posts must be a list of post objects")
+			return nil
+		}
+		rows = append(rows, b.jsonPost(i, item, badUTF8))
+	}
+	return rows
 }
 
 // jsonPost reads one post; every field is decoded on its own so that each
@@ -158,7 +174,17 @@ func (b *builder) jsonString(row int, name string, raw json.RawMessage) (string,
 	if s == nil {
 		return "", true
 	}
+	if n := utf8.RuneCountInString(*s); n > maxCellChars {
+		b.tooLong(row, name, fieldTooLong(name, n))
+		return "", false
+	}
 	return strings.TrimSpace(*s), true
+}
+
+// fieldTooLong is the message of a too_long problem on a JSON field of
+// chars characters.
+func fieldTooLong(name string, chars int) string {
+	return fmt.Sprintf("%s holds %d characters, more than the %d a field may: no platform takes a post that long", name, chars, maxCellChars)
 }
 
 // jsonList decodes a list of strings; a single string is split like a CSV
@@ -166,10 +192,22 @@ func (b *builder) jsonString(row int, name string, raw json.RawMessage) (string,
 func (b *builder) jsonList(row int, name string, raw json.RawMessage) ([]string, bool) {
 	var items []string
 	if err := json.Unmarshal(raw, &items); err == nil {
+		n := 0
+		for _, it := range items {
+			n += utf8.RuneCountInString(it)
+		}
+		if n > maxCellChars {
+			b.tooLong(row, name, fieldTooLong(name, n))
+			return nil, false
+		}
 		return cleanList(items), true
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
+		if n := utf8.RuneCountInString(s); n > maxCellChars {
+			b.tooLong(row, name, fieldTooLong(name, n))
+			return nil, false
+		}
 		return splitList(s), true
 	}
 	b.problem(row, name, "invalid_type", "%s must be a list of strings", name)

@@ -13,28 +13,14 @@ import (
 	"strings"
 )
 
-// Bounds of an ODS file. The zip is at most an upload (20 MB by default),
-// but its content.xml can unpack to far more, and one repeated row or cell
-// stands for many: each bound is a problem, never an allocation.
+// Bounds of an ODS file besides those of every sheet (see maxRows). The
+// zip is at most an upload (20 MB by default), but its content.xml can
+// unpack to far more, and one repeated row or cell stands for many: each
+// bound is a problem, never an allocation.
 const (
 	// odsContentLimit bounds content.xml unpacked: a 100,000-row plan
 	// saved by LibreOffice is about 100 MB.
 	odsContentLimit = 256 << 20
-	// odsMaxRows bounds the rows with content, repeated ones counted: one
-	// repeated row costs a few bytes of the file but a post per row it
-	// stands for (a 100,000-row plan takes a few seconds to build).
-	odsMaxRows = 200_000
-	// odsMaxCells bounds the cells of those rows (up to each row's last
-	// with content), likewise: each is checked, and one past the header is a
-	// problem of its own.
-	odsMaxCells = 2_000_000
-	// odsMaxColumns is the widest sheet LibreOffice and Excel make (XFD).
-	odsMaxColumns = 16384
-	// odsMaxCellChars bounds one cell's text: no platform takes a post
-	// longer than 63,206 characters.
-	odsMaxCellChars = 100_000
-	// odsMaxText bounds the bytes of text of all the rows read.
-	odsMaxText = 128 << 20
 	// odsMaxRun bounds the bytes between two '<' of content.xml (one text
 	// node or tag), so that no single token is large.
 	odsMaxRun = 4 << 20
@@ -56,7 +42,7 @@ type odsError struct{ code, msg string }
 func (e *odsError) Error() string { return e.msg }
 
 func odsTooLarge(format string, args ...any) *odsError {
-	return &odsError{"too_large", fmt.Sprintf(format, args...) + "; split the plan into smaller files"}
+	return &odsError{"too_large", tooLarge(format, args...)}
 }
 
 // parseODS reads a plan from an ODS spreadsheet (what LibreOffice saves):
@@ -98,7 +84,7 @@ func (b *builder) parseODS(body []byte) []rawPost {
 		return nil
 	}
 	defer rc.Close()
-	o := &odsReader{b: b, dec: xml.NewDecoder(&guardReader{r: rc, limit: odsContentLimit})}
+	o := &odsReader{b: b, dec: xml.NewDecoder(&guardReader{r: rc, limit: odsContentLimit, name: "content.xml"})}
 	sheet, ok := o.findSheet(strings.TrimSpace(b.up.Sheet))
 	if !ok {
 		return nil
@@ -289,14 +275,14 @@ func (o *odsReader) count(fields []string, n int) error {
 	for _, f := range fields {
 		size += len(f)
 	}
-	if o.rows+n > odsMaxRows {
-		return odsTooLarge("the sheet has more than %d rows with content", odsMaxRows)
+	if o.rows+n > maxRows {
+		return odsTooLarge("the sheet has more than %d rows with content", maxRows)
 	}
-	if o.cells+len(fields)*n > odsMaxCells {
-		return odsTooLarge("the sheet has more than %d cells with content", odsMaxCells)
+	if o.cells+len(fields)*n > maxCells {
+		return odsTooLarge("the sheet has more than %d cells with content", maxCells)
 	}
-	if o.text+int64(size)*int64(n) > odsMaxText {
-		return odsTooLarge("the sheet holds more than %d MB of text", odsMaxText>>20)
+	if o.text+int64(size)*int64(n) > maxText {
+		return odsTooLarge("the sheet holds more than %d MB of text", maxText>>20)
 	}
 	o.rows += n
 	o.cells += len(fields) * n
@@ -344,8 +330,8 @@ func (o *odsReader) row(num int) ([]string, error) {
 				return nil, err
 			}
 			if v != "" {
-				if col+n > odsMaxColumns {
-					return nil, odsTooLarge("row %d has cells past column %d", num, odsMaxColumns)
+				if col+n > maxColumns {
+					return nil, odsTooLarge("row %d has cells past column %d", num, maxColumns)
 				}
 				for len(fields) < col {
 					fields = append(fields, "")
@@ -378,19 +364,20 @@ func attr(se xml.StartElement, space, local string) string {
 	return ""
 }
 
-// guardReader reads content.xml within odsContentLimit bytes and odsMaxRun
-// bytes between two '<'.
+// guardReader reads an XML part (content.xml, an XLSX part: name) within
+// limit bytes and odsMaxRun bytes between two '<'.
 type guardReader struct {
 	r         io.Reader
 	limit, n  int64
 	sinceOpen int64
+	name      string
 }
 
 func (g *guardReader) Read(p []byte) (int, error) {
 	k, err := g.r.Read(p)
 	g.n += int64(k)
 	if g.n > g.limit {
-		return 0, odsTooLarge("content.xml unpacks to more than %d MB", g.limit>>20)
+		return 0, odsTooLarge("%s unpacks to more than %d MB", g.name, g.limit>>20)
 	}
 	if i := bytes.LastIndexByte(p[:k], '<'); i >= 0 {
 		g.sinceOpen = int64(k - 1 - i)
@@ -398,7 +385,7 @@ func (g *guardReader) Read(p []byte) (int, error) {
 		g.sinceOpen += int64(k)
 	}
 	if g.sinceOpen > odsMaxRun {
-		return 0, odsTooLarge("content.xml has a text or tag longer than %d MB", odsMaxRun>>20)
+		return 0, odsTooLarge("%s has a text or tag longer than %d MB", g.name, odsMaxRun>>20)
 	}
 	return k, err
 }

@@ -113,7 +113,7 @@ func TestODSLyingSize(t *testing.T) {
 // TestODSBounds: repeated rows, repeated cells, long cells and deep or
 // long XML are refused with a problem before they cost memory.
 func TestODSBounds(t *testing.T) {
-	long := strings.Repeat("я", odsMaxCellChars)
+	long := strings.Repeat("я", maxCellChars)
 	repeatRow := func(n string, cells ...any) string {
 		return strings.Replace(odsRow(cells...), `<table:table-row table:style-name="ro1">`, `<table:table-row table:number-rows-repeated="`+n+`">`, 1)
 	}

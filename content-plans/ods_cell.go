@@ -50,19 +50,19 @@ func (o *odsReader) cell(se xml.StartElement, line, col int) (string, error) {
 // text:s (spaces), text:tab, text:line-break and the text of text:span,
 // text:a and fields; whitespace in the XML collapses as ODF says.
 // Annotations (comments), drawings and notes are left out. A text longer
-// than odsMaxCellChars is a problem on its cell, and cut there.
+// than maxCellChars is a problem on its cell, and cut there.
 func (o *odsReader) cellText(line, col int) (string, error) {
 	var sb strings.Builder
 	chars, paras, depth := 0, 0, 0
 	space := true // the last character is a space, or a paragraph starts: collapse what follows
 	put := func(r rune) {
-		if chars <= odsMaxCellChars {
+		if chars <= maxCellChars {
 			chars++
 			sb.WriteRune(r)
 		}
 	}
 	add := func(s string) {
-		if chars <= odsMaxCellChars {
+		if chars <= maxCellChars {
 			chars += utf8.RuneCountInString(s)
 			sb.WriteString(s)
 		}
@@ -76,9 +76,9 @@ func (o *odsReader) cellText(line, col int) (string, error) {
 		case xml.EndElement:
 			if depth == 0 {
 				s := sb.String()
-				if chars > odsMaxCellChars {
-					o.b.problem(line, o.columnName(col), "too_long", "the cell has more than %d characters; no post is that long", odsMaxCellChars)
-					s = string([]rune(s)[:odsMaxCellChars])
+				if chars > maxCellChars {
+					o.b.problem(line, o.columnName(col), "too_long", "the cell has more than %d characters; no post is that long", maxCellChars)
+					s = string([]rune(s)[:maxCellChars])
 				}
 				return s, nil
 			}
@@ -116,7 +116,7 @@ func (o *odsReader) cellText(line, col int) (string, error) {
 				if err != nil || n < 1 {
 					n = 1
 				}
-				inline = strings.Repeat(" ", min(n, odsMaxCellChars+1))
+				inline = strings.Repeat(" ", min(n, maxCellChars+1))
 			case t.Name.Local == "tab":
 				inline = "\t"
 			case t.Name.Local == "line-break":

@@ -77,15 +77,21 @@ type table interface {
 // as the person sees them) with the upload's profile, or the one detectProfile
 // finds in the first record. serial, when not nil, turns the raw value of a
 // cell in a time column into text (XLSX date cells, see excelSerial). seen
-// is false when there was no record at all.
+// is false when there was no record at all. The records are held to the
+// sheet's bounds (see sheetBounds.admit): past one, no rows are returned.
 func (b *builder) readTable(recs iter.Seq[csvRecord], serial func(string) string) (rows []rawPost, seen bool) {
 	var t table
+	bounds := sheetBounds{b: b}
 	for rec := range recs {
+		if !bounds.admit(rec) {
+			return nil, true
+		}
 		if t == nil {
 			seen = true
 			var header bool
 			t, header = b.openTable(rec, serial)
 			if header {
+				bounds.names = slices.Clone(rec.fields)
 				continue
 			}
 		}

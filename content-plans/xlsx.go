@@ -31,6 +31,9 @@ func (b *builder) parseXLSX(body []byte) (rows []rawPost) {
 			b.problem(0, "", "malformed_xlsx", "the workbook cannot be read (%v); open it in a spreadsheet program and save it again as .xlsx", v)
 		}
 	}()
+	if !b.checkXLSX(body) {
+		return nil
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(body), excelize.Options{UnzipSizeLimit: xlsxUnzipLimit})
 	if err != nil {
 		b.problem(0, "", "malformed_xlsx", "%s", xlsxOpenMessage(err))
