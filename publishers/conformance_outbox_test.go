@@ -2,7 +2,6 @@ package publishers
 
 import (
 	"encoding/json"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -59,9 +58,8 @@ func (p outboxPlatform) Posted() []conformance.Posted {
 	sort.Slice(posts, func(i, j int) bool { return posts[i].DeliveryID < posts[j].DeliveryID })
 	var out []conformance.Posted
 	for _, post := range posts {
-		path := p.pub.Path(post.Workspace, post.Channel, post.DeliveryID)
 		out = append(out, conformance.Posted{ID: strconv.FormatInt(post.DeliveryID, 10),
-			URL:  (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String(),
+			URL:  outbox.Ref(post.Workspace, post.Channel, post.DeliveryID),
 			Text: post.Text, Media: len(post.Media)})
 	}
 	return out
