@@ -2,6 +2,7 @@ package publishers
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,7 +18,7 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "outbox", Start: startOutbox})
 }
 
-func startOutbox(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startOutbox(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	pub := outbox.New(outbox.Options{DataDir: t.TempDir()})
 	return outboxPlatform{t: t, pub: pub}, pub
 }

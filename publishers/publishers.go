@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/mastodon"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/heraldhq/herald/publishers/outbox"
 	"github.com/heraldhq/herald/publishers/telegram"
 	"github.com/rs/zerolog"
@@ -25,14 +25,21 @@ import (
 
 // Options are what every adapter may need. Zero values get defaults in New.
 type Options struct {
-	DataDir    string           // the data directory (the outbox writes under DataDir/outbox); "data" when empty
-	HTTPClient *http.Client     // shared by the HTTP adapters; a client with a 30 s timeout when nil
-	Logger     zerolog.Logger   // adapters log without credentials
-	Now        func() time.Time // herald.Now when nil
-	// AllowPrivateMedia lets media URLs resolve to loopback, private,
-	// link-local or unspecified addresses (HERALD_ALLOW_PRIVATE_MEDIA;
-	// tests set it). Off, such URLs are refused at dial time.
-	AllowPrivateMedia bool
+	DataDir string           // the data directory (the outbox writes under DataDir/outbox); "data" when empty
+	Logger  zerolog.Logger   // adapters log without credentials
+	Now     func() time.Time // herald.Now when nil
+	// Network is the operator's allowance of non-public addresses
+	// (HERALD_ALLOW_PRIVATE_NETWORKS; tests allow loopback, where their
+	// fakes listen). Every adapter's platform calls and media downloads go
+	// through one outbound client, whose guard refuses at dial time every
+	// loopback, private, link-local… address Network does not allow.
+	Network outbound.Allow
+	// Timeout bounds each HTTP call; outbound.DefaultTimeout when 0.
+	Timeout time.Duration
+	// HTTPClient is the client every HTTP adapter uses; when nil New
+	// builds it: outbound.New with Network and Timeout. One given must be
+	// built by outbound.New too (or it has no guard).
+	HTTPClient *http.Client
 	// SaveCredentials stores refreshed credentials of a channel at once
 	// (X's single-use refresh tokens, …): keys given replace the stored
 	// ones, others are kept. Nil when the caller stores nothing.
@@ -53,6 +60,13 @@ type Publisher interface {
 	Publish(ctx context.Context, req herald.PublishRequest) herald.Result
 	// Idempotent reports whether a retry with req.IdempotencyKey cannot post twice.
 	Idempotent() bool
+	// Endpoints names the channel settings ("config.base_url",
+	// "credentials.webhook_url") whose values decide where the channel's
+	// credentials are sent. ValidateChannel checks each as an outbound URL,
+	// and the API asks for the credentials again when one changes. Every
+	// URL-valued setting an adapter calls must be listed (the conformance
+	// tests check the fakes' channels).
+	Endpoints() []string
 	// ValidateChannel returns an EVALIDATION *herald.Error listing every
 	// missing or bad config key and credential of a channel, or nil.
 	ValidateChannel(ch *herald.Channel) error
@@ -85,7 +99,7 @@ var Registry = map[string]func(Options) Publisher{
 		return telegram.New(telegram.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	},
 	"mastodon": func(o Options) Publisher {
-		return mastodon.New(mastodon.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now, AllowPrivateMedia: o.AllowPrivateMedia})
+		return mastodon.New(mastodon.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	},
 }
 
@@ -94,7 +108,9 @@ func New(opts Options) map[string]Publisher {
 	if opts.DataDir == "" {
 		opts.DataDir = "data"
 	}
-	opts.HTTPClient = httpcall.Client(opts.HTTPClient)
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = outbound.New(outbound.Options{Allow: opts.Network, Timeout: opts.Timeout})
+	}
 	if opts.Now == nil {
 		opts.Now = herald.Now
 	}

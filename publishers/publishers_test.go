@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/mastodon"
 	"github.com/heraldhq/herald/publishers/outbox"
 	"github.com/heraldhq/herald/publishers/telegram"
@@ -22,7 +23,7 @@ var (
 )
 
 func TestNew(t *testing.T) {
-	pubs := publishers.New(publishers.Options{DataDir: t.TempDir()})
+	pubs := publishers.New(publishers.Options{DataDir: t.TempDir(), Network: testkit.AllowLoopback})
 	if len(pubs) != len(publishers.Registry) {
 		t.Fatalf("%d publishers for %d registered platforms", len(pubs), len(publishers.Registry))
 	}
@@ -48,7 +49,7 @@ func TestNewOutboxUsesDataDir(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	pubs := publishers.New(publishers.Options{DataDir: t.TempDir()})
+	pubs := publishers.New(publishers.Options{DataDir: t.TempDir(), Network: testkit.AllowLoopback})
 	tests := []struct {
 		name  string
 		ch    herald.Channel

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/publishers/outbound"
 )
 
 // Config is what the flags and HERALD_* variables say. Flags win over
@@ -23,9 +24,22 @@ type Config struct {
 	Lease        time.Duration
 	Shutdown     time.Duration
 	RetryBase    time.Duration
-	// AllowPrivateMedia lets media URLs resolve to loopback, private or
-	// link-local addresses (tests, media served inside the network).
+	// AllowPrivateNetworks lets outbound calls — channel endpoints and
+	// media downloads — reach the non-public addresses it allows
+	// (HERALD_ALLOW_PRIVATE_NETWORKS: true, or CIDRs and host names).
+	AllowPrivateNetworks outbound.Allow
+	// AllowPrivateMedia is the older HERALD_ALLOW_PRIVATE_MEDIA, an alias
+	// of AllowPrivateNetworks=true (see network).
 	AllowPrivateMedia bool
+	networksErr       error // a bad HERALD_ALLOW_PRIVATE_NETWORKS
+}
+
+// network is what outbound calls may reach besides public addresses.
+func (c *Config) network() outbound.Allow {
+	if c.AllowPrivateMedia {
+		return c.AllowPrivateNetworks.Join(outbound.AllowAll)
+	}
+	return c.AllowPrivateNetworks
 }
 
 // env returns the variable's value, or def when it is unset or empty.
@@ -67,7 +81,9 @@ func (c *Config) registerCommon(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", int64(envInt("HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest accepted request body in bytes (HERALD_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.Lease, "lease", envDuration("HERALD_LEASE", 5*time.Minute), "how long a claimed delivery is held before another process may recover it (HERALD_LEASE)")
 	fs.DurationVar(&c.RetryBase, "retry-backoff", envDuration("HERALD_RETRY_BACKOFF", 5*time.Second), "first retry delay after a retryable error; doubles each attempt, with jitter (HERALD_RETRY_BACKOFF)")
-	fs.BoolVar(&c.AllowPrivateMedia, "allow-private-media", envBool("HERALD_ALLOW_PRIVATE_MEDIA", false), "let media URLs resolve to loopback, private or link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA)")
+	c.networksErr = c.AllowPrivateNetworks.Set(os.Getenv("HERALD_ALLOW_PRIVATE_NETWORKS"))
+	fs.Var(&c.AllowPrivateNetworks, "allow-private-networks", "let channel endpoints and media reach loopback, private or link-local addresses: true, or a comma list of CIDRs and host names (HERALD_ALLOW_PRIVATE_NETWORKS)")
+	fs.BoolVar(&c.AllowPrivateMedia, "allow-private-media", envBool("HERALD_ALLOW_PRIVATE_MEDIA", false), "older name of --allow-private-networks=true (HERALD_ALLOW_PRIVATE_MEDIA)")
 	fs.DurationVar(&c.Shutdown, "shutdown-grace", 30*time.Second, "how long in-flight publishes may finish on shutdown")
 }
 
@@ -80,6 +96,9 @@ func (c *Config) dsn() string {
 }
 
 func (c *Config) validate() error {
+	if c.networksErr != nil {
+		return fmt.Errorf("HERALD_ALLOW_PRIVATE_NETWORKS: %w", c.networksErr)
+	}
 	if c.DataDir == "" {
 		return fmt.Errorf("--data-dir must not be empty")
 	}

@@ -131,7 +131,11 @@ func (a *api) call(ctx context.Context, rq request) (*httpcall.Response, *herald
 	resp, _, err := httpcall.Do(a.p.client, hreq, 4<<20)
 	a.last = resp
 	if err != nil {
-		r := a.result(herald.OutcomeRetry, "no answer from the PDS: "+httpcall.ErrorText(err, u, a.secrets...))
+		o := herald.OutcomeRetry
+		if httpcall.Stopped(err) {
+			o = herald.OutcomeFailed
+		}
+		r := a.result(o, "no answer from the PDS: "+httpcall.ErrorText(err, u, a.secrets...))
 		return nil, &r
 	}
 	return resp, nil

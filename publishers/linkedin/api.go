@@ -183,7 +183,7 @@ func (c *conv) check(ctx context.Context) error {
 	u := c.base + "/v2/userinfo"
 	a := c.send(ctx, http.MethodGet, u, "", nil, nil)
 	if a.err != nil {
-		return herald.Errorf(herald.EUNAVAILABLE, "no answer from LinkedIn: %s", httpcall.ErrorText(a.err, u, c.token))
+		return httpcall.CheckError(httpcall.Unanswered(a.err), "no answer from LinkedIn: "+httpcall.ErrorText(a.err, u, c.token))
 	}
 	if a.resp.Status != http.StatusOK {
 		r := c.failure(a.resp, "GET /v2/userinfo") // Publish's classification, so both agree

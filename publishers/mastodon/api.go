@@ -67,7 +67,11 @@ func (a *api) call(ctx context.Context, method, path, contentType string, body, 
 	resp, _, err := httpcall.Do(a.p.client, hreq, 1<<20)
 	a.last = resp
 	if err != nil {
-		r := a.result(herald.OutcomeRetry, "no answer from the instance: "+httpcall.ErrorText(err, u, a.token))
+		o := herald.OutcomeRetry
+		if httpcall.Stopped(err) {
+			o = herald.OutcomeFailed
+		}
+		r := a.result(o, "no answer from the instance: "+httpcall.ErrorText(err, u, a.token))
 		return nil, &r
 	}
 	a.observeLimit(resp)

@@ -74,6 +74,9 @@ func (p *Publisher) Dir() string { return p.dir }
 // Idempotent reports true: a delivery always writes the same file.
 func (p *Publisher) Idempotent() bool { return true }
 
+// Endpoints reports none: the outbox calls no one.
+func (p *Publisher) Endpoints() []string { return nil }
+
 // ValidateChannel accepts every channel: the outbox needs no config or
 // credentials. It always returns nil.
 func (p *Publisher) ValidateChannel(*herald.Channel) error { return nil }

@@ -17,25 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
-)
 
-// DefaultTimeout bounds a whole call when the caller gives no HTTP client.
-const DefaultTimeout = 30 * time.Second
+	"github.com/heraldhq/herald/publishers/outbound"
+)
 
 // MaxRecorded is how much of a request or answer is kept in a Result.
 const MaxRecorded = 2048
-
-// Client returns c, or when c is nil a client with DefaultTimeout whose
-// transport keeps up to 100 idle connections per host (the default 2 would
-// reopen connections when many channels publish to one API at once).
-func Client(c *http.Client) *http.Client {
-	if c != nil {
-		return c
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 100
-	return &http.Client{Timeout: DefaultTimeout, Transport: t}
-}
 
 // Response is a platform's answer with its body read up to a bound.
 type Response struct {
@@ -44,8 +31,32 @@ type Response struct {
 	Body   []byte
 }
 
+// RedirectError is Do's error for a 3xx answer with a Location: the
+// outbound client follows no redirect of a platform call, so that the
+// credentials it carries go nowhere else.
+type RedirectError struct {
+	Status   int
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	// Callers redact the secrets they know from the text, the Location's too.
+	return fmt.Sprintf("answered %d %s, a redirect to %s, which Herald does not follow for platform calls "+
+		"(the credentials would go along): set the channel's endpoint to the final URL", e.Status, http.StatusText(e.Status), Truncate(e.Location, 200))
+}
+
+// Stopped reports whether err (from Do) means the call can never succeed
+// as configured: the outbound guard refused the address, or the platform
+// answered a redirect. The publish then fails (a retry would do the same),
+// and Check answers EINVALID.
+func Stopped(err error) bool {
+	var re *RedirectError
+	return outbound.Refused(err) || errors.As(err, &re)
+}
+
 // Do sends req with c and reads at most max bytes of the answer's body.
-// On error, sent reports whether the request may have reached the server:
+// A redirect (3xx with a Location) comes back as the Response together
+// with a *RedirectError. On error, sent reports whether the request may have reached the server:
 // it is false only when the request was never completely written (DNS or
 // dial error, refused connection, TLS handshake failure, a reused connection
 // found closed before the request went out, context ended before sending);
@@ -68,6 +79,9 @@ func Do(c *http.Client, req *http.Request, max int64) (resp *Response, sent bool
 	resp.Body, err = io.ReadAll(io.LimitReader(r.Body, max))
 	if err != nil {
 		return resp, true, fmt.Errorf("reading the answer: %w", err)
+	}
+	if loc := r.Header.Get("Location"); r.StatusCode >= 300 && r.StatusCode < 400 && loc != "" {
+		return resp, true, &RedirectError{Status: r.StatusCode, Location: loc}
 	}
 	return resp, true, nil
 }

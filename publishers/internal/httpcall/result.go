@@ -27,6 +27,16 @@ func LogPublish(log *zerolog.Logger, platform string, req herald.PublishRequest,
 		Dur("took", time.Since(start)).Msg(platform + " publish")
 }
 
+// Unanswered is the outcome of a call that got no usable answer (err from
+// Do): failed when Stopped (a refused address, a redirect: a retry would
+// do the same), else a retry.
+func Unanswered(err error) herald.Outcome {
+	if Stopped(err) {
+		return herald.OutcomeFailed
+	}
+	return herald.OutcomeRetry
+}
+
 // CheckError is the *herald.Error a Check returns for a failed call's
 // outcome: EUNAUTHORIZED when the platform refused the credentials,
 // EUNAVAILABLE when it throttled, failed or did not answer (a retry or an
