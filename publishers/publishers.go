@@ -8,6 +8,7 @@ package publishers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/mastodon"
 	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/heraldhq/herald/publishers/outbox"
@@ -164,7 +166,8 @@ func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
 // pubs, or a channel whose config or credentials the adapter's
 // ValidateChannel refuses (every problem in the message); otherwise the
 // adapter's *herald.Error (EUNAUTHORIZED, EUNAVAILABLE or EINVALID with the
-// platform's reason). It never returns EVALIDATION.
+// platform's reason, at most httpcall.MaxReason bytes of it, with no
+// credential of ch in it). It never returns EVALIDATION.
 func Check(ctx context.Context, pubs map[string]Publisher, ch *herald.Channel) error {
 	if ch == nil {
 		return herald.Errorf(herald.EINVALID, "no channel given")
@@ -183,5 +186,20 @@ func Check(ctx context.Context, pubs map[string]Publisher, ch *herald.Channel) e
 		}
 		return herald.Errorf(herald.EINVALID, "the channel cannot be checked: %s", strings.Join(msgs, "; "))
 	}
-	return pub.Check(ctx, ch)
+	return bounded(pub.Check(ctx, ch), ch)
+}
+
+// bounded cuts an *herald.Error's message to httpcall.MaxReason, after
+// masking every credential of ch it still shows: what a check answers is
+// never a platform's page verbatim, nor a secret.
+func bounded(err error, ch *herald.Channel) error {
+	var he *herald.Error
+	if !errors.As(err, &he) {
+		return err
+	}
+	secrets := make([]string, 0, len(ch.Credentials))
+	for _, v := range ch.Credentials {
+		secrets = append(secrets, v)
+	}
+	return &herald.Error{Code: he.Code, Message: httpcall.Truncate(httpcall.Redact(he.Message, secrets...), httpcall.MaxReason), Details: he.Details}
 }

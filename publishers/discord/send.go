@@ -276,7 +276,7 @@ func errorText(resp *httpcall.Response) string {
 		}
 		return text
 	}
-	return httpcall.BodyText(resp, true)
+	return httpcall.BodyText(resp)
 }
 
 // fieldErrors flattens Discord's nested {"field": {"_errors": [{message}]}}.

@@ -131,6 +131,9 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
+	hook := req.Channel.Credentials["webhook_url"]
+	_, secret, _ := parseWebhook(hook)
+	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, hook, secret) })
 	p.log.Debug().Str("platform", "slack").Str("workspace", req.Workspace).
 		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
 		Str("outcome", string(res.Outcome)).Str("reason", res.Reason).
@@ -199,9 +202,9 @@ var reauthCodes = map[string]bool{"invalid_token": true, "no_service": true, "no
 
 // classify maps Slack's status and plain-text code to an outcome and reason.
 func classify(resp *httpcall.Response) (herald.Outcome, string) {
-	code := strings.TrimSpace(string(resp.Body))
-	if code == "" || len(code) > 200 || strings.HasPrefix(code, "<") {
-		code = fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
+	code, ok := httpcall.Quotable(resp) // Slack's codes are one short word
+	if !ok || code == "" {
+		code = httpcall.BodyText(resp)
 	}
 	switch s := resp.Status; {
 	case s == http.StatusOK && code == "ok":

@@ -105,6 +105,8 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
+	token := req.Channel.Credentials["bot_token"]
+	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, token) })
 	httpcall.LogPublish(&p.log, "telegram", req, res, start)
 	return res
 }

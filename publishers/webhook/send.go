@@ -134,5 +134,5 @@ func answerText(resp *httpcall.Response) string {
 			return fmt.Sprintf("HTTP %d: %s", resp.Status, e.Message)
 		}
 	}
-	return httpcall.BodyText(resp, true)
+	return httpcall.BodyText(resp)
 }

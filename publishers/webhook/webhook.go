@@ -151,6 +151,8 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
+	secret := req.Channel.Credentials["secret"]
+	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, secret) })
 	httpcall.LogPublish(&p.log, "webhook", req, res, start)
 	return res
 }

@@ -1,7 +1,8 @@
 // Package httpcall holds what the HTTP publisher adapters share: one call
 // that tells whether a failed request may have reached the server, bounded
-// reading of answers, truncation for the attempt record, and scrubbing of
-// secrets from any text that leaves an adapter.
+// reading of answers, their description (a page that is not JSON is
+// summarised, never quoted), scrubbing of secrets from any text that leaves
+// an adapter, and then — never before — truncation for the attempt record.
 package httpcall
 
 import (
@@ -21,8 +22,13 @@ import (
 	"github.com/heraldhq/herald/publishers/outbound"
 )
 
-// MaxRecorded is how much of a request or answer is kept in a Result.
+// MaxRecorded is how much of an answer is kept in a Result (twice as much
+// of the requests); Finish cuts there, after redacting.
 const MaxRecorded = 2048
+
+// MaxReason is how much of a Result's Reason, or of a Check's message, is
+// kept: the platform's words are quoted within it.
+const MaxReason = 500
 
 // Response is a platform's answer with its body read up to a bound.
 type Response struct {
@@ -95,20 +101,6 @@ func isDialError(err error) bool {
 	return errors.As(err, &dns)
 }
 
-// Redact replaces every occurrence of each non-empty secret in s (also in
-// its URL-escaped forms) with "<redacted>".
-func Redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec), strings.Trim(strconv.Quote(sec), `"`)} {
-			s = strings.ReplaceAll(s, form, "<redacted>")
-		}
-	}
-	return s
-}
-
 // ErrorText describes a transport error without the request URL's secrets:
 // for a *url.Error the URL is replaced by redactedURL, and every secret is
 // scrubbed from the rest.
@@ -133,20 +125,13 @@ func Truncate(s string, n int) string {
 }
 
 // Summary formats one call for a Result's Request field: method, URL
-// (already free of secrets) and body, truncated.
+// (already free of secrets) and body. It is not cut here: Finish cuts the
+// Request once its secrets are redacted.
 func Summary(method, redactedURL string, body []byte) string {
 	if len(body) == 0 {
 		return method + " " + redactedURL
 	}
-	return Truncate(method+" "+redactedURL+" "+string(body), MaxRecorded)
-}
-
-// Answer formats a response for a Result's Response field, truncated.
-func Answer(resp *Response) string {
-	if resp == nil {
-		return ""
-	}
-	return Truncate(fmt.Sprintf("%d %s", resp.Status, strings.TrimSpace(string(resp.Body))), MaxRecorded)
+	return method + " " + redactedURL + " " + string(body)
 }
 
 // ValidBaseURL reports whether s looks like an absolute http(s) URL: it
@@ -167,16 +152,4 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		return max(0, t.Sub(now))
 	}
 	return 0
-}
-
-// BodyText describes an answer that carries no error object the adapter
-// knows: "HTTP <status>: <body>" when the body is short (up to 200 bytes),
-// else "HTTP <status> <status text>". With skipHTML, a body that starts
-// with "<" (an HTML error page) is not quoted either.
-func BodyText(resp *Response, skipHTML bool) string {
-	body := strings.TrimSpace(string(resp.Body))
-	if body == "" || len(body) > 200 || skipHTML && strings.HasPrefix(body, "<") {
-		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
-	}
-	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
 }
