@@ -133,12 +133,15 @@ func Names(pubs map[string]Publisher) []string {
 	return names
 }
 
-// ValidateChannel checks that ch's platform is one of pubs and that the
-// platform's adapter accepts the channel's config and credentials. It
-// returns an EVALIDATION *herald.Error (a problem on column "platform" for
-// an unknown platform, else the adapter's problems), or nil. It does not
-// repeat ch.Validate.
-func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
+// ValidateChannel checks that ch's platform is one of pubs, that the
+// platform's adapter accepts the channel's config and credentials, and
+// that each endpoint the adapter declares is a URL network allows
+// (outbound.Allow.CheckURL: http(s), no user info, no literal non-public
+// address unless allowed). It returns an EVALIDATION *herald.Error (a
+// problem on column "platform" for an unknown platform, else the
+// adapter's problems and the endpoints', each naming its key), or nil. It
+// does not repeat ch.Validate.
+func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel, network outbound.Allow) error {
 	if ch == nil {
 		return herald.Errorf(herald.EINVALID, "no channel given")
 	}
@@ -157,7 +160,55 @@ func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
 				Message: fmt.Sprintf("an outbox channel stands in for another platform: as %q must be one of %s", as, strings.Join(slices.DeleteFunc(Names(pubs), func(n string) bool { return n == herald.StandIn }), ", "))}}}
 		}
 	}
-	return pub.ValidateChannel(ch)
+	err := pub.ValidateChannel(ch)
+	if err != nil && herald.ErrorCode(err) != herald.EVALIDATION {
+		return err
+	}
+	ps := herald.ErrorDetails(err)
+	flagged := map[string]bool{}
+	for _, p := range ps {
+		flagged[p.Column] = true
+	}
+	for _, key := range pub.Endpoints() {
+		v := endpointValue(ch, key)
+		if v == "" || flagged[key] {
+			continue
+		}
+		if err := network.CheckURL(v); err != nil {
+			code := "invalid_url"
+			if errors.Is(err, outbound.ErrRefused) {
+				code = "address_refused"
+			}
+			ps = append(ps, herald.Problem{Column: key, Code: code, Message: key + " " + err.Error()})
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	msg := "invalid " + ch.Platform + " channel"
+	if err != nil {
+		msg = herald.ErrorMessage(err)
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: msg, Details: ps}
+}
+
+// endpointValue is the value of an endpoint key ("config.base_url",
+// "credentials.webhook_url") in ch, "" when unset.
+func endpointValue(ch *herald.Channel, key string) string {
+	kind, name, _ := strings.Cut(key, ".")
+	if kind == "credentials" {
+		return strings.TrimSpace(ch.Credentials[name])
+	}
+	return strings.TrimSpace(ch.ConfigString(name))
+}
+
+// Endpoints returns the endpoint keys pubs' adapter for platform declares
+// (Publisher.Endpoints), nil for an unknown platform.
+func Endpoints(pubs map[string]Publisher, platform string) []string {
+	if pub, ok := pubs[platform]; ok {
+		return pub.Endpoints()
+	}
+	return nil
 }
 
 // Check runs ch's platform adapter's Check: the platform's cheapest

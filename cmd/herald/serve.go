@@ -119,8 +119,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Logger:       m.Log.With().Str("component", "api").Logger(),
 		MaxBodyBytes: m.Config.MaxBodyBytes,
 		ValidateChannel: func(ch *herald.Channel) error {
-			return publishers.ValidateChannel(m.Publishers, ch)
+			return publishers.ValidateChannel(m.Publishers, ch, m.Config.network())
 		},
+		Endpoints:     func(platform string) []string { return publishers.Endpoints(m.Publishers, platform) },
 		OnPlanApplied: m.Scheduler.Wake,
 		Now:           m.Now,
 		BuildPlan:     contentplans.Build,

@@ -109,8 +109,9 @@ func (a Allow) Permits(host string, ip netip.Addr) bool {
 // absolute http:// or https:// URL with a host, no user name or password,
 // and a host that is not a literal non-public address (nor localhost)
 // unless a allows it. The error says what is wrong, without repeating the
-// URL (which may carry a secret). A host name is not resolved here: the
-// guard of the client judges the address actually dialled.
+// URL (which may carry a secret), and wraps ErrRefused for a non-public
+// address. A host name is not resolved here: the guard of the client
+// judges the address actually dialled.
 func (a Allow) CheckURL(raw string) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	switch {
@@ -129,10 +130,17 @@ func (a Allow) CheckURL(raw string) error {
 		ip, ok = netip.MustParseAddr("127.0.0.1"), true
 	}
 	if ok && !a.Permits(host, ip) {
-		return fmt.Errorf("points at %s, %s address; Herald calls only public addresses unless HERALD_ALLOW_PRIVATE_NETWORKS allows it", ip.WithZone("").Unmap(), withArticle(Kind(ip)))
+		return &notPublicError{fmt.Sprintf("points at %s, %s address; Herald calls only public addresses unless HERALD_ALLOW_PRIVATE_NETWORKS allows it", ip.WithZone("").Unmap(), withArticle(Kind(ip)))}
 	}
 	return nil
 }
+
+// notPublicError is CheckURL's refusal of a literal non-public address; it
+// wraps ErrRefused.
+type notPublicError struct{ msg string }
+
+func (e *notPublicError) Error() string { return e.msg }
+func (e *notPublicError) Unwrap() error { return ErrRefused }
 
 // validHostName reports whether s looks like a DNS name: labels of
 // letters, digits, '-' and '_', separated by dots.
