@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/heraldhq/herald"
 	"github.com/labstack/echo/v4"
@@ -165,9 +166,15 @@ func (s *Server) patchChannel(c echo.Context) error {
 		return &herald.Error{Code: herald.EVALIDATION, Message: "invalid channel", Details: ps}
 	}
 	// The stored credentials (decrypted on read) take part in validation;
-	// absent credentials in the body keep them.
+	// absent credentials in the body keep them — unless the body moves an
+	// endpoint, which would send them to the new address.
+	before := *ch
 	in.apply(ch)
-	if err := s.validateChannel(ch); err != nil {
+	var moved error
+	if in.Credentials == nil && len(before.Credentials) > 0 {
+		moved = s.endpointMoved(&before, ch)
+	}
+	if err := validationErr("invalid channel", moved, s.validateChannel(ch)); err != nil {
 		return err
 	}
 	if in.Credentials == nil {
@@ -184,6 +191,24 @@ func (s *Server) patchChannel(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewChannel(stored))
+}
+
+// endpointMoved is the EVALIDATION error of a change from stored to ch of a
+// setting that decides where the credentials go, when no credentials come
+// with it; nil when none moves.
+func (s *Server) endpointMoved(stored, ch *herald.Channel) error {
+	var endpoints []string
+	if s.cfg.Endpoints != nil {
+		endpoints = s.cfg.Endpoints(stored.Platform)
+	}
+	changed := stored.EndpointChanges(ch, endpoints)
+	if len(changed) == 0 {
+		return nil
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: "invalid channel", Details: []herald.Problem{{
+		Column: "credentials", Code: "credentials_required",
+		Message: strings.Join(changed, ", ") + " decides where this channel's credentials are sent: send the credentials again " +
+			"with the new endpoint, in the same request (the stored ones are never sent to a new address)"}}}
 }
 
 func (s *Server) deleteChannel(c echo.Context) error {

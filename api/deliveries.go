@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -89,6 +90,16 @@ type resolveInput struct {
 	URL      string `json:"url"`
 }
 
+// webURL reports whether s is an absolute http(s) URL with a host and no
+// user info: the only links a report shows (never javascript: or data:).
+func webURL(s string) bool {
+	if strings.ContainsAny(s, " \t\r\n") {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
+}
+
 // resolveDelivery marks an unknown delivery published, as a person found it
 // on the platform (remote_id required, url optional). Any other status is a
 // 409: retry or cancel are the actions for those.
@@ -105,6 +116,10 @@ func (s *Server) resolveDelivery(c echo.Context) error {
 	if strings.TrimSpace(in.RemoteID) == "" {
 		return &herald.Error{Code: herald.EVALIDATION, Message: "invalid resolution", Details: []herald.Problem{
 			{Column: "remote_id", Code: "required", Message: "remote_id is required: the post's id on the platform"}}}
+	}
+	if u := strings.TrimSpace(in.URL); u != "" && !webURL(u) {
+		return &herald.Error{Code: herald.EVALIDATION, Message: "invalid resolution", Details: []herald.Problem{
+			{Column: "url", Code: "invalid_url", Message: "url must be an absolute http:// or https:// URL of the post, without user name or password"}}}
 	}
 	d, err := s.store.Delivery(ctx, ws.ID, id) // 404 for another workspace's delivery
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -147,14 +148,59 @@ func (s *Server) jsonError(err error) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			field = "body"
+			field = "the body"
 		}
-		return herald.Errorf(herald.EINVALID, "malformed JSON at offset %d: %s must be %s, not %s", typ.Offset, field, typ.Type, typ.Value)
+		return herald.Errorf(herald.EINVALID, "malformed JSON at offset %d: %s must be %s, not %s", typ.Offset, field, jsonType(typ.Type), jsonValue(typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return herald.Errorf(herald.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	// Errors of custom decoders (herald.Duration) describe the bad value.
 	return herald.Errorf(herald.EINVALID, "malformed JSON: %s", err.Error())
+}
+
+// jsonType names the JSON type a Go type decodes from ("a string", "an
+// object"…), so that no Go type name reaches a client.
+func jsonType(t reflect.Type) string {
+	if t == nil {
+		return "another JSON type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another JSON type"
+}
+
+// jsonValue names the JSON value json.UnmarshalTypeError.Value describes
+// ("string", "number", "number -1", "array", "object", "bool").
+func jsonValue(v string) string {
+	switch kind, _, _ := strings.Cut(v, " "); kind {
+	case "string":
+		return "a string"
+	case "number":
+		return "a number"
+	case "array":
+		return "an array"
+	case "object":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return "null"
 }
 
 // Pagination bounds.

@@ -56,9 +56,15 @@ type Config struct {
 	// MaxBodyBytes bounds every request body (413 past it); default 20 MiB.
 	MaxBodyBytes int64
 	// ValidateChannel checks a channel against its platform (unknown platform,
-	// missing config or credentials) and returns an EVALIDATION *herald.Error.
-	// Nil accepts every platform.
+	// missing config or credentials, endpoints the outbound guard refuses)
+	// and returns an EVALIDATION *herald.Error. Nil accepts every platform.
 	ValidateChannel func(*herald.Channel) error
+	// Endpoints names a platform's settings that decide where a channel's
+	// credentials are sent ("config.base_url"; publishers.Endpoints). A
+	// PATCH that changes one of them, or any URL-valued config key, must
+	// send the credentials again. Nil declares none (URL-valued keys still
+	// count).
+	Endpoints func(platform string) []string
 	// OnPlanApplied is called after a real (not dry-run) plan apply, a
 	// delivery retry and new channel credentials (which resume deliveries
 	// held for them), to wake the scheduler. May be nil.

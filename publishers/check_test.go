@@ -7,6 +7,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/mastodon"
 	"github.com/heraldhq/herald/publishers/mastodon/mastodonfake"
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
@@ -20,7 +21,7 @@ func TestCheck(t *testing.T) {
 	defer tg.Close()
 	masto := mastodonfake.New(mastodonfake.Options{})
 	defer masto.Close()
-	pubs := publishers.New(publishers.Options{DataDir: t.TempDir()})
+	pubs := publishers.New(publishers.Options{DataDir: t.TempDir(), Network: testkit.AllowLoopback})
 	tgChannel := func(token string) *herald.Channel {
 		return &herald.Channel{Name: "tg", Platform: "telegram",
 			Config: map[string]any{"chat_id": "@brand", "base_url": tg.URL}, Credentials: map[string]string{"bot_token": token}}

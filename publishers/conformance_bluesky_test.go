@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -14,9 +15,9 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "bluesky", Start: startBluesky})
 }
 
-func startBluesky(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startBluesky(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := blueskyfake.New(blueskyfake.Options{})
-	return blueskyPlatform{fake}, Registry["bluesky"](Options{AllowPrivateMedia: true})
+	return blueskyPlatform{fake}, Registry["bluesky"](Options{HTTPClient: client})
 }
 
 // blueskyPlatform drives blueskyfake for the conformance scenarios.

@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -13,9 +14,9 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "discord", Start: startDiscord})
 }
 
-func startDiscord(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startDiscord(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := discordfake.New(discordfake.Options{})
-	return discordPlatform{fake}, discord.New(discord.Options{AllowPrivateMedia: true})
+	return discordPlatform{fake}, discord.New(discord.Options{HTTPClient: client})
 }
 
 // discordPlatform drives discordfake for the conformance scenarios. The

@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -13,8 +14,8 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "facebook", Start: startFacebook})
 }
 
-func startFacebook(t *testing.T) (conformance.Platform, conformance.Publisher) {
-	return facebookPlatform{facebookfake.New(facebookfake.Options{})}, facebook.New(facebook.Options{})
+func startFacebook(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
+	return facebookPlatform{facebookfake.New(facebookfake.Options{})}, facebook.New(facebook.Options{HTTPClient: client})
 }
 
 // facebookPlatform drives facebookfake for the conformance scenarios.

@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald/publishers/instagram"
@@ -12,8 +13,8 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "instagram", Start: startInstagram, NeedsImage: true})
 }
 
-func startInstagram(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startInstagram(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := instagramfake.New(instagramfake.Options{PollsToFinish: 1})
 	return containerPlatform{fake: fake, name: "instagram", userKey: "ig_user_id", permanent: "caption contains too many hashtags"},
-		instagram.New(instagram.Options{Wait: noWait})
+		instagram.New(instagram.Options{HTTPClient: client, Wait: noWait})
 }

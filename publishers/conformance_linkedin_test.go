@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -13,9 +14,9 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "linkedin", Start: startLinkedIn})
 }
 
-func startLinkedIn(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startLinkedIn(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := linkedinfake.New(linkedinfake.Options{})
-	return linkedinPlatform{fake}, linkedin.New(linkedin.Options{AllowPrivateMedia: true})
+	return linkedinPlatform{fake}, linkedin.New(linkedin.Options{HTTPClient: client})
 }
 
 // linkedinPlatform drives linkedinfake for the conformance scenarios, as a member.

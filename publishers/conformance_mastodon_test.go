@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -14,9 +15,9 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "mastodon", Start: startMastodon})
 }
 
-func startMastodon(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startMastodon(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	return mastodonPlatform{mastodonfake.New(mastodonfake.Options{})},
-		mastodon.New(mastodon.Options{AllowPrivateMedia: true, PollInterval: time.Millisecond})
+		mastodon.New(mastodon.Options{HTTPClient: client, PollInterval: time.Millisecond})
 }
 
 // mastodonPlatform drives mastodonfake for the conformance scenarios.

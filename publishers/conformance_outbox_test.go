@@ -2,7 +2,7 @@ package publishers
 
 import (
 	"encoding/json"
-	"net/url"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,7 +18,7 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "outbox", Start: startOutbox})
 }
 
-func startOutbox(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startOutbox(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	pub := outbox.New(outbox.Options{DataDir: t.TempDir()})
 	return outboxPlatform{t: t, pub: pub}, pub
 }
@@ -59,9 +59,8 @@ func (p outboxPlatform) Posted() []conformance.Posted {
 	sort.Slice(posts, func(i, j int) bool { return posts[i].DeliveryID < posts[j].DeliveryID })
 	var out []conformance.Posted
 	for _, post := range posts {
-		path := p.pub.Path(post.Workspace, post.Channel, post.DeliveryID)
 		out = append(out, conformance.Posted{ID: strconv.FormatInt(post.DeliveryID, 10),
-			URL:  (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String(),
+			URL:  outbox.Ref(post.Workspace, post.Channel, post.DeliveryID),
 			Text: post.Text, Media: len(post.Media)})
 	}
 	return out

@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -13,9 +14,9 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "slack", Start: startSlack})
 }
 
-func startSlack(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startSlack(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := slackfake.New(slackfake.Options{})
-	return slackPlatform{fake}, slack.New(slack.Options{})
+	return slackPlatform{fake}, slack.New(slack.Options{HTTPClient: client})
 }
 
 // slackPlatform drives slackfake for the conformance scenarios. Slack

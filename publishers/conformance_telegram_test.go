@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,8 +16,8 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "telegram", Start: startTelegram})
 }
 
-func startTelegram(t *testing.T) (conformance.Platform, conformance.Publisher) {
-	return telegramPlatform{telegramfake.New(telegramfake.Options{})}, telegram.New(telegram.Options{})
+func startTelegram(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
+	return telegramPlatform{telegramfake.New(telegramfake.Options{})}, telegram.New(telegram.Options{HTTPClient: client})
 }
 
 // telegramPlatform drives telegramfake for the conformance scenarios, on a

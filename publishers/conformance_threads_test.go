@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald/publishers/internal/conformance"
@@ -12,8 +13,8 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "threads", Start: startThreads})
 }
 
-func startThreads(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startThreads(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := threadsfake.New(threadsfake.Options{PollsToFinish: 1})
 	return containerPlatform{fake: fake, name: "threads", userKey: "user_id", permanent: "text is too long"},
-		threads.New(threads.Options{Wait: noWait})
+		threads.New(threads.Options{HTTPClient: client, Wait: noWait})
 }

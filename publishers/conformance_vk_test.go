@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"strconv"
 	"testing"
 
@@ -14,9 +15,9 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK})
 }
 
-func startVK(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startVK(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := vkfake.New(vkfake.Options{})
-	return vkPlatform{fake}, vk.New(vk.Options{AllowPrivateMedia: true})
+	return vkPlatform{fake}, vk.New(vk.Options{HTTPClient: client})
 }
 
 // vkPlatform drives vkfake for the conformance scenarios, on a community wall.

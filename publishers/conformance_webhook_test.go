@@ -1,6 +1,7 @@
 package publishers
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -13,9 +14,9 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "webhook", Start: startWebhook})
 }
 
-func startWebhook(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startWebhook(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := webhookfake.New(webhookfake.Options{})
-	return webhookPlatform{fake}, webhook.New(webhook.Options{})
+	return webhookPlatform{fake}, webhook.New(webhook.Options{HTTPClient: client})
 }
 
 // webhookPlatform drives webhookfake for the conformance scenarios; the

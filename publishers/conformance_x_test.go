@@ -2,6 +2,7 @@ package publishers
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -15,11 +16,11 @@ func init() {
 	platforms = append(platforms, conformance.Entry{Name: "x", Start: startX})
 }
 
-func startX(t *testing.T) (conformance.Platform, conformance.Publisher) {
+func startX(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
 	fake := xfake.New(xfake.Options{})
 	// A store that keeps nothing: the Unauthorized scenario refreshes first.
 	save := func(context.Context, int64, map[string]string) error { return nil }
-	return xPlatform{fake}, x.New(x.Options{AllowPrivateMedia: true, SaveCredentials: save})
+	return xPlatform{fake}, x.New(x.Options{HTTPClient: client, SaveCredentials: save})
 }
 
 // xPlatform drives xfake for the conformance scenarios.

@@ -8,6 +8,7 @@ package publishers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/mastodon"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/heraldhq/herald/publishers/outbox"
 	"github.com/heraldhq/herald/publishers/telegram"
 	"github.com/rs/zerolog"
@@ -25,14 +27,21 @@ import (
 
 // Options are what every adapter may need. Zero values get defaults in New.
 type Options struct {
-	DataDir    string           // the data directory (the outbox writes under DataDir/outbox); "data" when empty
-	HTTPClient *http.Client     // shared by the HTTP adapters; a client with a 30 s timeout when nil
-	Logger     zerolog.Logger   // adapters log without credentials
-	Now        func() time.Time // herald.Now when nil
-	// AllowPrivateMedia lets media URLs resolve to loopback, private,
-	// link-local or unspecified addresses (HERALD_ALLOW_PRIVATE_MEDIA;
-	// tests set it). Off, such URLs are refused at dial time.
-	AllowPrivateMedia bool
+	DataDir string           // the data directory (the outbox writes under DataDir/outbox); "data" when empty
+	Logger  zerolog.Logger   // adapters log without credentials
+	Now     func() time.Time // herald.Now when nil
+	// Network is the operator's allowance of non-public addresses
+	// (HERALD_ALLOW_PRIVATE_NETWORKS; tests allow loopback, where their
+	// fakes listen). Every adapter's platform calls and media downloads go
+	// through one outbound client, whose guard refuses at dial time every
+	// loopback, private, link-local… address Network does not allow.
+	Network outbound.Allow
+	// Timeout bounds each HTTP call; outbound.DefaultTimeout when 0.
+	Timeout time.Duration
+	// HTTPClient is the client every HTTP adapter uses; when nil New
+	// builds it: outbound.New with Network and Timeout. One given must be
+	// built by outbound.New too (or it has no guard).
+	HTTPClient *http.Client
 	// SaveCredentials stores refreshed credentials of a channel at once
 	// (X's single-use refresh tokens, …): keys given replace the stored
 	// ones, others are kept. Nil when the caller stores nothing.
@@ -53,6 +62,13 @@ type Publisher interface {
 	Publish(ctx context.Context, req herald.PublishRequest) herald.Result
 	// Idempotent reports whether a retry with req.IdempotencyKey cannot post twice.
 	Idempotent() bool
+	// Endpoints names the channel settings ("config.base_url",
+	// "credentials.webhook_url") whose values decide where the channel's
+	// credentials are sent. ValidateChannel checks each as an outbound URL,
+	// and the API asks for the credentials again when one changes. Every
+	// URL-valued setting an adapter calls must be listed (the conformance
+	// tests check the fakes' channels).
+	Endpoints() []string
 	// ValidateChannel returns an EVALIDATION *herald.Error listing every
 	// missing or bad config key and credential of a channel, or nil.
 	ValidateChannel(ch *herald.Channel) error
@@ -85,7 +101,7 @@ var Registry = map[string]func(Options) Publisher{
 		return telegram.New(telegram.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	},
 	"mastodon": func(o Options) Publisher {
-		return mastodon.New(mastodon.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now, AllowPrivateMedia: o.AllowPrivateMedia})
+		return mastodon.New(mastodon.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	},
 }
 
@@ -94,7 +110,9 @@ func New(opts Options) map[string]Publisher {
 	if opts.DataDir == "" {
 		opts.DataDir = "data"
 	}
-	opts.HTTPClient = httpcall.Client(opts.HTTPClient)
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = outbound.New(outbound.Options{Allow: opts.Network, Timeout: opts.Timeout})
+	}
 	if opts.Now == nil {
 		opts.Now = herald.Now
 	}
@@ -115,12 +133,15 @@ func Names(pubs map[string]Publisher) []string {
 	return names
 }
 
-// ValidateChannel checks that ch's platform is one of pubs and that the
-// platform's adapter accepts the channel's config and credentials. It
-// returns an EVALIDATION *herald.Error (a problem on column "platform" for
-// an unknown platform, else the adapter's problems), or nil. It does not
-// repeat ch.Validate.
-func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
+// ValidateChannel checks that ch's platform is one of pubs, that the
+// platform's adapter accepts the channel's config and credentials, and
+// that each endpoint the adapter declares is a URL network allows
+// (outbound.Allow.CheckURL: http(s), no user info, no literal non-public
+// address unless allowed). It returns an EVALIDATION *herald.Error (a
+// problem on column "platform" for an unknown platform, else the
+// adapter's problems and the endpoints', each naming its key), or nil. It
+// does not repeat ch.Validate.
+func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel, network outbound.Allow) error {
 	if ch == nil {
 		return herald.Errorf(herald.EINVALID, "no channel given")
 	}
@@ -139,7 +160,55 @@ func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
 				Message: fmt.Sprintf("an outbox channel stands in for another platform: as %q must be one of %s", as, strings.Join(slices.DeleteFunc(Names(pubs), func(n string) bool { return n == herald.StandIn }), ", "))}}}
 		}
 	}
-	return pub.ValidateChannel(ch)
+	err := pub.ValidateChannel(ch)
+	if err != nil && herald.ErrorCode(err) != herald.EVALIDATION {
+		return err
+	}
+	ps := herald.ErrorDetails(err)
+	flagged := map[string]bool{}
+	for _, p := range ps {
+		flagged[p.Column] = true
+	}
+	for _, key := range pub.Endpoints() {
+		v := endpointValue(ch, key)
+		if v == "" || flagged[key] {
+			continue
+		}
+		if err := network.CheckURL(v); err != nil {
+			code := "invalid_url"
+			if errors.Is(err, outbound.ErrRefused) {
+				code = "address_refused"
+			}
+			ps = append(ps, herald.Problem{Column: key, Code: code, Message: key + " " + err.Error()})
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	msg := "invalid " + ch.Platform + " channel"
+	if err != nil {
+		msg = herald.ErrorMessage(err)
+	}
+	return &herald.Error{Code: herald.EVALIDATION, Message: msg, Details: ps}
+}
+
+// endpointValue is the value of an endpoint key ("config.base_url",
+// "credentials.webhook_url") in ch, "" when unset.
+func endpointValue(ch *herald.Channel, key string) string {
+	kind, name, _ := strings.Cut(key, ".")
+	if kind == "credentials" {
+		return strings.TrimSpace(ch.Credentials[name])
+	}
+	return strings.TrimSpace(ch.ConfigString(name))
+}
+
+// Endpoints returns the endpoint keys pubs' adapter for platform declares
+// (Publisher.Endpoints), nil for an unknown platform.
+func Endpoints(pubs map[string]Publisher, platform string) []string {
+	if pub, ok := pubs[platform]; ok {
+		return pub.Endpoints()
+	}
+	return nil
 }
 
 // Check runs ch's platform adapter's Check: the platform's cheapest
@@ -148,7 +217,8 @@ func ValidateChannel(pubs map[string]Publisher, ch *herald.Channel) error {
 // pubs, or a channel whose config or credentials the adapter's
 // ValidateChannel refuses (every problem in the message); otherwise the
 // adapter's *herald.Error (EUNAUTHORIZED, EUNAVAILABLE or EINVALID with the
-// platform's reason). It never returns EVALIDATION.
+// platform's reason, at most httpcall.MaxReason bytes of it, with no
+// credential of ch in it). It never returns EVALIDATION.
 func Check(ctx context.Context, pubs map[string]Publisher, ch *herald.Channel) error {
 	if ch == nil {
 		return herald.Errorf(herald.EINVALID, "no channel given")
@@ -167,5 +237,20 @@ func Check(ctx context.Context, pubs map[string]Publisher, ch *herald.Channel) e
 		}
 		return herald.Errorf(herald.EINVALID, "the channel cannot be checked: %s", strings.Join(msgs, "; "))
 	}
-	return pub.Check(ctx, ch)
+	return bounded(pub.Check(ctx, ch), ch)
+}
+
+// bounded cuts an *herald.Error's message to httpcall.MaxReason, after
+// masking every credential of ch it still shows: what a check answers is
+// never a platform's page verbatim, nor a secret.
+func bounded(err error, ch *herald.Channel) error {
+	var he *herald.Error
+	if !errors.As(err, &he) {
+		return err
+	}
+	secrets := make([]string, 0, len(ch.Credentials))
+	for _, v := range ch.Credentials {
+		secrets = append(secrets, v)
+	}
+	return &herald.Error{Code: he.Code, Message: httpcall.Truncate(httpcall.Redact(he.Message, secrets...), httpcall.MaxReason), Details: he.Details}
 }

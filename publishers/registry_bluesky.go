@@ -10,7 +10,6 @@ var (
 
 func init() {
 	Registry["bluesky"] = func(o Options) Publisher {
-		return bluesky.New(bluesky.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now,
-			AllowPrivateMedia: o.AllowPrivateMedia})
+		return bluesky.New(bluesky.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	}
 }

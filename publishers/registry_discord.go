@@ -7,7 +7,6 @@ var _ Publisher = (*discord.Publisher)(nil)
 
 func init() {
 	Registry["discord"] = func(o Options) Publisher {
-		return discord.New(discord.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now,
-			AllowPrivateMedia: o.AllowPrivateMedia})
+		return discord.New(discord.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	}
 }

@@ -7,7 +7,6 @@ var _ Publisher = (*linkedin.Publisher)(nil)
 
 func init() {
 	Registry["linkedin"] = func(o Options) Publisher {
-		return linkedin.New(linkedin.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now,
-			AllowPrivateMedia: o.AllowPrivateMedia})
+		return linkedin.New(linkedin.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	}
 }

@@ -10,7 +10,6 @@ var (
 
 func init() {
 	Registry["vk"] = func(o Options) Publisher {
-		return vk.New(vk.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now,
-			AllowPrivateMedia: o.AllowPrivateMedia})
+		return vk.New(vk.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Now: o.Now})
 	}
 }

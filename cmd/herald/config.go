@@ -11,6 +11,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
 	"github.com/heraldhq/herald/storage"
+	"github.com/heraldhq/herald/publishers/outbound"
 )
 
 // Config is what the flags and HERALD_* variables say. Flags win over
@@ -28,9 +29,22 @@ type Config struct {
 	// ReadTimeout bounds how long a client may take to send one request,
 	// body included (a slow-sending client holds a connection no longer).
 	ReadTimeout time.Duration
-	// AllowPrivateMedia lets media URLs resolve to loopback, private or
-	// link-local addresses (tests, media served inside the network).
+	// AllowPrivateNetworks lets outbound calls — channel endpoints and
+	// media downloads — reach the non-public addresses it allows
+	// (HERALD_ALLOW_PRIVATE_NETWORKS: true, or CIDRs and host names).
+	AllowPrivateNetworks outbound.Allow
+	// AllowPrivateMedia is the older HERALD_ALLOW_PRIVATE_MEDIA, an alias
+	// of AllowPrivateNetworks=true (see network).
 	AllowPrivateMedia bool
+	networksErr       error // a bad HERALD_ALLOW_PRIVATE_NETWORKS
+}
+
+// network is what outbound calls may reach besides public addresses.
+func (c *Config) network() outbound.Allow {
+	if c.AllowPrivateMedia {
+		return c.AllowPrivateNetworks.Join(outbound.AllowAll)
+	}
+	return c.AllowPrivateNetworks
 }
 
 // env returns the variable's value, or def when it is unset or empty.
@@ -88,7 +102,9 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
 	durationFlag(fs, &c.ReadTimeout, "read-timeout", "HERALD_READ_TIMEOUT", 2*time.Minute, "how long a client may take to send a request, its body included")
 	durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")
-	boolFlag(fs, &c.AllowPrivateMedia, "allow-private-media", "HERALD_ALLOW_PRIVATE_MEDIA", false, "let media URLs resolve to loopback, private or link-local addresses")
+	c.networksErr = c.AllowPrivateNetworks.Set(os.Getenv("HERALD_ALLOW_PRIVATE_NETWORKS"))
+	fs.Var(&c.AllowPrivateNetworks, "allow-private-networks", envUsage("let channel endpoints and media reach loopback, private or link-local addresses: true, or a comma list of CIDRs and host names", "HERALD_ALLOW_PRIVATE_NETWORKS", "none"))
+	boolFlag(fs, &c.AllowPrivateMedia, "allow-private-media", "HERALD_ALLOW_PRIVATE_MEDIA", false, "older name of --allow-private-networks=true")
 }
 
 func stringFlag(fs *flag.FlagSet, p *string, name, variable, def, usage string) {
@@ -132,6 +148,8 @@ func (c *Config) dsn() string {
 func (c *Config) validate(fs *flag.FlagSet) error {
 	has := func(name string) bool { return fs.Lookup(name) != nil }
 	switch {
+	case has("allow-private-networks") && c.networksErr != nil:
+		return fmt.Errorf("HERALD_ALLOW_PRIVATE_NETWORKS: %w", c.networksErr)
 	case has("data-dir") && c.DataDir == "":
 		return fmt.Errorf("--data-dir must not be empty")
 	case has("workers") && c.Workers < 1:

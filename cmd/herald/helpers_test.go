@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/outbound"
 )
 
 // testMain runs Main on a temp data dir and port 0, as `herald serve` would.
@@ -54,8 +56,9 @@ func testConfig(dataDir string) Config {
 		Lease:        5 * time.Minute,
 		Shutdown:     5 * time.Second,
 		RetryBase:    200 * time.Millisecond,
-		// Fakes serve media on loopback.
-		AllowPrivateMedia: true,
+		// Fakes and their media listen on loopback, which outbound calls
+		// reach only when allowed.
+		AllowPrivateNetworks: outbound.Allow{Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 	}
 }
 

@@ -47,7 +47,8 @@ func startChild(t *testing.T, dataDir string, env ...string) *child {
 	cmd.Env = append(os.Environ(),
 		"HERALD_TEST_CHILD=1", "HERALD_TEST_ARGS=serve",
 		"HERALD_ADDR=127.0.0.1:0", "HERALD_DATA_DIR="+dataDir, "HERALD_LOG_LEVEL=info",
-		"HERALD_LEASE=2s", "HERALD_RETRY_BACKOFF=200ms")
+		"HERALD_LEASE=2s", "HERALD_RETRY_BACKOFF=200ms",
+		"HERALD_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8") // the fakes listen on loopback
 	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

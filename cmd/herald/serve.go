@@ -30,9 +30,8 @@ type Main struct {
 	Stdout io.Writer
 	Log    zerolog.Logger
 
-	// Now is the clock every component uses; HTTPClient is what publishers call platforms with.
-	Now        func() time.Time
-	HTTPClient *http.Client
+	// Now is the clock every component uses.
+	Now func() time.Time
 
 	DB         *storage.DB
 	Publishers map[string]publishers.Publisher
@@ -101,12 +100,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	client := m.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 60 * time.Second}
+	if network := m.Config.network(); network.String() != "false" {
+		m.Log.Warn().Str("allow_private_networks", network.String()).Msg("outbound calls may reach these non-public addresses")
 	}
-	m.Publishers = publishers.New(publishers.Options{DataDir: m.Config.DataDir, HTTPClient: client, Logger: m.Log, Now: m.Now,
-		AllowPrivateMedia: m.Config.AllowPrivateMedia,
+	m.Publishers = publishers.New(publishers.Options{DataDir: m.Config.DataDir, Logger: m.Log, Now: m.Now,
+		Network:           m.Config.network(),
 		SaveCredentials:   m.DB.UpdateChannelCredentials,
 		SaveDeliveryState: m.DB.SaveDeliveryState,
 	})
@@ -132,8 +130,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Logger:       m.Log.With().Str("component", "api").Logger(),
 		MaxBodyBytes: m.Config.MaxBodyBytes,
 		ValidateChannel: func(ch *herald.Channel) error {
-			return publishers.ValidateChannel(m.Publishers, ch)
+			return publishers.ValidateChannel(m.Publishers, ch, m.Config.network())
 		},
+		Endpoints:     func(platform string) []string { return publishers.Endpoints(m.Publishers, platform) },
 		OnPlanApplied: m.Scheduler.Wake,
 		Now:           m.Now,
 		BuildPlan:     contentplans.Build,

@@ -31,7 +31,7 @@ func runHerald(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-var serveFlagNames = []string{"addr", "allow-private-media", "data-dir", "db", "lease", "log-level", "max-body",
+var serveFlagNames = []string{"addr", "allow-private-media", "allow-private-networks", "data-dir", "db", "lease", "log-level", "max-body",
 	"read-timeout", "retry-backoff", "shutdown-grace", "workers"}
 
 // Each command's help lists exactly the flags it takes, with its arguments,

@@ -31,6 +31,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -51,11 +52,10 @@ const (
 
 // Options configure the publisher. Zero values take the defaults above.
 type Options struct {
-	HTTPClient        *http.Client // default: a client with a 30 s timeout
-	Logger            zerolog.Logger
-	Now               func() time.Time // createdAt of posts, ratelimit-reset against it; herald.Now when nil
-	AllowPrivateMedia bool             // media URLs may resolve to loopback/private addresses (tests)
-	MaxImageBytes     int64            // largest image downloaded; MaxImageBytes when 0
+	HTTPClient    *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
+	Logger        zerolog.Logger
+	Now           func() time.Time // createdAt of posts, ratelimit-reset against it; herald.Now when nil
+	MaxImageBytes int64            // largest image downloaded; MaxImageBytes when 0
 }
 
 // Publisher publishes to Bluesky. It is safe for concurrent use; it keeps
@@ -76,13 +76,18 @@ func New(opts Options) *Publisher {
 	if opts.MaxImageBytes <= 0 {
 		opts.MaxImageBytes = MaxImageBytes
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger,
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger,
 		limits: ratelimit.New(opts.Now), sessions: sessions{m: map[string]*slot{}}}
 }
 
 // Idempotent reports true: a post's record key is derived from the
 // delivery's idempotency key, so a retry writes the same record.
 func (p *Publisher) Idempotent() bool { return true }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"config.pds_url", "config.base_url"} }
 
 // ValidateChannel checks the channel's Bluesky config and credentials. It
 // returns an EVALIDATION *herald.Error listing every problem (columns

@@ -29,7 +29,7 @@ func setup(t *testing.T) env {
 	fake := blueskyfake.New(blueskyfake.Options{Now: c.Now})
 	t.Cleanup(fake.Close)
 	var logs testkit.SyncBuffer
-	pub := bluesky.New(bluesky.Options{Now: c.Now, AllowPrivateMedia: true,
+	pub := bluesky.New(bluesky.Options{Now: c.Now, HTTPClient: testkit.Loopback,
 		Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)

@@ -150,7 +150,7 @@ func (a *api) postURL(uri string) string {
 func (a *api) download(ctx context.Context, src string) (media.File, *herald.Result) {
 	a.calls = append(a.calls, "GET "+src)
 	f, err := media.Fetch(ctx, a.p.client, src, media.Options{MaxBytes: a.p.opts.MaxImageBytes,
-		AllowPrivate: a.p.opts.AllowPrivateMedia, Accept: []string{"image/"}})
+		Accept: []string{"image/"}})
 	if err != nil {
 		o := media.Outcome(err)
 		r := a.result(o, fmt.Sprintf("media %s: %v", src, err))

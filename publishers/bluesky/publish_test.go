@@ -8,6 +8,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/bluesky"
 	"github.com/heraldhq/herald/publishers/bluesky/blueskyfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
 
 func TestContentShapes(t *testing.T) {
@@ -174,7 +175,7 @@ func itoa(i int) string {
 }
 
 func TestValidateChannel(t *testing.T) {
-	p := bluesky.New(bluesky.Options{})
+	p := bluesky.New(bluesky.Options{HTTPClient: testkit.Loopback})
 	ok := &herald.Channel{Config: map[string]any{"handle": "brand.bsky.social"}, Credentials: map[string]string{"app_password": "a-b-c-d"}}
 	if err := p.ValidateChannel(ok); err != nil {
 		t.Errorf("valid channel: %v", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/bluesky"
 	"github.com/heraldhq/herald/publishers/bluesky/blueskyfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
 
 func publishOK(t *testing.T, e env, req herald.PublishRequest) herald.Result {
@@ -137,7 +138,7 @@ func TestIdempotentRetryAfterLostAnswer(t *testing.T) {
 	if len(posts) != 1 || posts[0].Writes != 1 || res.RemoteID != posts[0].URI || res.URL != e.postURL(posts[0].Rkey) {
 		t.Errorf("retry: %s %s; posts %+v; want the original record, written once", res.RemoteID, res.URL, posts)
 	}
-	if !bluesky.New(bluesky.Options{}).Idempotent() {
+	if !bluesky.New(bluesky.Options{HTTPClient: testkit.Loopback}).Idempotent() {
 		t.Error("Idempotent must be true")
 	}
 }

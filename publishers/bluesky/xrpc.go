@@ -65,7 +65,7 @@ func errorText(resp *httpcall.Response) string {
 		}
 		return e.Error
 	}
-	return httpcall.BodyText(resp, false)
+	return httpcall.BodyText(resp)
 }
 
 // expired reports an answer saying the access token expired: 400
@@ -109,7 +109,7 @@ func (a *api) call(ctx context.Context, rq request) (*httpcall.Response, *herald
 	if shown == nil {
 		shown = rq.body
 	}
-	a.calls = append(a.calls, httpcall.Truncate(httpcall.Summary(rq.method, u, shown), httpcall.MaxRecorded))
+	a.calls = append(a.calls, httpcall.Summary(rq.method, u, shown))
 	var body *bytes.Reader
 	if rq.body != nil {
 		body = bytes.NewReader(rq.body)
@@ -131,7 +131,11 @@ func (a *api) call(ctx context.Context, rq request) (*httpcall.Response, *herald
 	resp, _, err := httpcall.Do(a.p.client, hreq, 4<<20)
 	a.last = resp
 	if err != nil {
-		r := a.result(herald.OutcomeRetry, "no answer from the PDS: "+httpcall.ErrorText(err, u, a.secrets...))
+		o := herald.OutcomeRetry
+		if httpcall.Stopped(err) {
+			o = herald.OutcomeFailed
+		}
+		r := a.result(o, "no answer from the PDS: "+httpcall.ErrorText(err, u, a.secrets...))
 		return nil, &r
 	}
 	return resp, nil

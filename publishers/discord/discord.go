@@ -33,6 +33,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -51,11 +52,10 @@ const (
 
 // Options configure the publisher. Zero values take the defaults.
 type Options struct {
-	HTTPClient        *http.Client // default: a client with a 30 s timeout
-	Logger            zerolog.Logger
-	Now               func() time.Time // herald.Now when nil; the rate limiter's clock
-	AllowPrivateMedia bool             // media URLs may resolve to private addresses (tests)
-	MaxMediaBytes     int64            // largest image downloaded; DefaultMaxMediaBytes when 0
+	HTTPClient    *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
+	Logger        zerolog.Logger
+	Now           func() time.Time // herald.Now when nil; the rate limiter's clock
+	MaxMediaBytes int64            // largest image downloaded; DefaultMaxMediaBytes when 0
 }
 
 // Publisher publishes to Discord webhooks. It is safe for concurrent use.
@@ -74,12 +74,17 @@ func New(opts Options) *Publisher {
 	if opts.MaxMediaBytes <= 0 {
 		opts.MaxMediaBytes = DefaultMaxMediaBytes
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: webhooks have no idempotency key, so a retry
 // after a lost answer could post twice.
 func (p *Publisher) Idempotent() bool { return false }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"credentials.webhook_url"} }
 
 var (
 	webhookPath = regexp.MustCompile(`/api(/v\d+)?/webhooks/(\d+)/([A-Za-z0-9_-]+)/?$`)
@@ -136,6 +141,8 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 	c := call{p: p, hook: u, token: token}
 	wh, resp, err := c.webhook(ctx)
 	switch {
+	case herald.ErrorCode(err) == herald.EINVALID: // a refused address or a redirect
+		return err
 	case err != nil:
 		return herald.Errorf(herald.EUNAVAILABLE, "no answer from Discord: %s", err)
 	case resp.Status == http.StatusOK:

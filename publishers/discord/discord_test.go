@@ -34,7 +34,7 @@ func setup(t *testing.T, fo discordfake.Options) env {
 	fake := discordfake.New(fo)
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	pub := discord.New(discord.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now, AllowPrivateMedia: true})
+	pub := discord.New(discord.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now, HTTPClient: testkit.Loopback})
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)
 	return env{fake: fake, pub: pub, clock: c, logs: &logs, media: media}
@@ -282,7 +282,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	pub := discord.New(discord.Options{})
+	pub := discord.New(discord.Options{HTTPClient: testkit.Loopback})
 	err := pub.ValidateChannel(&herald.Channel{Config: map[string]any{"guild_id": "abc", "avatar_url": "ftp://x"},
 		Credentials: map[string]string{"webhook_url": "https://discord.com/channels/1/2"}})
 	var cols []string

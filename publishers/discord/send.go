@@ -77,7 +77,7 @@ func (c *call) execute(ctx context.Context, req herald.PublishRequest) herald.Re
 	var files []media.File
 	for i, src := range req.Message.Media {
 		f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
-			AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: []string{"image/", "video/"}})
+			Accept: []string{"image/", "video/"}})
 		if err != nil {
 			o := media.Outcome(err)
 			return c.result(o, fmt.Sprintf("media %s: %v", src, err), nil)
@@ -104,6 +104,8 @@ func (c *call) execute(ctx context.Context, req herald.PublishRequest) herald.Re
 	if err != nil {
 		text := httpcall.ErrorText(err, c.shown(&u), c.token)
 		switch {
+		case httpcall.Stopped(err):
+			return c.result(herald.OutcomeFailed, "Discord was not called: "+text, resp)
 		case resp != nil && resp.Status >= 500:
 			return c.result(herald.OutcomeRetry, fmt.Sprintf("Discord answered %d: %s", resp.Status, text), resp)
 		case !sent:
@@ -205,7 +207,11 @@ func (c *call) webhook(ctx context.Context) (webhookObject, *httpcall.Response, 
 	}
 	resp, _, err := httpcall.Do(c.p.client, hreq, 1<<20)
 	if err != nil {
-		return wh, resp, errors.New(httpcall.ErrorText(err, c.shown(&u), c.token))
+		text := httpcall.ErrorText(err, c.shown(&u), c.token)
+		if httpcall.Stopped(err) {
+			return wh, resp, herald.Errorf(herald.EINVALID, "Discord was not called: %s", text)
+		}
+		return wh, resp, errors.New(text)
 	}
 	if resp.Status == http.StatusOK {
 		json.Unmarshal(resp.Body, &wh)
@@ -270,7 +276,7 @@ func errorText(resp *httpcall.Response) string {
 		}
 		return text
 	}
-	return httpcall.BodyText(resp, true)
+	return httpcall.BodyText(resp)
 }
 
 // fieldErrors flattens Discord's nested {"field": {"_errors": [{message}]}}.

@@ -37,6 +37,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -54,7 +55,7 @@ const (
 
 // Options configure the publisher.
 type Options struct {
-	HTTPClient *http.Client // default: a client with a 30 s timeout
+	HTTPClient *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
 	Logger     zerolog.Logger
 	Now        func() time.Time // the limiter's clock; herald.Now when nil
 }
@@ -72,12 +73,17 @@ func New(opts Options) *Publisher {
 	if opts.Now == nil {
 		opts.Now = herald.Now
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: the Graph API takes no idempotency key, so a
 // post whose answer was lost cannot be retried safely.
 func (p *Publisher) Idempotent() bool { return false }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"config.base_url"} }
 
 var (
 	versionRe = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)

@@ -99,6 +99,9 @@ func (c *conversation) call(ctx context.Context, method, path string, form url.V
 	c.last = resp
 	if err != nil {
 		reason := "no answer from Facebook: " + httpcall.ErrorText(err, u, c.token)
+		if httpcall.Stopped(err) {
+			return c.result(herald.OutcomeFailed, reason)
+		}
 		if sent && c.publishing {
 			return c.result(herald.OutcomeUnknown, reason+" (the post may have been made; Facebook has no idempotency key, so it is not retried)")
 		}

@@ -26,7 +26,7 @@ func setup(t *testing.T) env {
 	fake := facebookfake.New(facebookfake.Options{Now: c.Now})
 	t.Cleanup(fake.Close)
 	var logs testkit.SyncBuffer
-	pub := facebook.New(facebook.Options{Now: c.Now, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+	pub := facebook.New(facebook.Options{HTTPClient: testkit.Loopback, Now: c.Now, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	return env{fake: fake, pub: pub, clock: c, logs: &logs}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/facebook"
 	"github.com/heraldhq/herald/publishers/facebook/facebookfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
 
 func TestPublishShapes(t *testing.T) {
@@ -143,7 +144,7 @@ func TestGraphVersion(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	pub := facebook.New(facebook.Options{})
+	pub := facebook.New(facebook.Options{HTTPClient: testkit.Loopback})
 	ok := &herald.Channel{Platform: "facebook", Config: map[string]any{"page_id": "104857600012345"},
 		Credentials: map[string]string{"page_access_token": "EAAG"}}
 	if err := pub.ValidateChannel(ok); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/publishers/instagram/instagramfake"
 	"github.com/heraldhq/herald/publishers/internal/container"
 	cf "github.com/heraldhq/herald/publishers/internal/container/containerfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
 
 // Each Graph error class, answered to the container creation.
@@ -134,7 +135,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	p := instagram.New(instagram.Options{})
+	p := instagram.New(instagram.Options{HTTPClient: testkit.Loopback})
 	ok := &herald.Channel{Platform: "instagram", Config: map[string]any{"ig_user_id": "17841400000000001"},
 		Credentials: map[string]string{"access_token": "EAAG"}}
 	if err := p.ValidateChannel(ok); err != nil {

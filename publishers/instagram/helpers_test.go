@@ -60,6 +60,7 @@ func setup(t *testing.T, fo instagramfake.Options, po instagram.Options) *env {
 	po.Now = e.clock.Now
 	po.Wait = func(context.Context, time.Duration) error { e.waits++; return nil }
 	po.SaveDeliveryState = e.store.save
+	po.HTTPClient = testkit.Loopback // the fake is on loopback
 	e.pub = instagram.New(po)
 	return e
 }

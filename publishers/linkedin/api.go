@@ -65,7 +65,7 @@ type answer struct {
 // send makes one request with the token and LinkedIn's headers; shown is
 // the body as recorded (nil for image bytes, described by the caller).
 func (c *conv) send(ctx context.Context, method, u, contentType string, body, shown []byte) answer {
-	c.calls = append(c.calls, httpcall.Truncate(httpcall.Summary(method, u, shown), httpcall.MaxRecorded))
+	c.calls = append(c.calls, httpcall.Summary(method, u, shown))
 	hreq, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return answer{err: fmt.Errorf("invalid config.base_url: %w", err)}
@@ -126,11 +126,7 @@ func (e apiError) has(code string) bool {
 func errorText(resp *httpcall.Response) (apiError, string) {
 	var e apiError
 	if json.Unmarshal(resp.Body, &e) != nil || (e.Message == "" && len(e.codes()) == 0) {
-		body := strings.TrimSpace(string(resp.Body))
-		if body == "" {
-			body = http.StatusText(resp.Status)
-		}
-		return e, fmt.Sprintf("HTTP %d: %s", resp.Status, httpcall.Truncate(body, 300))
+		return e, httpcall.BodyText(resp)
 	}
 	msg := fmt.Sprintf("HTTP %d", resp.Status)
 	if codes := e.codes(); len(codes) > 0 {
@@ -183,7 +179,7 @@ func (c *conv) check(ctx context.Context) error {
 	u := c.base + "/v2/userinfo"
 	a := c.send(ctx, http.MethodGet, u, "", nil, nil)
 	if a.err != nil {
-		return herald.Errorf(herald.EUNAVAILABLE, "no answer from LinkedIn: %s", httpcall.ErrorText(a.err, u, c.token))
+		return httpcall.CheckError(httpcall.Unanswered(a.err), "no answer from LinkedIn: "+httpcall.ErrorText(a.err, u, c.token))
 	}
 	if a.resp.Status != http.StatusOK {
 		r := c.failure(a.resp, "GET /v2/userinfo") // Publish's classification, so both agree

@@ -42,6 +42,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -65,12 +66,11 @@ const (
 
 // Options configure the publisher. Zero values take the defaults above.
 type Options struct {
-	HTTPClient        *http.Client // default: a client with a 30 s timeout
-	Logger            zerolog.Logger
-	Now               func() time.Time // the throttling clock; herald.Now when nil
-	AllowPrivateMedia bool             // media URLs may resolve to loopback/private addresses (tests)
-	MaxMediaBytes     int64            // largest image downloaded; MaxImageBytes when 0
-	ThrottleWait      time.Duration    // wait after a 429 without Retry-After; DefaultThrottleWait when 0
+	HTTPClient    *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
+	Logger        zerolog.Logger
+	Now           func() time.Time // the throttling clock; herald.Now when nil
+	MaxMediaBytes int64            // largest image downloaded; MaxImageBytes when 0
+	ThrottleWait  time.Duration    // wait after a 429 without Retry-After; DefaultThrottleWait when 0
 }
 
 // Publisher publishes to LinkedIn. It is safe for concurrent use.
@@ -92,12 +92,17 @@ func New(opts Options) *Publisher {
 	if opts.ThrottleWait <= 0 {
 		opts.ThrottleWait = DefaultThrottleWait
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: LinkedIn's Posts API takes no idempotency
 // key, so a post whose answer was lost may exist.
 func (p *Publisher) Idempotent() bool { return false }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"config.base_url"} }
 
 var (
 	authorRe  = regexp.MustCompile(`^urn:li:(person|organization):[A-Za-z0-9_-]+$`)

@@ -36,7 +36,7 @@ func setup(t *testing.T, fo linkedinfake.Options, po linkedin.Options) env {
 	t.Cleanup(fake.Close)
 	c := testkit.NewClock(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC))
 	var logs bytes.Buffer
-	po.Logger, po.Now, po.AllowPrivateMedia = zerolog.New(&logs).Level(zerolog.DebugLevel), c.Now, true
+	po.Logger, po.Now, po.HTTPClient = zerolog.New(&logs).Level(zerolog.DebugLevel), c.Now, testkit.Loopback
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)
 	return env{fake: fake, pub: linkedin.New(po), clock: c, logs: &logs, media: media}
@@ -232,7 +232,7 @@ func TestUnusableImageFails(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	pub := linkedin.New(linkedin.Options{})
+	pub := linkedin.New(linkedin.Options{HTTPClient: testkit.Loopback})
 	ok := &herald.Channel{Platform: "linkedin", Config: map[string]any{"author": "urn:li:organization:42", "linkedin_version": "202511"},
 		Credentials: map[string]string{"access_token": "t"}}
 	if err := pub.ValidateChannel(ok); err != nil {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/media"
 )
 
@@ -77,6 +78,8 @@ func (c *conv) create(ctx context.Context, post map[string]any) herald.Result {
 	u := c.base + "/rest/posts"
 	a := c.send(ctx, http.MethodPost, u, "application/json", b, b)
 	switch {
+	case httpcall.Stopped(a.err):
+		return c.result(herald.OutcomeFailed, "LinkedIn was not called: "+c.errText(a, u))
 	case a.err != nil && !a.sent:
 		return c.result(herald.OutcomeRetry, "no answer from LinkedIn (the post was not sent): "+c.errText(a, u))
 	case a.err != nil:
@@ -99,7 +102,7 @@ func (c *conv) create(ctx context.Context, post map[string]any) herald.Result {
 // the image URN, or the Result that ends the publish.
 func (c *conv) image(ctx context.Context, src string) (string, *herald.Result) {
 	f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
-		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: imageTypes})
+		Accept: imageTypes})
 	if err != nil {
 		o := media.Outcome(err)
 		return "", c.fail(o, "image %s: %v", src, err)
@@ -109,7 +112,7 @@ func (c *conv) image(ctx context.Context, src string) (string, *herald.Result) {
 	u := c.base + "/rest/images?action=initializeUpload"
 	a := c.send(ctx, http.MethodPost, u, "application/json", init, init)
 	if a.err != nil {
-		return "", c.fail(herald.OutcomeRetry, "image %s: no answer from LinkedIn to initializeUpload (nothing was posted): %s", src, c.errText(a, u))
+		return "", c.fail(httpcall.Unanswered(a.err), "image %s: no answer from LinkedIn to initializeUpload (nothing was posted): %s", src, c.errText(a, u))
 	}
 	if a.resp.Status != http.StatusOK && a.resp.Status != http.StatusCreated {
 		r := c.failure(a.resp, "initializing the upload of image "+src)
@@ -127,7 +130,7 @@ func (c *conv) image(ctx context.Context, src string) (string, *herald.Result) {
 	up := c.send(ctx, http.MethodPut, ans.Value.UploadURL, "application/octet-stream", f.Data, nil)
 	c.calls[len(c.calls)-1] += fmt.Sprintf(" (%s, %s, %d bytes)", ans.Value.Image, f.ContentType, len(f.Data))
 	if up.err != nil {
-		return "", c.fail(herald.OutcomeRetry, "uploading image %s: no answer from LinkedIn (nothing was posted): %s", src, c.errText(up, ans.Value.UploadURL))
+		return "", c.fail(httpcall.Unanswered(up.err), "uploading image %s: no answer from LinkedIn (nothing was posted): %s", src, c.errText(up, ans.Value.UploadURL))
 	}
 	if up.resp.Status < 200 || up.resp.Status > 299 {
 		r := c.failure(up.resp, "uploading image "+src)

@@ -50,7 +50,7 @@ func (a *api) publish(ctx context.Context, req herald.PublishRequest) herald.Res
 // retry Result: every Mastodon call Herald makes is safe to repeat.
 func (a *api) call(ctx context.Context, method, path, contentType string, body, shown []byte, header http.Header) (*httpcall.Response, *herald.Result) {
 	u := a.base + path
-	a.calls = append(a.calls, httpcall.Truncate(httpcall.Summary(method, u, shown), httpcall.MaxRecorded))
+	a.calls = append(a.calls, httpcall.Summary(method, u, shown))
 	hreq, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		r := a.result(herald.OutcomeFailed, "invalid config.instance_url: "+err.Error())
@@ -67,7 +67,11 @@ func (a *api) call(ctx context.Context, method, path, contentType string, body, 
 	resp, _, err := httpcall.Do(a.p.client, hreq, 1<<20)
 	a.last = resp
 	if err != nil {
-		r := a.result(herald.OutcomeRetry, "no answer from the instance: "+httpcall.ErrorText(err, u, a.token))
+		o := herald.OutcomeRetry
+		if httpcall.Stopped(err) {
+			o = herald.OutcomeFailed
+		}
+		r := a.result(o, "no answer from the instance: "+httpcall.ErrorText(err, u, a.token))
 		return nil, &r
 	}
 	a.observeLimit(resp)
@@ -127,7 +131,7 @@ func errorText(resp *httpcall.Response) string {
 		}
 		return e.Error
 	}
-	return httpcall.BodyText(resp, false)
+	return httpcall.BodyText(resp)
 }
 
 type status struct {

@@ -35,7 +35,7 @@ func TestTooManyRequestsHoldsTheAccount(t *testing.T) {
 
 func TestPrivateMediaRefusedUnlessAllowed(t *testing.T) {
 	e := setup(t, mastodonfake.Options{}, mastodon.Options{})
-	strict := mastodon.New(mastodon.Options{Now: now}) // AllowPrivateMedia off
+	strict := mastodon.New(mastodon.Options{Now: now}) // the default client: public addresses only
 	res := strict.Publish(context.Background(), e.request("k", herald.Message{Text: "pic", Media: []string{e.media.URL + "/cat.png"}}))
 	if res.Outcome != herald.OutcomeFailed || !strings.Contains(res.Reason, "not a public address") {
 		t.Fatalf("got %s (%s), want failed: a loopback media URL is refused", res.Outcome, res.Reason)

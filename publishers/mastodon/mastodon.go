@@ -11,7 +11,7 @@
 // instance honours for an hour by answering the original status, so any
 // error that leaves the outcome open (network, 5xx) is safely retried.
 // Media are downloaded with the internal media package (size bound, type
-// check, private addresses refused unless AllowPrivateMedia). Check calls
+// check, private addresses refused unless the client allows them). Check calls
 // verify_credentials; Reconcile finds a status among the account's own.
 package mastodon
 
@@ -27,6 +27,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -39,16 +40,13 @@ const (
 
 // Options configure the publisher. Zero values take the defaults above.
 type Options struct {
-	HTTPClient *http.Client // default: a client with a 30 s timeout
+	HTTPClient *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
 	Logger     zerolog.Logger
 	Now        func() time.Time // reads X-RateLimit-Reset against it; herald.Now when nil
 
 	MaxMediaBytes int64         // largest media file downloaded
 	MediaWait     time.Duration // bound on waiting for the instance to process an upload
 	PollInterval  time.Duration // between polls of a processing upload
-	// AllowPrivateMedia lets media URLs resolve to loopback, private or
-	// link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA; tests).
-	AllowPrivateMedia bool
 }
 
 // Publisher publishes to Mastodon. It is safe for concurrent use.
@@ -73,12 +71,17 @@ func New(opts Options) *Publisher {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports true: statuses carry an Idempotency-Key, so a retry
 // answers the original status instead of posting again.
 func (p *Publisher) Idempotent() bool { return true }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"config.instance_url"} }
 
 // Visibilities are the accepted config.visibility values.
 var Visibilities = []string{"public", "unlisted", "private", "direct"}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/mastodon"
 	"github.com/heraldhq/herald/publishers/mastodon/mastodonfake"
 	"github.com/rs/zerolog"
@@ -36,7 +37,7 @@ func setup(t *testing.T, fo mastodonfake.Options, po mastodon.Options) env {
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
 	po.Logger, po.Now = zerolog.New(&logs).Level(zerolog.DebugLevel), now
-	po.AllowPrivateMedia = true // the media server is on loopback
+	po.HTTPClient = testkit.Loopback // the fake and the media server are on loopback
 	if po.PollInterval == 0 {
 		po.PollInterval = time.Millisecond
 	}
@@ -293,7 +294,7 @@ func TestTimeoutAndRefusedRetry(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	pub := mastodon.New(mastodon.Options{})
+	pub := mastodon.New(mastodon.Options{HTTPClient: testkit.Loopback})
 	err := pub.ValidateChannel(&herald.Channel{Config: map[string]any{"visibility": "everyone"}})
 	var cols []string
 	for _, p := range herald.ErrorDetails(err) {

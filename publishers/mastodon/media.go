@@ -104,12 +104,11 @@ func (a *api) await(ctx context.Context, id string) *herald.Result {
 // download fetches a media URL with media.Fetch within
 // media.DefaultTimeout and Options.MaxMediaBytes; it must be an image or a
 // video. Missing, too large or unusable media, and URLs on private
-// addresses (unless Options.AllowPrivateMedia), fail the post; network
+// addresses (unless the client allows them), fail the post; network
 // errors and 5xx retry.
 func (a *api) download(ctx context.Context, src string) (data []byte, ctype, name string, fail *herald.Result) {
 	a.calls = append(a.calls, "GET "+src)
-	f, err := media.Fetch(ctx, a.p.client, src, media.Options{MaxBytes: a.p.opts.MaxMediaBytes,
-		AllowPrivate: a.p.opts.AllowPrivateMedia})
+	f, err := media.Fetch(ctx, a.p.client, src, media.Options{MaxBytes: a.p.opts.MaxMediaBytes})
 	if err != nil {
 		o := media.Outcome(err)
 		r := a.result(o, fmt.Sprintf("media %s: %v", src, err))

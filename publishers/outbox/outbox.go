@@ -12,10 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -73,6 +74,9 @@ func (p *Publisher) Dir() string { return p.dir }
 // Idempotent reports true: a delivery always writes the same file.
 func (p *Publisher) Idempotent() bool { return true }
 
+// Endpoints reports none: the outbox calls no one.
+func (p *Publisher) Endpoints() []string { return nil }
+
 // ValidateChannel accepts every channel: the outbox needs no config or
 // credentials. It always returns nil.
 func (p *Publisher) ValidateChannel(*herald.Channel) error { return nil }
@@ -82,8 +86,15 @@ func (p *Publisher) Path(workspace, channel string, deliveryID int64) string {
 	return filepath.Join(p.dir, workspace, channel, strconv.FormatInt(deliveryID, 10)+".json")
 }
 
+// Ref is the file of a delivery as answers show it: its path relative to
+// the data directory, "outbox/<workspace>/<channel>/<delivery id>.json"
+// (never the server's absolute path).
+func Ref(workspace, channel string, deliveryID int64) string {
+	return path.Join("outbox", workspace, channel, strconv.FormatInt(deliveryID, 10)+".json")
+}
+
 // Publish writes req as a JSON file and answers published with RemoteID =
-// the delivery id and URL = the file's file:// URL. Workspace or channel
+// the delivery id and URL = its Ref (the path under the data directory). Workspace or channel
 // names that are not valid slugs, and permission errors, are failed; other
 // file system errors (e.g. a full disk) are retry.
 func (p *Publisher) Publish(_ context.Context, req herald.PublishRequest) herald.Result {
@@ -117,10 +128,11 @@ func (p *Publisher) publish(req herald.PublishRequest) herald.Result {
 	if err != nil {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "encoding the post: " + err.Error()}
 	}
-	path := p.Path(req.Workspace, req.Channel.Name, req.DeliveryID)
-	res := herald.Result{Request: "write " + path}
-	if err := writeAtomic(path, append(b, '\n')); err != nil {
-		res.Outcome, res.Reason = herald.OutcomeRetry, err.Error()
+	file := p.Path(req.Workspace, req.Channel.Name, req.DeliveryID)
+	ref := Ref(req.Workspace, req.Channel.Name, req.DeliveryID)
+	res := herald.Result{Request: "write " + ref}
+	if err := writeAtomic(file, append(b, '\n')); err != nil {
+		res.Outcome, res.Reason = herald.OutcomeRetry, strings.ReplaceAll(err.Error(), p.dir, "outbox")
 		if errors.Is(err, fs.ErrPermission) {
 			res.Outcome = herald.OutcomeFailed
 		}
@@ -128,7 +140,7 @@ func (p *Publisher) publish(req herald.PublishRequest) herald.Result {
 	}
 	res.Outcome = herald.OutcomePublished
 	res.RemoteID = strconv.FormatInt(req.DeliveryID, 10)
-	res.URL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
+	res.URL = ref
 	res.Response = fmt.Sprintf("wrote %d bytes", len(b)+1)
 	return res
 }

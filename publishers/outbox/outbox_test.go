@@ -31,8 +31,11 @@ func TestPublishWritesFile(t *testing.T) {
 		t.Fatalf("outcome %s: %s", res.Outcome, res.Reason)
 	}
 	path := filepath.Join(dir, "outbox", "acme", "demo", "42.json")
-	if res.RemoteID != "42" || res.URL != "file://"+path {
-		t.Errorf("remote id %q url %q, want 42 and file://%s", res.RemoteID, res.URL, path)
+	if res.RemoteID != "42" || res.URL != "outbox/acme/demo/42.json" {
+		t.Errorf("remote id %q url %q, want 42 and the path under the data directory", res.RemoteID, res.URL)
+	}
+	if strings.Contains(res.URL+res.Request+res.Response, dir) {
+		t.Errorf("the result shows the server's absolute path: %+v", res)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -43,7 +44,7 @@ const NoID = "Slack incoming webhooks return no message id"
 
 // Options configure the publisher. Zero values take the defaults.
 type Options struct {
-	HTTPClient *http.Client // default: a client with a 30 s timeout
+	HTTPClient *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
 	Logger     zerolog.Logger
 	Now        func() time.Time // herald.Now when nil; the rate limiter's clock
 }
@@ -61,11 +62,16 @@ func New(opts Options) *Publisher {
 	if opts.Now == nil {
 		opts.Now = herald.Now
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: incoming webhooks have no idempotency key.
 func (p *Publisher) Idempotent() bool { return false }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"credentials.webhook_url"} }
 
 var servicePath = regexp.MustCompile(`/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)$`)
 
@@ -125,6 +131,9 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
+	hook := req.Channel.Credentials["webhook_url"]
+	_, secret, _ := parseWebhook(hook)
+	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, hook, secret) })
 	p.log.Debug().Str("platform", "slack").Str("workspace", req.Workspace).
 		Str("channel", req.Channel.Name).Int64("delivery", req.DeliveryID).Int("attempt", req.Attempt).
 		Str("outcome", string(res.Outcome)).Str("reason", res.Reason).
@@ -160,6 +169,8 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	if err != nil {
 		text := httpcall.ErrorText(err, shown, secret)
 		switch {
+		case httpcall.Stopped(err):
+			res.Outcome, res.Reason = herald.OutcomeFailed, "Slack was not called: "+text
 		case resp != nil && resp.Status >= 500:
 			res.Outcome, res.Reason = herald.OutcomeRetry, fmt.Sprintf("Slack answered %d: %s", resp.Status, text)
 		case !sent:
@@ -191,9 +202,9 @@ var reauthCodes = map[string]bool{"invalid_token": true, "no_service": true, "no
 
 // classify maps Slack's status and plain-text code to an outcome and reason.
 func classify(resp *httpcall.Response) (herald.Outcome, string) {
-	code := strings.TrimSpace(string(resp.Body))
-	if code == "" || len(code) > 200 || strings.HasPrefix(code, "<") {
-		code = fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
+	code, ok := httpcall.Quotable(resp) // Slack's codes are one short word
+	if !ok || code == "" {
+		code = httpcall.BodyText(resp)
 	}
 	switch s := resp.Status; {
 	case s == http.StatusOK && code == "ok":

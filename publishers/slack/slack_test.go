@@ -30,7 +30,7 @@ func setup(t *testing.T) env {
 	fake := slackfake.New(slackfake.Options{Secret: secret, Now: c.Now})
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	pub := slack.New(slack.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now})
+	pub := slack.New(slack.Options{HTTPClient: testkit.Loopback, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now})
 	return env{fake: fake, pub: pub, clock: c, logs: &logs}
 }
 
@@ -182,7 +182,7 @@ func TestPace(t *testing.T) {
 }
 
 func TestCheckAndValidate(t *testing.T) {
-	pub := slack.New(slack.Options{})
+	pub := slack.New(slack.Options{HTTPClient: testkit.Loopback})
 	ch := func(u string) *herald.Channel {
 		return &herald.Channel{Credentials: map[string]string{"webhook_url": u}}
 	}

@@ -45,7 +45,11 @@ func (c call) check(ctx context.Context, method string, body map[string]any) err
 	hreq.Header.Set("Content-Type", "application/json")
 	resp, _, err := httpcall.Do(c.client, hreq, 1<<20)
 	if err != nil {
-		return herald.Errorf(herald.EUNAVAILABLE, "%s: no answer from Telegram: %s", method, httpcall.ErrorText(err, c.shownURL(method), c.token))
+		code := herald.EUNAVAILABLE
+		if httpcall.Stopped(err) {
+			code = herald.EINVALID
+		}
+		return herald.Errorf(code, "%s: no answer from Telegram: %s", method, httpcall.ErrorText(err, c.shownURL(method), c.token))
 	}
 	var env envelope
 	jsonErr := json.Unmarshal(resp.Body, &env)

@@ -17,7 +17,7 @@ func clockedSetup(t *testing.T) (*telegramfake.Server, *telegram.Publisher, *tes
 	fake := telegramfake.New(telegramfake.Options{Token: token})
 	t.Cleanup(fake.Close)
 	c := testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	return fake, telegram.New(telegram.Options{Now: c.Now}), c
+	return fake, telegram.New(telegram.Options{HTTPClient: testkit.Loopback, Now: c.Now}), c
 }
 
 // publishN publishes n messages to chat and returns the outcomes.

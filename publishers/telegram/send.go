@@ -112,6 +112,8 @@ func (c call) send(ctx context.Context, chat, parseMode string, m herald.Message
 	if err != nil {
 		text := httpcall.ErrorText(err, c.shownURL(method), c.token)
 		switch {
+		case httpcall.Stopped(err):
+			res.Outcome, res.Reason = herald.OutcomeFailed, "Telegram was not called: "+text
 		case resp != nil && resp.Status >= 500:
 			res.Outcome, res.Reason = herald.OutcomeRetry, fmt.Sprintf("Telegram answered %d: %s", resp.Status, text)
 		case !sent:

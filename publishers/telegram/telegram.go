@@ -30,6 +30,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -41,7 +42,7 @@ const MaxAlbum = 10
 
 // Options configure the publisher.
 type Options struct {
-	HTTPClient *http.Client // default: a client with a 30 s timeout
+	HTTPClient *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
 	Logger     zerolog.Logger
 	Now        func() time.Time // the rate limiter's clock; herald.Now when nil
 }
@@ -55,12 +56,17 @@ type Publisher struct {
 
 // New returns a Telegram publisher.
 func New(opts Options) *Publisher {
-	return &Publisher{client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	return &Publisher{client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: the Bot API has no idempotency key, so a retry
 // after a lost answer could post twice.
 func (p *Publisher) Idempotent() bool { return false }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"config.base_url"} }
 
 var chatIDRe = regexp.MustCompile(`^(@[A-Za-z0-9_]{1,64}|-?[0-9]{1,20})$`)
 
@@ -99,6 +105,8 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
+	token := req.Channel.Credentials["bot_token"]
+	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, token) })
 	httpcall.LogPublish(&p.log, "telegram", req, res, start)
 	return res
 }

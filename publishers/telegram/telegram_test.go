@@ -5,12 +5,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/heraldhq/herald/publishers/telegram"
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
 	"github.com/rs/zerolog"
@@ -24,7 +25,7 @@ func setup(t *testing.T) (*telegramfake.Server, *telegram.Publisher, *bytes.Buff
 	fake := telegramfake.New(telegramfake.Options{Token: token})
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	pub := telegram.New(telegram.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+	pub := telegram.New(telegram.Options{HTTPClient: testkit.Loopback, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	return fake, pub, &logs
 }
 
@@ -239,7 +240,7 @@ func TestTimeoutAfterSendingIsUnknown(t *testing.T) {
 func TestClientTimeoutScrubsToken(t *testing.T) {
 	fake, _, _ := setup(t)
 	var logs bytes.Buffer
-	pub := telegram.New(telegram.Options{HTTPClient: &http.Client{Timeout: 100 * time.Millisecond},
+	pub := telegram.New(telegram.Options{HTTPClient: outbound.New(outbound.Options{Allow: testkit.AllowLoopback, Timeout: 100 * time.Millisecond}),
 		Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	fake.Script(telegramfake.Hang())
 	res := pub.Publish(context.Background(), request(fake.URL, "@brand", herald.Message{Text: "Hello"}))
@@ -257,7 +258,7 @@ func TestConnectionRefusedIsRetry(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	var logs bytes.Buffer
-	pub := telegram.New(telegram.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+	pub := telegram.New(telegram.Options{HTTPClient: testkit.Loopback, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
 	res := pub.Publish(context.Background(), request("http://"+addr, "@brand", herald.Message{Text: "Hello"}))
 	if res.Outcome != herald.OutcomeRetry || !strings.Contains(res.Reason, "never reached") {
 		t.Errorf("got %s %q, want retry", res.Outcome, res.Reason)
@@ -266,13 +267,13 @@ func TestConnectionRefusedIsRetry(t *testing.T) {
 }
 
 func TestIdempotent(t *testing.T) {
-	if telegram.New(telegram.Options{}).Idempotent() {
+	if telegram.New(telegram.Options{HTTPClient: testkit.Loopback}).Idempotent() {
 		t.Error("Telegram has no idempotency key; Idempotent must be false")
 	}
 }
 
 func TestValidateChannel(t *testing.T) {
-	pub := telegram.New(telegram.Options{})
+	pub := telegram.New(telegram.Options{HTTPClient: testkit.Loopback})
 	tests := []struct {
 		name  string
 		ch    herald.Channel

@@ -11,6 +11,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/container"
 	cf "github.com/heraldhq/herald/publishers/internal/container/containerfake"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/threads"
 	"github.com/heraldhq/herald/publishers/threads/threadsfake"
 )
@@ -27,7 +28,7 @@ func setup(t *testing.T, fo threadsfake.Options) *env {
 	e := &env{}
 	e.fake = threadsfake.New(fo)
 	t.Cleanup(e.fake.Close)
-	e.pub = threads.New(threads.Options{Wait: func(context.Context, time.Duration) error { return nil },
+	e.pub = threads.New(threads.Options{HTTPClient: testkit.Loopback, Wait: func(context.Context, time.Duration) error { return nil },
 		SaveDeliveryState: func(_ context.Context, _ int64, st map[string]string) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -168,7 +169,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	p := threads.New(threads.Options{})
+	p := threads.New(threads.Options{HTTPClient: testkit.Loopback})
 	if err := p.ValidateChannel(&herald.Channel{Config: map[string]any{"user_id": "1234"},
 		Credentials: map[string]string{"access_token": "THQ"}}); err != nil {
 		t.Fatal(err)

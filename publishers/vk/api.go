@@ -109,7 +109,11 @@ func (c *conversation) method(ctx context.Context, name string, form url.Values,
 		c.last = resp
 		if err != nil {
 			// Every call Herald makes is safe to repeat: wall.post carries its guid.
-			return c.result(herald.OutcomeRetry, "no answer from VK: "+httpcall.ErrorText(err, u, c.token))
+			o := herald.OutcomeRetry
+			if httpcall.Stopped(err) {
+				o = herald.OutcomeFailed
+			}
+			return c.result(o, "no answer from VK: "+httpcall.ErrorText(err, u, c.token))
 		}
 		if resp.Status != http.StatusOK {
 			o := herald.OutcomeFailed

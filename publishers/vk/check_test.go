@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/vk"
 	"github.com/heraldhq/herald/publishers/vk/vkfake"
 )
@@ -125,7 +126,7 @@ func TestReconcile(t *testing.T) {
 }
 
 func TestValidateChannel(t *testing.T) {
-	pub := vk.New(vk.Options{})
+	pub := vk.New(vk.Options{HTTPClient: testkit.Loopback})
 	err := pub.ValidateChannel(&herald.Channel{Config: map[string]any{"api_version": "latest", "base_url": "api.vk.com"}})
 	var cols []string
 	for _, p := range herald.ErrorDetails(err) {

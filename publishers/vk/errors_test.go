@@ -116,7 +116,7 @@ func TestMediaProblems(t *testing.T) {
 
 func TestPrivateMediaRefusedByDefault(t *testing.T) {
 	e := setup(t, vkfake.Options{}, vk.Options{})
-	pub := vk.New(vk.Options{Now: e.clock.Now, Wait: e.clock.Wait}) // AllowPrivateMedia off
+	pub := vk.New(vk.Options{Now: e.clock.Now, Wait: e.clock.Wait}) // the default client: public addresses only
 	res := pub.Publish(context.Background(), e.request("k", herald.Message{Text: "x", Media: e.photos("cat.png")}))
 	if res.Outcome != herald.OutcomeFailed || !strings.Contains(res.Reason, "address refused") || len(e.fake.Calls()) != 0 {
 		t.Errorf("got %s %q after %d calls; want failed before any call", res.Outcome, res.Reason, len(e.fake.Calls()))

@@ -25,7 +25,7 @@ var photoTypes = []string{"image/jpeg", "image/png", "image/gif"}
 // "photo<owner_id>_<id>", or the Result that ends the publish.
 func (c *conversation) photo(ctx context.Context, src string) (string, *herald.Result) {
 	f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxMediaBytes,
-		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: photoTypes})
+		Accept: photoTypes})
 	if err != nil {
 		o := media.Outcome(err)
 		return "", c.result(o, fmt.Sprintf("photo %s: %v", src, err))
@@ -97,7 +97,11 @@ func (c *conversation) upload(ctx context.Context, src string, f media.File) (*u
 	resp, _, err := httpcall.Do(c.p.client, req, 1<<20)
 	c.last = resp
 	if err != nil {
-		return nil, c.result(herald.OutcomeRetry, "uploading photo "+src+": no answer from VK's upload server: "+httpcall.ErrorText(err, c.uploadURL, c.token))
+		o := herald.OutcomeRetry
+		if httpcall.Stopped(err) {
+			o = herald.OutcomeFailed
+		}
+		return nil, c.result(o, "uploading photo "+src+": no answer from VK's upload server: "+httpcall.ErrorText(err, c.uploadURL, c.token))
 	}
 	if resp.Status != http.StatusOK {
 		o := herald.OutcomeFailed

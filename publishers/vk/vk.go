@@ -35,6 +35,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -62,17 +63,16 @@ const (
 
 // Options configure the publisher. Zero values take the defaults above.
 type Options struct {
-	HTTPClient *http.Client // default: a client with a 30 s timeout
+	HTTPClient *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
 	Logger     zerolog.Logger
 	Now        func() time.Time // the pace's clock; herald.Now when nil
 	// Wait pauses a publish for d between calls to keep the pace; it
 	// returns ctx's error when ctx ends first. A timer when nil; tests
 	// advance their clock instead.
-	Wait              func(ctx context.Context, d time.Duration) error
-	AllowPrivateMedia bool          // media URLs may resolve to loopback/private addresses (tests)
-	MaxMediaBytes     int64         // largest photo downloaded; MaxPhotoBytes when 0
-	RateEvery         time.Duration // pace per token: one call per RateEvery…
-	RateBurst         int           // …after a burst of RateBurst
+	Wait          func(ctx context.Context, d time.Duration) error
+	MaxMediaBytes int64         // largest photo downloaded; MaxPhotoBytes when 0
+	RateEvery     time.Duration // pace per token: one call per RateEvery…
+	RateBurst     int           // …after a burst of RateBurst
 }
 
 // Publisher publishes to VK. It is safe for concurrent use.
@@ -100,13 +100,18 @@ func New(opts Options) *Publisher {
 	if opts.RateBurst <= 0 {
 		opts.RateBurst = DefaultRateBurst
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports true: wall.post carries a guid derived from the
 // delivery, and VK answers the original post for an hour instead of
 // posting again.
 func (p *Publisher) Idempotent() bool { return true }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"config.base_url"} }
 
 var versionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 

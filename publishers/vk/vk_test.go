@@ -42,7 +42,7 @@ func setup(t *testing.T, fo vkfake.Options, po vk.Options) env {
 	fake := vkfake.New(fo)
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	po.Logger, po.Now, po.Wait, po.AllowPrivateMedia = zerolog.New(&logs).Level(zerolog.DebugLevel), c.Now, c.Wait, true
+	po.Logger, po.Now, po.Wait, po.HTTPClient = zerolog.New(&logs).Level(zerolog.DebugLevel), c.Now, c.Wait, testkit.Loopback
 	media := httptest.NewServer(http.HandlerFunc(serveMedia))
 	t.Cleanup(media.Close)
 	return env{fake: fake, pub: vk.New(po), clock: c, logs: &logs, media: media}

@@ -52,6 +52,8 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	if err != nil {
 		text := httpcall.ErrorText(err, target, secret)
 		switch {
+		case httpcall.Stopped(err):
+			res.Outcome, res.Reason = herald.OutcomeFailed, "the receiver was not called: "+text
 		case resp != nil && resp.Status >= 500:
 			res.Outcome, res.Reason = herald.OutcomeRetry, fmt.Sprintf("the receiver answered %d: %s", resp.Status, text)
 		case !sent:
@@ -132,5 +134,5 @@ func answerText(resp *httpcall.Response) string {
 			return fmt.Sprintf("HTTP %d: %s", resp.Status, e.Message)
 		}
 	}
-	return httpcall.BodyText(resp, true)
+	return httpcall.BodyText(resp)
 }

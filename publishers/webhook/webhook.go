@@ -33,6 +33,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -55,7 +56,7 @@ type Payload struct {
 
 // Options configure the publisher. Zero values take the defaults.
 type Options struct {
-	HTTPClient *http.Client // default: a client with a 30 s timeout
+	HTTPClient *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
 	Logger     zerolog.Logger
 	Now        func() time.Time // signature timestamps and the limiter's clock; herald.Now when nil
 }
@@ -73,16 +74,19 @@ func New(opts Options) *Publisher {
 	if opts.Now == nil {
 		opts.Now = herald.Now
 	}
-	// Redirects are not followed: Go would turn the POST into a GET, and a
-	// 2xx to that GET would look like a delivery.
-	client := *httpcall.Client(opts.HTTPClient)
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Publisher{opts: opts, client: &client, log: opts.Logger, limits: ratelimit.New(opts.Now)}
+	// The outbound client follows no redirect: Go would turn the POST into
+	// a GET, and a 2xx to that GET would look like a delivery.
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger, limits: ratelimit.New(opts.Now)}
 }
 
 // Idempotent reports false: whether a receiver honours Idempotency-Key is
 // per channel (config.idempotent), not something the publisher can promise.
 func (p *Publisher) Idempotent() bool { return false }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string { return []string{"config.url"} }
 
 // idempotent reports whether the channel says its receiver honours Idempotency-Key.
 func idempotent(ch *herald.Channel) bool {
@@ -147,6 +151,8 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	res := p.publish(ctx, req)
+	secret := req.Channel.Credentials["secret"]
+	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, secret) })
 	httpcall.LogPublish(&p.log, "webhook", req, res, start)
 	return res
 }

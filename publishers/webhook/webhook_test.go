@@ -33,7 +33,7 @@ func setup(t *testing.T, fo webhookfake.Options) env {
 	fake := webhookfake.New(fo)
 	t.Cleanup(fake.Close)
 	var logs bytes.Buffer
-	pub := webhook.New(webhook.Options{Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now})
+	pub := webhook.New(webhook.Options{HTTPClient: testkit.Loopback, Logger: zerolog.New(&logs).Level(zerolog.DebugLevel), Now: c.Now})
 	return env{fake: fake, pub: pub, clock: c, logs: &logs}
 }
 
@@ -161,7 +161,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	req := e.request(herald.Message{Text: "x"})
 	req.Channel.Config["url"] = moved.URL
 	res := e.pub.Publish(context.Background(), req)
-	if res.Outcome != herald.OutcomeFailed || !strings.Contains(res.Reason, "set config.url to "+e.fake.URL) || len(e.fake.Calls()) != 0 {
+	if res.Outcome != herald.OutcomeFailed || !strings.Contains(res.Reason, "a redirect to "+e.fake.URL+", which Herald does not follow") || len(e.fake.Calls()) != 0 {
 		t.Errorf("got %s %q, %d calls at the target; want failed naming the new URL, nothing followed", res.Outcome, res.Reason, len(e.fake.Calls()))
 	}
 }
@@ -213,7 +213,7 @@ func TestThrottleHonoured(t *testing.T) {
 }
 
 func TestCheckAndValidate(t *testing.T) {
-	pub := webhook.New(webhook.Options{})
+	pub := webhook.New(webhook.Options{HTTPClient: testkit.Loopback})
 	good := &herald.Channel{Config: map[string]any{"url": "https://hooks.example/herald", "idempotent": true},
 		Credentials: map[string]string{"secret": "s"}}
 	if err := pub.ValidateChannel(good); err != nil {

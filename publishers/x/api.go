@@ -77,7 +77,7 @@ type answer struct {
 
 // send makes one request; bearer adds the current access token.
 func (c *conv) send(ctx context.Context, method, u, contentType string, body, shown []byte, bearer bool, prepare func(*http.Request)) answer {
-	c.calls = append(c.calls, httpcall.Truncate(httpcall.Summary(method, u, shown), httpcall.MaxRecorded))
+	c.calls = append(c.calls, httpcall.Summary(method, u, shown))
 	hreq, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return answer{err: fmt.Errorf("invalid config.base_url: %w", err)}
@@ -215,5 +215,5 @@ func problemText(resp *httpcall.Response) string {
 			return p.Error
 		}
 	}
-	return httpcall.BodyText(resp, false)
+	return httpcall.BodyText(resp)
 }

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 	"github.com/heraldhq/herald/publishers/x"
 	"github.com/heraldhq/herald/publishers/x/xfake"
 )
 
 func TestValidateChannel(t *testing.T) {
-	p := x.New(x.Options{})
+	p := x.New(x.Options{HTTPClient: testkit.Loopback})
 	good := herald.Channel{Name: "x", Platform: "x", Config: map[string]any{"username": "@brand_1"},
 		Credentials: map[string]string{"access_token": "a", "refresh_token": "r", "client_id": "c"}}
 	if err := p.ValidateChannel(&good); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/media"
 )
 
@@ -57,6 +58,8 @@ func (c *conv) tweet(ctx context.Context, text string, mediaIDs []string, userna
 	switch {
 	case stop != nil:
 		return *stop
+	case httpcall.Stopped(a.err):
+		return c.result(herald.OutcomeFailed, "X was not called: "+c.transport(a, u))
 	case a.err != nil && !a.sent:
 		return c.result(herald.OutcomeRetry, "no answer from X (the post was not sent): "+c.transport(a, u))
 	case a.err != nil:
@@ -88,7 +91,7 @@ func (c *conv) tweet(ctx context.Context, text string, mediaIDs []string, userna
 // every transport error is a retry.
 func (c *conv) upload(ctx context.Context, src string) (string, *herald.Result) {
 	f, err := media.Fetch(ctx, c.p.client, src, media.Options{MaxBytes: c.p.opts.MaxImageBytes,
-		AllowPrivate: c.p.opts.AllowPrivateMedia, Accept: []string{"image/"}})
+		Accept: []string{"image/"}})
 	c.calls = append(c.calls, "GET "+src)
 	if err != nil {
 		return "", c.fail(media.Outcome(err), "media %s: %v", src, err)
@@ -111,7 +114,7 @@ func (c *conv) upload(ctx context.Context, src string) (string, *herald.Result) 
 	case stop != nil:
 		return "", stop
 	case a.err != nil:
-		return "", c.fail(herald.OutcomeRetry, "uploading %s: no answer from X: %s", src, c.transport(a, u))
+		return "", c.fail(httpcall.Unanswered(a.err), "uploading %s: no answer from X: %s", src, c.transport(a, u))
 	case a.resp.Status < 200 || a.resp.Status > 299:
 		r := c.failure(a.resp, "uploading "+src)
 		return "", &r
@@ -143,7 +146,7 @@ func (c *conv) check(ctx context.Context) herald.Result {
 	case stop != nil:
 		return *stop
 	case a.err != nil:
-		return c.result(herald.OutcomeRetry, "no answer from X: "+c.transport(a, u))
+		return c.result(httpcall.Unanswered(a.err), "no answer from X: "+c.transport(a, u))
 	case a.resp.Status != http.StatusOK:
 		return c.failure(a.resp, "reading the account")
 	}

@@ -159,7 +159,7 @@ func (c *conv) exchange(ctx context.Context) (pair, *herald.Result) {
 			}
 		})
 	if a.err != nil {
-		return pair{}, c.fail(herald.OutcomeRetry, "refreshing the access token: no answer from X: %s", c.transport(a, u))
+		return pair{}, c.fail(httpcall.Unanswered(a.err), "refreshing the access token: no answer from X: %s", c.transport(a, u))
 	}
 	switch s := a.resp.Status; {
 	case s == http.StatusOK:

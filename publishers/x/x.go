@@ -32,6 +32,7 @@ import (
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 	"github.com/heraldhq/herald/publishers/internal/validate"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -52,10 +53,9 @@ const (
 
 // Options configure the publisher. Zero values take the defaults above.
 type Options struct {
-	HTTPClient        *http.Client // default: a client with a 30 s timeout
-	Logger            zerolog.Logger
-	Now               func() time.Time // token expiry and rate limits read it; herald.Now when nil
-	AllowPrivateMedia bool             // media URLs may resolve to private addresses (tests)
+	HTTPClient *http.Client // built by outbound.New; default outbound.Client(nil): public addresses only
+	Logger     zerolog.Logger
+	Now        func() time.Time // token expiry and rate limits read it; herald.Now when nil
 	// SaveCredentials stores a channel's refreshed credentials (keys
 	// access_token, refresh_token, expires_at). Without it no refresh is
 	// attempted: a rejected access token is reauth, since the single-use
@@ -96,13 +96,20 @@ func New(opts Options) *Publisher {
 	if opts.RefreshEarly <= 0 {
 		opts.RefreshEarly = DefaultRefreshEarly
 	}
-	return &Publisher{opts: opts, client: httpcall.Client(opts.HTTPClient), log: opts.Logger,
+	return &Publisher{opts: opts, client: outbound.Client(opts.HTTPClient), log: opts.Logger,
 		limits: ratelimit.New(opts.Now), tokens: map[string]*tokenState{}}
 }
 
 // Idempotent reports false: X has no idempotency key, so a retry after a
 // lost answer could post twice.
 func (p *Publisher) Idempotent() bool { return false }
+
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (p *Publisher) Endpoints() []string {
+	return []string{"config.base_url", "config.upload_base_url"}
+}
 
 var usernameRe = regexp.MustCompile(`^@?[A-Za-z0-9_]{1,15}$`)
 

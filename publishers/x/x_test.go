@@ -66,7 +66,7 @@ func setup(t *testing.T, fo xfake.Options) *env {
 	t.Cleanup(media.Close)
 	e := &env{fake: fake, clock: c, save: &saver{}, logs: &testkit.SyncBuffer{}, media: media}
 	e.opts = x.Options{Logger: zerolog.New(e.logs).Level(zerolog.DebugLevel), Now: c.Now,
-		AllowPrivateMedia: true, SaveCredentials: e.save.Save}
+		HTTPClient: testkit.Loopback, SaveCredentials: e.save.Save}
 	e.pub = x.New(e.opts)
 	return e
 }
@@ -249,7 +249,7 @@ func TestNetworkErrorBeforeSending(t *testing.T) {
 }
 
 func TestIdempotent(t *testing.T) {
-	if x.New(x.Options{}).Idempotent() {
+	if x.New(x.Options{HTTPClient: testkit.Loopback}).Idempotent() {
 		t.Error("X has no idempotency key: Idempotent must be false")
 	}
 }
@@ -299,7 +299,7 @@ func TestLastRemainingBlocks(t *testing.T) {
 func TestRealRateLimit429(t *testing.T) {
 	e := setup(t, xfake.Options{RateLimit: 1})
 	// Another client of the account (unknown to this publisher's limiter) uses up the window.
-	other := x.New(x.Options{Now: e.clock.Now, SaveCredentials: e.save.Save})
+	other := x.New(x.Options{HTTPClient: testkit.Loopback, Now: e.clock.Now, SaveCredentials: e.save.Save})
 	other.Publish(context.Background(), e.request(herald.Message{Text: "elsewhere"}))
 	res := e.pub.Publish(context.Background(), e.request(herald.Message{Text: "Mine"}))
 	want := xfake.RateWindow

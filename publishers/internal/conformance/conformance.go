@@ -1,7 +1,8 @@
 // Package conformance is the harness every publisher adapter passes: the
 // same scenarios (a text post, throttling, server errors, permanent
 // refusals, rejected credentials, an idempotent retry after a lost answer,
-// no credentials in results) run against each platform's fake.
+// no credentials in results) run against each platform's fake, and the
+// network scenarios (see Network) against every endpoint it declares.
 //
 // A platform joins by wrapping its fake in a Platform and registering an
 // Entry in publishers/conformance_<platform>_test.go:
@@ -10,12 +11,18 @@
 //		platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK})
 //	}
 //
+//	func startVK(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
+//		return vkPlatform{vkfake.New(vkfake.Options{})}, vk.New(vk.Options{HTTPClient: client})
+//	}
+//
 // Start starts a fresh fake and returns it with the adapter configured
-// against it; Run calls Start once per scenario.
+// against it, calling out through the client it is given; Run calls Start
+// once per scenario.
 package conformance
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -96,15 +103,19 @@ type FaultLister interface {
 type Publisher interface {
 	Publish(ctx context.Context, req herald.PublishRequest) herald.Result
 	Idempotent() bool
+	Check(ctx context.Context, ch *herald.Channel) error
+	Endpoints() []string
 }
 
 // Entry registers one platform with the harness.
 type Entry struct {
 	Name string
 	// Start starts a fresh fake and returns it with the adapter under test
-	// configured against it (with media from loopback allowed). The harness
-	// closes the Platform when the scenario ends.
-	Start func(t *testing.T) (Platform, Publisher)
+	// configured against it, with client as its HTTPClient (the harness
+	// passes one that allows loopback, where the fakes listen, or the
+	// default one that does not). The harness closes the Platform when the
+	// scenario ends.
+	Start func(t *testing.T, client *http.Client) (Platform, Publisher)
 	// NeedsImage says the platform cannot post text alone (Instagram): the
 	// harness's posts then carry one image, Image, and the text scenario
 	// expects Posted to count it.

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +34,9 @@ func (m *memory) Posted() []Posted {
 	return append([]Posted(nil), m.posts...)
 }
 
-func (m *memory) Idempotent() bool { return true }
+func (m *memory) Idempotent() bool                             { return true }
+func (m *memory) Endpoints() []string                          { return nil }
+func (m *memory) Check(context.Context, *herald.Channel) error { return nil }
 
 func (m *memory) Publish(_ context.Context, req herald.PublishRequest) herald.Result {
 	m.mu.Lock()
@@ -64,7 +67,7 @@ func (m *memory) Publish(_ context.Context, req herald.PublishRequest) herald.Re
 }
 
 func TestRunOnAConformingPlatform(t *testing.T) {
-	Run(t, Entry{Name: "memory", Start: func(t *testing.T) (Platform, Publisher) {
+	Run(t, Entry{Name: "memory", Start: func(t *testing.T, _ *http.Client) (Platform, Publisher) {
 		m := &memory{byKey: map[string]int{}, secret: "s3cret-token"}
 		return m, m
 	}})

@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
 
 // Timeout bounds each publish call of a scenario.
@@ -49,12 +51,20 @@ func Run(t *testing.T, e Entry) {
 	for _, f := range AllFaults {
 		t.Run(f.String(), func(t *testing.T) { fault(t, e, f) })
 	}
+	t.Run("network", func(t *testing.T) { Network(t, e) })
 }
 
-// start starts a fresh fake, closed when t ends.
+// start starts a fresh fake whose adapter may call loopback, closed when t
+// ends.
 func start(t *testing.T, e Entry) (Platform, Publisher) {
 	t.Helper()
-	p, pub := e.Start(t)
+	return startWith(t, e, testkit.Loopback)
+}
+
+// startWith starts a fresh fake whose adapter calls out through client.
+func startWith(t *testing.T, e Entry, client *http.Client) (Platform, Publisher) {
+	t.Helper()
+	p, pub := e.Start(t, client)
 	t.Cleanup(p.Close)
 	return p, pub
 }

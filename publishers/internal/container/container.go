@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/ratelimit"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/rs/zerolog"
 )
 
@@ -120,7 +121,7 @@ func New(spec Spec, opts Options) *Publisher {
 	}
 	def(&opts.PollEvery, DefaultPollEvery)
 	def(&opts.MaxPollWait, DefaultMaxPollWait)
-	return &Publisher{spec: spec, opts: opts, client: httpcall.Client(opts.HTTPClient), limits: ratelimit.New(opts.Now)}
+	return &Publisher{spec: spec, opts: opts, client: outbound.Client(opts.HTTPClient), limits: ratelimit.New(opts.Now)}
 }
 
 // conv is one Publish or Check: the calls made so far, for the Result.

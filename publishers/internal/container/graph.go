@@ -81,8 +81,8 @@ func (c *conv) call(ctx context.Context, method, path string, params url.Values,
 	resp, sent, err := httpcall.Do(c.e.client, req, 1<<20)
 	c.last = resp
 	if err != nil {
-		c.lost = sent && method == http.MethodPost
-		return c.result(herald.OutcomeRetry, fmt.Sprintf("no answer from %s to %s %s: %s", c.e.spec.Name, method, path, httpcall.ErrorText(err, shown, c.conn.Token)))
+		c.lost = sent && method == http.MethodPost && !httpcall.Stopped(err)
+		return c.result(httpcall.Unanswered(err), fmt.Sprintf("no answer from %s to %s %s: %s", c.e.spec.Name, method, path, httpcall.ErrorText(err, shown, c.conn.Token)))
 	}
 	var env struct {
 		Error *GraphError `json:"error"`

@@ -29,6 +29,11 @@ func (s Spec) Conn(ch *herald.Channel) Conn {
 // stored container id still makes most retries safe (see the package doc).
 func (e *Publisher) Idempotent() bool { return false }
 
+// Endpoints names the settings that decide where the channel's credentials
+// are sent: each must be an outbound URL the guard allows, and changing
+// one needs the credentials again.
+func (e *Publisher) Endpoints() []string { return []string{"config.base_url"} }
+
 // Check reads GET /{Spec.CheckPath, or the user id}?fields=username,
 // posting nothing. It returns nil when the token works; an EUNAUTHORIZED
 // *herald.Error when the platform refused the token (190); EUNAVAILABLE

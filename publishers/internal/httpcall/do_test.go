@@ -8,6 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/outbound"
 )
 
 // failingBody yields some bytes, then fails: the request never goes out whole.
@@ -62,10 +65,38 @@ func TestDoSent(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			req, _ := http.NewRequest("POST", c.url, c.body)
 			req.ContentLength = -1
-			_, sent, err := Do(Client(nil), req, 1<<10)
+			_, sent, err := Do(loopback, req, 1<<10)
 			if sent != c.wantSent || (err != nil) != c.wantErr {
 				t.Errorf("sent %v err %v; want sent %v, error %v", sent, err, c.wantSent, c.wantErr)
 			}
 		})
+	}
+}
+
+// loopback is an outbound client allowed to reach the tests' servers.
+var loopback = outbound.New(outbound.Options{Allow: outbound.AllowAll})
+
+// A redirect comes back as the answer with a *RedirectError, and a refused
+// address as the guard's error: both are Stopped, so the publish fails
+// instead of retrying what cannot change.
+func TestDoStopsAtRedirectsAndRefusals(t *testing.T) {
+	srv := httptest.NewServer(http.RedirectHandler("/elsewhere/bot123:SECRET/x", http.StatusTemporaryRedirect))
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/bot123:SECRET/sendMessage", strings.NewReader("{}"))
+	resp, sent, err := Do(loopback, req, 1<<10)
+	var re *RedirectError
+	if !errors.As(err, &re) || !Stopped(err) || resp == nil || resp.Status != 307 || !sent || Unanswered(err) != herald.OutcomeFailed {
+		t.Fatalf("redirect: %v %v %v", resp, sent, err)
+	}
+	if text := ErrorText(err, "", "123:SECRET"); strings.Contains(text, "SECRET") || !strings.Contains(text, "does not follow") {
+		t.Errorf("redirect text %q", text)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/x", nil)
+	_, sent, err = Do(outbound.Client(nil), req, 1<<10)
+	if !Stopped(err) || sent || Unanswered(err) != herald.OutcomeFailed {
+		t.Fatalf("refused: sent %v %v", sent, err)
+	}
+	if Stopped(errors.New("connection reset")) || Unanswered(errors.New("connection reset")) != herald.OutcomeRetry {
+		t.Error("a network error is not Stopped")
 	}
 }

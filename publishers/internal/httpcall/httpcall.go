@@ -1,7 +1,8 @@
 // Package httpcall holds what the HTTP publisher adapters share: one call
 // that tells whether a failed request may have reached the server, bounded
-// reading of answers, truncation for the attempt record, and scrubbing of
-// secrets from any text that leaves an adapter.
+// reading of answers, their description (a page that is not JSON is
+// summarised, never quoted), scrubbing of secrets from any text that leaves
+// an adapter, and then — never before — truncation for the attempt record.
 package httpcall
 
 import (
@@ -17,25 +18,17 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/heraldhq/herald/publishers/outbound"
 )
 
-// DefaultTimeout bounds a whole call when the caller gives no HTTP client.
-const DefaultTimeout = 30 * time.Second
-
-// MaxRecorded is how much of a request or answer is kept in a Result.
+// MaxRecorded is how much of an answer is kept in a Result (twice as much
+// of the requests); Finish cuts there, after redacting.
 const MaxRecorded = 2048
 
-// Client returns c, or when c is nil a client with DefaultTimeout whose
-// transport keeps up to 100 idle connections per host (the default 2 would
-// reopen connections when many channels publish to one API at once).
-func Client(c *http.Client) *http.Client {
-	if c != nil {
-		return c
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 100
-	return &http.Client{Timeout: DefaultTimeout, Transport: t}
-}
+// MaxReason is how much of a Result's Reason, or of a Check's message, is
+// kept: the platform's words are quoted within it.
+const MaxReason = 500
 
 // Response is a platform's answer with its body read up to a bound.
 type Response struct {
@@ -44,8 +37,32 @@ type Response struct {
 	Body   []byte
 }
 
+// RedirectError is Do's error for a 3xx answer with a Location: the
+// outbound client follows no redirect of a platform call, so that the
+// credentials it carries go nowhere else.
+type RedirectError struct {
+	Status   int
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	// Callers redact the secrets they know from the text, the Location's too.
+	return fmt.Sprintf("answered %d %s, a redirect to %s, which Herald does not follow for platform calls "+
+		"(the credentials would go along): set the channel's endpoint to the final URL", e.Status, http.StatusText(e.Status), Truncate(e.Location, 200))
+}
+
+// Stopped reports whether err (from Do) means the call can never succeed
+// as configured: the outbound guard refused the address, or the platform
+// answered a redirect. The publish then fails (a retry would do the same),
+// and Check answers EINVALID.
+func Stopped(err error) bool {
+	var re *RedirectError
+	return outbound.Refused(err) || errors.As(err, &re)
+}
+
 // Do sends req with c and reads at most max bytes of the answer's body.
-// On error, sent reports whether the request may have reached the server:
+// A redirect (3xx with a Location) comes back as the Response together
+// with a *RedirectError. On error, sent reports whether the request may have reached the server:
 // it is false only when the request was never completely written (DNS or
 // dial error, refused connection, TLS handshake failure, a reused connection
 // found closed before the request went out, context ended before sending);
@@ -69,6 +86,9 @@ func Do(c *http.Client, req *http.Request, max int64) (resp *Response, sent bool
 	if err != nil {
 		return resp, true, fmt.Errorf("reading the answer: %w", err)
 	}
+	if loc := r.Header.Get("Location"); r.StatusCode >= 300 && r.StatusCode < 400 && loc != "" {
+		return resp, true, &RedirectError{Status: r.StatusCode, Location: loc}
+	}
 	return resp, true, nil
 }
 
@@ -79,20 +99,6 @@ func isDialError(err error) bool {
 	}
 	var dns *net.DNSError
 	return errors.As(err, &dns)
-}
-
-// Redact replaces every occurrence of each non-empty secret in s (also in
-// its URL-escaped forms) with "<redacted>".
-func Redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		for _, form := range []string{sec, url.PathEscape(sec), url.QueryEscape(sec), strings.Trim(strconv.Quote(sec), `"`)} {
-			s = strings.ReplaceAll(s, form, "<redacted>")
-		}
-	}
-	return s
 }
 
 // ErrorText describes a transport error without the request URL's secrets:
@@ -119,20 +125,13 @@ func Truncate(s string, n int) string {
 }
 
 // Summary formats one call for a Result's Request field: method, URL
-// (already free of secrets) and body, truncated.
+// (already free of secrets) and body. It is not cut here: Finish cuts the
+// Request once its secrets are redacted.
 func Summary(method, redactedURL string, body []byte) string {
 	if len(body) == 0 {
 		return method + " " + redactedURL
 	}
-	return Truncate(method+" "+redactedURL+" "+string(body), MaxRecorded)
-}
-
-// Answer formats a response for a Result's Response field, truncated.
-func Answer(resp *Response) string {
-	if resp == nil {
-		return ""
-	}
-	return Truncate(fmt.Sprintf("%d %s", resp.Status, strings.TrimSpace(string(resp.Body))), MaxRecorded)
+	return method + " " + redactedURL + " " + string(body)
 }
 
 // ValidBaseURL reports whether s looks like an absolute http(s) URL: it
@@ -153,16 +152,4 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		return max(0, t.Sub(now))
 	}
 	return 0
-}
-
-// BodyText describes an answer that carries no error object the adapter
-// knows: "HTTP <status>: <body>" when the body is short (up to 200 bytes),
-// else "HTTP <status> <status text>". With skipHTML, a body that starts
-// with "<" (an HTML error page) is not quoted either.
-func BodyText(resp *Response, skipHTML bool) string {
-	body := strings.TrimSpace(string(resp.Body))
-	if body == "" || len(body) > 200 || skipHTML && strings.HasPrefix(body, "<") {
-		return fmt.Sprintf("HTTP %d %s", resp.Status, http.StatusText(resp.Status))
-	}
-	return fmt.Sprintf("HTTP %d: %s", resp.Status, body)
 }

@@ -1,11 +1,16 @@
 package httpcall
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/heraldhq/herald"
 )
 
 func TestRedact(t *testing.T) {
@@ -35,5 +40,70 @@ func TestTruncate(t *testing.T) {
 	}
 	if Truncate("short", 10) != "short" {
 		t.Error("short strings stay whole")
+	}
+}
+
+// A secret echoed across the point where the record is cut is masked
+// whole: Finish redacts first, then truncates.
+func TestFinishRedactsBeforeTruncating(t *testing.T) {
+	const tok = "MASTOTOKEN-abc123" // 17 characters
+	for shift := -len(tok); shift <= len(tok); shift++ {
+		body := strings.Repeat("a", MaxRecorded-4+shift) + tok + strings.Repeat("b", 100)
+		res := herald.Result{
+			Request:  "POST /x " + strings.Repeat("r", 2*MaxRecorded-8+shift) + tok,
+			Response: Answer(&Response{Status: 400, Body: []byte(body)}),
+			Reason:   strings.Repeat("c", MaxReason-5+shift) + tok,
+		}
+		Finish(&res, func(s string) string { return Redact(s, tok) })
+		for _, f := range []string{res.Request, res.Response, res.Reason} {
+			for n := 5; n <= len(tok); n++ {
+				if strings.Contains(f, tok[:n]) || strings.Contains(f, tok[len(tok)-n:]) {
+					t.Fatalf("shift %d: %d characters of the secret survive: …%q", shift, n, f[max(0, len(f)-80):])
+				}
+			}
+		}
+		if len(res.Response) > MaxRecorded+64 || len(res.Reason) > MaxReason+64 {
+			t.Fatalf("not cut: %d, %d bytes", len(res.Response), len(res.Reason))
+		}
+	}
+}
+
+// Every form a secret travels in is masked: escaped for a path or a query,
+// quoted in JSON, base64 (standard and URL alphabets, any alignment, as in
+// a Basic authorization of "client-id:secret").
+func TestRedactEncodedForms(t *testing.T) {
+	sec := "s3cr3t/+=?&é-token"
+	basic := base64.StdEncoding.EncodeToString([]byte("client-id:" + sec))
+	for _, s := range []string{
+		sec, url.PathEscape(sec), url.QueryEscape(sec), strconv.Quote(sec),
+		base64.StdEncoding.EncodeToString([]byte(sec)), base64.URLEncoding.EncodeToString([]byte(sec)),
+		base64.RawURLEncoding.EncodeToString([]byte("x" + sec + "yz")), "Authorization: Basic " + basic,
+	} {
+		j, _ := json.Marshal(map[string]string{"echo": s})
+		got := Redact(string(j), sec)
+		if !strings.Contains(got, Mask) {
+			t.Errorf("%q: not masked: %s", s, got)
+		}
+		if strings.Contains(got, "s3cr3t") || strings.Contains(got, "token") {
+			t.Errorf("%q: the secret shows: %s", s, got)
+		}
+	}
+	// The longest secret is masked first: one that contains another is
+	// masked whole.
+	if got := Redact("x ABCDEFGH-long y", "ABCD", "ABCDEFGH-long"); got != "x <redacted> y" {
+		t.Errorf("nested secrets: %q", got)
+	}
+}
+
+// A secret shorter than MinSecret is never masked character by character:
+// masking every "a" would spell the secret out.
+func TestRedactShortSecrets(t *testing.T) {
+	for _, sec := range []string{"a", "ab", "abc"} {
+		if got := Redact("a bad answer: abc", sec); got != "a bad answer: abc" {
+			t.Errorf("secret %q: %q", sec, got)
+		}
+	}
+	if got := Redact("token abcd here", "abcd"); got != "token <redacted> here" {
+		t.Errorf("4 characters: %q", got)
 	}
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/heraldhq/herald"
 )
 
-// Finish readies a Result for the attempt record: its Request is cut to
-// twice MaxRecorded, then Request, Response and Reason are passed through
-// redact.
+// Finish readies a Result for the attempt record: Request, Response and
+// Reason are passed through redact, and only then cut — Request to twice
+// MaxRecorded, Response to MaxRecorded, Reason to MaxReason — so that no
+// secret is cut in two before it could be recognised.
 func Finish(res *herald.Result, redact func(string) string) {
-	res.Request = redact(Truncate(res.Request, 2*MaxRecorded))
-	res.Response = redact(res.Response)
-	res.Reason = redact(res.Reason)
+	res.Request = Truncate(redact(res.Request), 2*MaxRecorded)
+	res.Response = Truncate(redact(res.Response), MaxRecorded)
+	res.Reason = Truncate(redact(res.Reason), MaxReason)
 }
 
 // LogPublish writes the debug line an adapter's Publish ends with: the
@@ -27,10 +28,21 @@ func LogPublish(log *zerolog.Logger, platform string, req herald.PublishRequest,
 		Dur("took", time.Since(start)).Msg(platform + " publish")
 }
 
+// Unanswered is the outcome of a call that got no usable answer (err from
+// Do): failed when Stopped (a refused address, a redirect: a retry would
+// do the same), else a retry.
+func Unanswered(err error) herald.Outcome {
+	if Stopped(err) {
+		return herald.OutcomeFailed
+	}
+	return herald.OutcomeRetry
+}
+
 // CheckError is the *herald.Error a Check returns for a failed call's
 // outcome: EUNAUTHORIZED when the platform refused the credentials,
 // EUNAVAILABLE when it throttled, failed or did not answer (a retry or an
-// unknown outcome), EINVALID otherwise. reason must already be redacted.
+// unknown outcome), EINVALID otherwise. reason must already be redacted;
+// it is cut to MaxReason.
 func CheckError(o herald.Outcome, reason string) error {
 	code := herald.EINVALID
 	switch o {
@@ -39,7 +51,7 @@ func CheckError(o herald.Outcome, reason string) error {
 	case herald.OutcomeRetry, herald.OutcomeUnknown:
 		code = herald.EUNAVAILABLE
 	}
-	return herald.Errorf(code, "%s", reason)
+	return herald.Errorf(code, "%s", Truncate(reason, MaxReason))
 }
 
 // NewResult builds a Result carrying a conversation so far: the summaries

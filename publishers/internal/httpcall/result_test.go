@@ -65,15 +65,32 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func TestBodyText(t *testing.T) {
-	short := &Response{Status: 502, Body: []byte("<html>bad gateway</html>")}
-	if got := BodyText(short, false); got != "HTTP 502: <html>bad gateway</html>" {
-		t.Errorf("got %q", got)
+// An answer is quoted only when it is JSON or one short line of text: an
+// HTML page or a long text (an internal service's page) is summarised.
+func TestBodyTextAndAnswer(t *testing.T) {
+	page := "<html><body>INTERNAL-SECRET-DATA " + strings.Repeat("x", 12<<10) + "</body></html>"
+	tests := []struct {
+		resp         *Response
+		text, answer string
+	}{
+		{&Response{Status: 500, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte(page)},
+			"HTTP 500 Internal Server Error (text/html, 12 KB)", "500 (text/html, 12 KB)"},
+		{&Response{Status: 502, Body: []byte("<html>bad gateway</html>")},
+			"HTTP 502 Bad Gateway (no content type, 24 bytes)", "502 (no content type, 24 bytes)"},
+		{&Response{Status: 500, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("INTERNAL-SECRET-DATA " + strings.Repeat("y", 100))},
+			"HTTP 500 Internal Server Error (text/plain, 121 bytes)", "500 (text/plain, 121 bytes)"},
+		{&Response{Status: 400, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("invalid_payload\n")},
+			"HTTP 400: invalid_payload", "400 invalid_payload"},
+		{&Response{Status: 422, Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, Body: []byte(` {"error":"too long"} `)},
+			`HTTP 422: {"error":"too long"}`, `422 {"error":"too long"}`},
+		{&Response{Status: 500}, "HTTP 500 Internal Server Error (no body)", "500 "},
 	}
-	if got := BodyText(short, true); got != "HTTP 502 Bad Gateway" {
-		t.Errorf("got %q", got)
-	}
-	if got := BodyText(&Response{Status: 500}, false); got != "HTTP 500 Internal Server Error" {
-		t.Errorf("got %q", got)
+	for _, tc := range tests {
+		if got := BodyText(tc.resp); got != tc.text {
+			t.Errorf("BodyText = %q, want %q", got, tc.text)
+		}
+		if got := Answer(tc.resp); got != tc.answer {
+			t.Errorf("Answer = %q, want %q", got, tc.answer)
+		}
 	}
 }

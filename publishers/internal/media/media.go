@@ -1,9 +1,10 @@
 // Package media downloads the media a post refers to by URL, for the
 // platforms that need the bytes (VK, Bluesky, X, LinkedIn, Mastodon,
 // Discord): once, with a size bound, a content-type check and the
-// caller's deadline, refusing — at dial time, so DNS rebinding cannot get
-// around it — addresses on loopback, private, link-local or unspecified
-// networks unless the operator allows them.
+// caller's deadline, through the caller's outbound client: its guard
+// refuses — at dial time, so DNS rebinding cannot get around it — addresses
+// on loopback, private, link-local or unspecified networks unless the
+// operator allows them, on every redirect too.
 package media
 
 import (
@@ -18,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/outbound"
 )
 
 // DefaultMaxBytes bounds a download when Options.MaxBytes is 0.
@@ -36,17 +37,16 @@ var DefaultAccept = []string{"image/", "video/"}
 // Other errors (network, 5xx, 408, 429, the deadline) may pass on retry.
 var ErrPermanent = errors.New("media cannot be used")
 
-// ErrRefusedAddress is wrapped (with ErrPermanent) when the URL's host
-// resolves to a loopback, private, link-local, multicast or unspecified
-// address and Options.AllowPrivate is off.
-var ErrRefusedAddress = errors.New("address refused")
+// ErrRefusedAddress is wrapped (with ErrPermanent) when the URL's host, or
+// a redirect's, resolves to a loopback, private, link-local, multicast or
+// unspecified address that the client's allowance does not allow.
+var ErrRefusedAddress = outbound.ErrRefused
 
 // Options bound one download.
 type Options struct {
-	MaxBytes     int64         // largest file accepted; DefaultMaxBytes when 0
-	AllowPrivate bool          // allow loopback/private/link-local addresses (HERALD_ALLOW_PRIVATE_MEDIA; tests)
-	Accept       []string      // accepted content-type prefixes such as "image/"; DefaultAccept when nil
-	Timeout      time.Duration // bound on the whole download; DefaultTimeout when 0
+	MaxBytes int64         // largest file accepted; DefaultMaxBytes when 0
+	Accept   []string      // accepted content-type prefixes such as "image/"; DefaultAccept when nil
+	Timeout  time.Duration // bound on the whole download; DefaultTimeout when 0
 }
 
 // File is a downloaded media file.
@@ -56,14 +56,10 @@ type File struct {
 	Name        string // the URL's last path segment, with an extension for ContentType when it had none
 }
 
-// defaultClient serves Fetch calls given no client. It is made once: the
-// guard keeps one guarded copy per client, so a new client per call would
-// pool nothing and grow that cache without bound.
-var defaultClient = httpcall.Client(nil)
-
-// Fetch downloads rawURL with client (httpcall's default client when nil),
-// within opts.Timeout and ctx's deadline. Unless opts.AllowPrivate, it uses a guarded copy of
-// client, made once per client and kept: pass a long-lived client. The content type is the answer's Content-Type, or
+// Fetch downloads rawURL with client (built by outbound.New; outbound's
+// default client, public addresses only, when nil), following up to
+// outbound.MaxRedirects redirects without credentials, within opts.Timeout
+// and ctx's deadline. The content type is the answer's Content-Type, or
 // sniffed from the bytes when that is missing or application/octet-stream.
 // Errors that wrap ErrPermanent cannot pass on retry (see ErrPermanent);
 // any other error may.
@@ -83,19 +79,14 @@ func Fetch(ctx context.Context, client *http.Client, rawURL string, opts Options
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	if client == nil {
-		client = defaultClient
-	}
-	if !opts.AllowPrivate {
-		client = guarded(client)
-	}
+	client = outbound.FollowRedirects(client)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return File{}, fmt.Errorf("%w: %v", ErrPermanent, err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		if re := (*refusedError)(nil); errors.As(err, &re) {
+		if re := (*outbound.RefusedError)(nil); errors.As(err, &re) {
 			return File{}, fmt.Errorf("%w: %s: %w", ErrPermanent, u.Host, re)
 		}
 		return File{}, fmt.Errorf("download failed: %w", unwrapURL(err))

@@ -1,13 +1,16 @@
 // Package testkit holds what the publisher and fake tests share: a
-// settable clock and a log sink safe for concurrent use. Only tests
-// import it.
+// settable clock, a log sink safe for concurrent use, and the outbound
+// client that allows loopback. Only tests import it.
 package testkit
 
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/heraldhq/herald/publishers/outbound"
 )
 
 // Clock is a settable clock, shared by a fake, a publisher and their waits:
@@ -73,3 +76,11 @@ func (s *SyncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// AllowLoopback allows the loopback networks, where the fakes and media
+// servers of the tests listen.
+var AllowLoopback = outbound.Allow{Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+
+// Loopback is the client adapter tests pass explicitly (HTTPClient): the
+// default client refuses the loopback addresses their fakes listen on.
+var Loopback = outbound.New(outbound.Options{Allow: AllowLoopback})
