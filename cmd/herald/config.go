@@ -10,8 +10,8 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
-	"github.com/heraldhq/herald/storage"
 	"github.com/heraldhq/herald/publishers/outbound"
+	"github.com/heraldhq/herald/storage"
 )
 
 // Config is what the flags and HERALD_* variables say. Flags win over
