@@ -14,7 +14,7 @@ func FuzzBuildCSV(f *testing.F) {
 	if b, err := os.ReadFile("examples/december.csv"); err == nil {
 		f.Add(b)
 	}
-	f.Fuzz(func(t *testing.T, body []byte) { checkBuild(t, "csv", body) })
+	f.Fuzz(func(t *testing.T, body []byte) { checkBuild(t, fuzzUpload("csv", body)) })
 }
 
 // FuzzBuildJSON: the same for any bytes as a JSON plan.
@@ -23,18 +23,24 @@ func FuzzBuildJSON(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"posts":[{"key":"a","at":"2099-12-01 10:00","channels":["tg-main"],"text":"x"}]}`))
-	f.Fuzz(func(t *testing.T, body []byte) { checkBuild(t, "json", body) })
+	f.Fuzz(func(t *testing.T, body []byte) { checkBuild(t, fuzzUpload("json", body)) })
 }
 
-// checkBuild builds body as a plan of format and fails unless the answer is
-// valid posts or an EVALIDATION error whose every problem is well formed.
-func checkBuild(t *testing.T, format string, body []byte) {
-	up := herald.PlanUpload{Key: "fuzz", Body: body, Format: format, Timezone: "Europe/Berlin",
+// fuzzUpload is body as a plan of format for the fuzzers.
+func fuzzUpload(format string, body []byte) herald.PlanUpload {
+	return herald.PlanUpload{Key: "fuzz", Body: body, Format: format, Timezone: "Europe/Berlin",
 		Channels: testChannels(), Now: testNow}
+}
+
+// checkBuild builds up and fails unless the answer is valid posts, an
+// EVALIDATION error whose problems (at most MaxProblems and a count) are
+// each well formed, or EUNSUPPORTED.
+func checkBuild(t *testing.T, up herald.PlanUpload) {
+	t.Helper()
 	_, posts, _, err := Build(up)
 	if err != nil {
 		var he *herald.Error
-		if !errors.As(err, &he) || he.Code != herald.EVALIDATION || len(he.Details) == 0 {
+		if !errors.As(err, &he) || !(he.Code == herald.EVALIDATION && len(he.Details) > 0 || he.Code == herald.EUNSUPPORTED) {
 			t.Fatalf("error %v is not an EVALIDATION with problems", err)
 		}
 		if len(he.Details) > MaxProblems+1 {
@@ -49,7 +55,7 @@ func checkBuild(t *testing.T, format string, body []byte) {
 	}
 	keys := map[string]bool{}
 	for _, p := range posts {
-		if p.Key == "" || keys[p.Key] || p.DueAt.IsZero() || len(p.Channels) == 0 || p.Text == "" || p.Row < 1 {
+		if p.Key == "" || keys[p.Key] || p.DueAt.IsZero() && !p.NextSlot || len(p.Channels) == 0 || p.Text == "" || p.Row < 1 {
 			t.Fatalf("invalid post accepted: %+v", p)
 		}
 		keys[p.Key] = true

@@ -1,14 +1,11 @@
 package contentplans
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/heraldhq/herald"
 )
 
 // FuzzBuildXLSX: any bytes as an XLSX plan never panic or hang; the answer
@@ -18,29 +15,10 @@ import (
 // TestWriteXLSXSeeds writes it again.
 func FuzzBuildXLSX(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, profile uint8) {
-		up := herald.PlanUpload{Key: "fuzz", Body: body, Format: "xlsx", Timezone: "Europe/Berlin",
-			Channels: testChannels(), Now: testNow, DefaultChannels: []string{"demo"}}
+		up := fuzzUpload("xlsx", body)
+		up.DefaultChannels = []string{"demo"}
 		up.Profile = []string{"", ProfileHerald, ProfileHootsuite, ProfilePubler}[profile%4]
-		_, posts, _, err := Build(up)
-		if err != nil {
-			var he *herald.Error
-			if !errors.As(err, &he) || !(he.Code == herald.EVALIDATION && len(he.Details) > 0 || he.Code == herald.EUNSUPPORTED) {
-				t.Fatalf("error %v is not an EVALIDATION with problems", err)
-			}
-			for _, p := range he.Details {
-				if p.Code == "" || p.Message == "" || p.Row < 0 {
-					t.Fatalf("bad problem %+v", p)
-				}
-			}
-			return
-		}
-		keys := map[string]bool{}
-		for _, p := range posts {
-			if p.Key == "" || keys[p.Key] || p.DueAt.IsZero() && !p.NextSlot || len(p.Channels) == 0 || p.Text == "" || p.Row < 1 {
-				t.Fatalf("invalid post accepted: %+v", p)
-			}
-			keys[p.Key] = true
-		}
+		checkBuild(t, up)
 	})
 }
 
