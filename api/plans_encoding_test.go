@@ -4,18 +4,15 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
 )
 
-// beforeDecember is the API's clock in these tests: before every post of
-// the test files (December 2026), whatever the real date.
-var beforeDecember = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-
+// newFormatsEnv is a workspace acme on the pinned clock (pinnedClock:
+// before every post of the test files, whatever the real date).
 func newFormatsEnv(t *testing.T) *env {
-	e := newEnv(t, func(c *api.Config) { c.Now = func() time.Time { return beforeDecember } })
+	e := newEnv(t, pinnedClock)
 	e.setup("acme")
 	return e
 }
