@@ -21,7 +21,7 @@ const (
 )
 
 // Statuses lists every delivery status.
-var Statuses = []DeliveryStatus{StatusPendingApproval, StatusScheduled, StatusPublishing, StatusRetrying,
+var Statuses = StatusSet{StatusPendingApproval, StatusScheduled, StatusPublishing, StatusRetrying,
 	StatusPublished, StatusFailed, StatusUnknown, StatusCancelled, StatusMissed}
 
 // Valid reports whether s is a known status.
@@ -36,13 +36,7 @@ func (s DeliveryStatus) Valid() bool {
 
 // Final reports whether nothing more will happen to a delivery in s without
 // a person acting (retry, resolve) or a new plan upload.
-func (s DeliveryStatus) Final() bool {
-	switch s {
-	case StatusPublished, StatusFailed, StatusUnknown, StatusCancelled, StatusMissed:
-		return true
-	}
-	return false
-}
+func (s DeliveryStatus) Final() bool { return Finished.Has(s) }
 
 // Delivery is one post on one channel: the unit the scheduler queues.
 type Delivery struct {
@@ -108,6 +102,7 @@ type Attempt struct {
 	RemoteID   string     `json:"remote_id"`
 	URL        string     `json:"url"`
 	RetryAt    *time.Time `json:"retry_at,omitempty"`
+	Node       string     `json:"node"` // the process that ran it
 }
 
 // Message is what a publisher pushes: a post's content for one platform.
@@ -203,4 +198,19 @@ type Job struct {
 	Channel  Channel // with decrypted credentials
 	Message  Message // the post's content with the channel platform's variant applied
 	Attempt  int     // the number of this attempt (Delivery.Attempts after the claim)
+}
+
+// DeliveryEvent is one change of a delivery's status, as storage recorded it
+// in the transaction that made it. IDs only increase: a reader follows the
+// events with the last id it saw as its cursor.
+type DeliveryEvent struct {
+	ID         int64          `json:"id"`
+	DeliveryID int64          `json:"delivery_id"`
+	From       DeliveryStatus `json:"from"` // "" when the delivery was created
+	To         DeliveryStatus `json:"to"`
+	At         time.Time      `json:"at"`
+	Node       string         `json:"node"`  // the process that made the change
+	Actor      string         `json:"actor"` // who asked: "scheduler", "token:3", …
+	Reason     string         `json:"reason"`
+	Attempt    int            `json:"attempt"` // the delivery's attempt count after the change
 }

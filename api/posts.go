@@ -35,7 +35,7 @@ func (s *Server) calendar(c echo.Context) error {
 	if v := c.QueryParam("status"); v != "" {
 		f.Status = herald.DeliveryStatus(v)
 		if !f.Status.Valid() {
-			return herald.Errorf(herald.EINVALID, "status %q is not a delivery status (pending_approval, scheduled, publishing, retrying, published, failed, unknown, cancelled, missed)", v)
+			return herald.Errorf(herald.EINVALID, "status %q is not a delivery status (%s)", v, herald.Statuses)
 		}
 	}
 	n, err := limit(c)

@@ -213,8 +213,12 @@ func (db *DB) DeleteChannel(ctx context.Context, wsID int64, name string) error 
 			return herald.Errorf(herald.ECONFLICT, "channel %q is publishing a post right now; try again when it finishes", name)
 		}
 		now := db.nowMs()
-		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'cancelled', lease_owner = '', lease_until = NULL, updated_at = ?
-			WHERE channel_id = ? AND status IN `+unpublishedIn, now, id); err != nil {
+		var ids []int64
+		if err := sel(ctx, tx, &ids, `SELECT id FROM deliveries WHERE channel_id = ? AND status IN `+unpublishedIn, id); err != nil {
+			return fmt.Errorf("delete channel: %w", err)
+		}
+		if _, err := db.moveDeliveries(ctx, tx, ids, move{from: herald.Unpublished, to: to(herald.StatusCancelled),
+			set: `lease_owner = '', lease_until = NULL`, reason: "channel deleted"}); err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
 		if _, err := exec(ctx, tx, `UPDATE channels SET deleted_at = ?, version = version + 1, updated_at = ? WHERE id = ?`, now, now, id); err != nil {

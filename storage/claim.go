@@ -12,35 +12,31 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// claimSQL claims, in one statement, the head of each channel that has a
+// headsSQL finds, in one statement, the head of each channel that has a
 // waiting delivery due and none publishing: the head is the channel's
-// earliest (due_at, id) scheduled/retrying delivery, claimed only when its
-// own next attempt is due (a later delivery never overtakes it). The queue
-// keeps the planned order: a delivery retried late by an operator keeps its
-// due_at, is claimable from its next_attempt_at (the retry time), and goes
-// before the channel's later posts. Channels in
-// needs_reauth are skipped: their deliveries are held. It starts
-// from the free channels with something due, so its cost follows the due
-// deliveries, not the backlog; each head is one seek in deliveries_waiting.
-// On SQLite the write transaction is the only writer; a PostgreSQL set adds
-// FOR UPDATE SKIP LOCKED and a per-channel lock.
-// Binds: owner, lease_until, updated_at, now, now, limit.
-const claimSQL = `UPDATE deliveries
-SET status = 'publishing', attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
-WHERE id IN (
-	SELECT d.id FROM (
-		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = q.channel_id AND e.status IN ('scheduled', 'retrying')
+// earliest (due_at, id) waiting delivery, taken only when its own next
+// attempt is due (a later delivery never overtakes it). The queue keeps the
+// planned order: a delivery retried late by an operator keeps its due_at, is
+// claimable from its next_attempt_at (the retry time), and goes before the
+// channel's later posts. Channels in needs_reauth are skipped: their
+// deliveries are held. It starts from the free channels with something due,
+// so its cost follows the due deliveries, not the backlog; each head is one
+// seek in deliveries_waiting. The claim then moves the heads to publishing
+// (moveDeliveries); the unique index deliveries_one_publishing keeps a
+// channel to one publishing delivery whatever the number of processes.
+// Binds: now, now, limit.
+var headsSQL = `SELECT d.id FROM (
+		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = q.channel_id AND e.status IN ` + waitingIn + `
 			ORDER BY e.due_at, e.id LIMIT 1) AS id
 		FROM (SELECT DISTINCT channel_id FROM deliveries
-			WHERE status IN ('scheduled', 'retrying') AND next_attempt_at <= ?
+			WHERE status IN ` + waitingIn + ` AND next_attempt_at <= ?
 			AND channel_id NOT IN (SELECT channel_id FROM deliveries WHERE status = 'publishing')
 			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth')) q
 	) h
 	JOIN deliveries d ON d.id = h.id
 	WHERE d.next_attempt_at <= ?
 	ORDER BY d.due_at, d.id
-	LIMIT ?)
-RETURNING ` + deliveryCols
+	LIMIT ?`
 
 // ClaimDue first marks missed every scheduled or retrying delivery whose
 // effective due time (retried_at after a late retry, else due_at) plus its
@@ -59,28 +55,36 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 	}
 	var jobs []herald.Job
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := markMissed(ctx, tx, ms(now)); err != nil {
+		if err := db.markMissed(ctx, tx, ms(now)); err != nil {
 			return fmt.Errorf("mark missed: %w", err)
 		}
 		if limit <= 0 {
 			return nil
 		}
-		var ds []deliveryRow
-		err := sqlx.SelectContext(ctx, tx, &ds, tx.Rebind(claimSQL), owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
-		if err != nil || len(ds) == 0 {
+		var heads []int64
+		if err := sel(ctx, tx, &heads, headsSQL, ms(now), ms(now), limit); err != nil || len(heads) == 0 {
 			return err
 		}
-		ids := make([]int64, len(ds))
-		for i, d := range ds {
-			ids[i] = d.ID
+		ids, err := db.moveDeliveries(ctx, tx, heads, move{from: herald.Waiting, to: to(herald.StatusPublishing),
+			set:  "attempts = attempts + 1, lease_owner = ?, lease_until = ?",
+			args: []any{owner, ms(now.Add(lease))}, reason: "claimed by " + owner})
+		if err != nil || len(ids) == 0 {
+			return err
 		}
-		q, args, err := in(tx, `INSERT INTO attempts (delivery_id, number, started_at)
-			SELECT id, attempts, ? FROM deliveries WHERE id IN (?)`, ms(now), ids)
+		q, args, err := in(tx, `INSERT INTO attempts (delivery_id, number, started_at, node)
+			SELECT id, attempts, CAST(? AS BIGINT), CAST(? AS TEXT) FROM deliveries WHERE id IN (?)`, ms(now), db.node, ids)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, q, args...)
 		}
 		if err != nil {
-			return fmt.Errorf("start attempts: %w", err)
+			return fmt.Errorf("start attempts: %w", busy(err))
+		}
+		var ds []deliveryRow
+		if q, args, err = in(tx, `SELECT `+deliveryCols+` FROM deliveries WHERE id IN (?)`, ids); err == nil {
+			err = sqlx.SelectContext(ctx, tx, &ds, q, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("read claimed deliveries: %w", busy(err))
 		}
 		jobs, err = db.loadJobs(ctx, tx, ds)
 		return err
@@ -91,25 +95,28 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 	return jobs, nil
 }
 
-// markMissed moves past their lateness window the deliveries still waiting.
-// The window starts at the delivery's effective due time: retried_at when an
-// operator retried it late, else due_at.
-func markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
+// markMissed moves past their lateness window the deliveries still waiting,
+// logging each. The window starts at the delivery's effective due time:
+// retried_at when an operator retried it late, else due_at.
+func (db *DB) markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 	def := herald.DefaultMaxLateness.Milliseconds()
 	var late []struct {
 		ID       int64         `db:"id"`
 		DueAt    int64         `db:"due_at"`
 		Retried  sql.NullInt64 `db:"retried_at"`
 		Lateness int64         `db:"lateness"`
+		Channel  string        `db:"channel"`
+		Slug     string        `db:"slug"`
 	}
 	// due_at < now - (the least window of any workspace) narrows the index
 	// range before the per-workspace window (retried_at, when set, is later
 	// than due_at); with no workspace it is NULL and nothing matches.
-	if err := sel(ctx, tx, &late, `SELECT d.id, d.due_at, d.retried_at, CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END AS lateness
-		FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id
-		WHERE d.status IN ('scheduled', 'retrying')
-		AND d.due_at < ? - (SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE ? END) FROM workspaces)
-		AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE ? END < ?`,
+	if err := sel(ctx, tx, &late, `SELECT d.id, d.due_at, d.retried_at, c.name AS channel, w.slug,
+		CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END AS lateness
+		FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id JOIN channels c ON c.id = d.channel_id
+		WHERE d.status IN `+waitingIn+`
+		AND d.due_at < CAST(? AS BIGINT) - (SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE CAST(? AS BIGINT) END) FROM workspaces)
+		AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END < ?`,
 		def, now, def, def, now); err != nil {
 		return err
 	}
@@ -121,9 +128,15 @@ func markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 			msg = fmt.Sprintf("missed: due at %s, retried at %s and not published within the lateness window (%s) of the retry",
 				fromMs(d.DueAt).Format(time.RFC3339), fromMs(d.Retried.Int64).Format(time.RFC3339), window)
 		}
-		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'missed', error = ?, updated_at = ? WHERE id = ?`,
-			msg, now, d.ID); err != nil {
+		moved, err := db.moveDeliveries(ctx, tx, []int64{d.ID}, move{from: herald.Waiting, to: to(herald.StatusMissed),
+			set: "error = ?", args: []any{msg}, reason: "not published within the lateness window"})
+		if err != nil {
 			return err
+		}
+		if len(moved) > 0 {
+			db.missed.Add(1)
+			db.log.Warn().Int64("delivery", d.ID).Str("workspace", d.Slug).Str("channel", d.Channel).
+				Time("due_at", fromMs(d.DueAt)).Dur("lateness", window).Msg("delivery missed: not published within its lateness window")
 		}
 	}
 	return nil

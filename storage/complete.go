@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/heraldhq/herald"
 	"github.com/jmoiron/sqlx"
@@ -44,23 +46,25 @@ func prepareCompletion(owner string, job herald.Job, res herald.Result, finished
 	c := &completion{owner: owner, job: job, res: res, fin: ms(finished), done: make(chan struct{}), lead: make(chan struct{})}
 	switch res.Outcome {
 	case herald.OutcomePublished:
-		c.set, c.args = `status = 'published', remote_id = ?, url = ?, published_at = ?, error = '', platform_state = '{}'`, []any{res.RemoteID, res.URL, c.fin}
+		c.to = to(herald.StatusPublished)
+		c.set, c.args = `remote_id = ?, url = ?, published_at = ?, error = '', platform_state = '{}'`, []any{res.RemoteID, res.URL, c.fin}
 	case herald.OutcomeRetry:
 		if retryAt.IsZero() {
 			retryAt = finished
 		}
 		c.retry = sql.NullInt64{Int64: ms(retryAt), Valid: true}
-		c.set, c.args = `status = CASE WHEN `+postRemoved+` THEN 'cancelled' ELSE 'retrying' END, next_attempt_at = ?, error = ?`,
-			[]any{c.retry.Int64, res.Reason}
+		c.to = unlessRemoved(herald.StatusRetrying)
+		c.set, c.args = `next_attempt_at = ?, error = ?`, []any{c.retry.Int64, res.Reason}
 	case herald.OutcomeFailed:
-		c.set, c.args = `status = 'failed', error = ?`, []any{res.Reason}
+		c.to, c.set, c.args = to(herald.StatusFailed), `error = ?`, []any{res.Reason}
 	case herald.OutcomeUnknown:
-		c.set, c.args = `status = 'unknown', error = ?`, []any{res.Reason}
+		c.to, c.set, c.args = to(herald.StatusUnknown), `error = ?`, []any{res.Reason}
 	case herald.OutcomeReauth:
 		if c.res.Reason == "" {
 			c.res.Reason = "the platform rejected the channel's credentials"
 		}
-		c.set, c.args = `status = CASE WHEN `+postRemoved+` THEN 'cancelled' ELSE 'scheduled' END, error = ?`, []any{c.res.Reason}
+		// Held: waiting again, on a channel the claim skips until new credentials.
+		c.to, c.set, c.args = unlessRemoved(herald.StatusScheduled), `error = ?`, []any{c.res.Reason}
 	default:
 		return nil, herald.Errorf(herald.EINVALID, "unknown outcome %q", res.Outcome)
 	}
@@ -73,7 +77,8 @@ type completion struct {
 	job   herald.Job
 	res   herald.Result
 	fin   int64
-	set   string
+	to    func(moveRow) herald.DeliveryStatus
+	set   string // assignments besides the status and the lease
 	args  []any
 	retry sql.NullInt64
 
@@ -86,14 +91,18 @@ type completion struct {
 // err is a database error after which tx must be rolled back.
 func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, err error) {
 	id := c.job.Delivery.ID
-	args := append(append([]any(nil), c.args...), c.fin, id, c.owner, c.job.Attempt)
-	n, err := exec(ctx, tx, `UPDATE deliveries SET `+c.set+`, lease_owner = '', lease_until = NULL, updated_at = ?
-		WHERE id = ? AND status = 'publishing' AND lease_owner = ? AND attempts = ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+	reason := "attempt " + strconv.Itoa(c.job.Attempt) + ": " + string(c.res.Outcome)
+	if c.res.Reason != "" && c.res.Outcome != herald.OutcomePublished {
+		reason += ": " + c.res.Reason
 	}
-	if n == 0 {
+	_, err = db.moveDeliveries(ctx, tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing}, to: c.to,
+		set: c.set + `, lease_owner = '', lease_until = NULL`, args: c.args,
+		guard: "d.lease_owner = ? AND d.attempts = ?", gargs: []any{c.owner, c.job.Attempt},
+		reason: truncateReason(reason), strict: true})
+	if herald.ErrorCode(err) == herald.ECONFLICT {
 		return herald.Errorf(herald.ECONFLICT, "delivery %d is no longer publishing under this lease (attempt %d)", id, c.job.Attempt), nil
+	} else if err != nil {
+		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
 	}
 	remoteID, url := "", ""
 	if c.res.Outcome == herald.OutcomePublished {
@@ -135,7 +144,6 @@ func (db *DB) Release(ctx context.Context, owner string, ids []int64) error {
 		return nil
 	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		now := db.nowMs()
 		for _, id := range ids {
 			var attempts int
 			err := get(ctx, tx, &attempts, `SELECT attempts FROM deliveries WHERE id = ? AND status = 'publishing' AND lease_owner = ?`, id, owner)
@@ -147,20 +155,24 @@ func (db *DB) Release(ctx context.Context, owner string, ids []int64) error {
 			if _, err := exec(ctx, tx, `DELETE FROM attempts WHERE delivery_id = ? AND number = ?`, id, attempts); err != nil {
 				return fmt.Errorf("release %d: %w", id, err)
 			}
-			if _, err := exec(ctx, tx, `UPDATE deliveries SET status = CASE WHEN `+postRemoved+` THEN 'cancelled'
-				WHEN attempts > 1 THEN 'retrying' ELSE 'scheduled' END,
-				attempts = attempts - 1, lease_owner = '', lease_until = NULL, updated_at = ? WHERE id = ?`, now, id); err != nil {
+			if _, err := db.moveDeliveries(ctx, tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing},
+				to: func(r moveRow) herald.DeliveryStatus {
+					switch {
+					case r.Removed:
+						return herald.StatusCancelled
+					case r.Attempts > 1:
+						return herald.StatusRetrying
+					}
+					return herald.StatusScheduled
+				},
+				set: "attempts = attempts - 1, lease_owner = '', lease_until = NULL", guard: "d.lease_owner = ?", gargs: []any{owner},
+				reason: "released unstarted: the process stopped", strict: true}); err != nil {
 				return fmt.Errorf("release %d: %w", id, err)
 			}
 		}
 		return nil
 	})
 }
-
-// postRemoved is true in an UPDATE of deliveries when the delivery's row was
-// removed from its plan (or the plan deleted) while it was publishing: such a
-// delivery never goes back to waiting.
-const postRemoved = `EXISTS (SELECT 1 FROM posts p WHERE p.id = deliveries.post_id AND p.removed = 1)`
 
 // Errors RecoverExpired records.
 const (
@@ -190,20 +202,24 @@ func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func
 			return err
 		}
 		for _, d := range expired {
-			status, msg := "unknown", errLeaseUnknown
+			status, msg := herald.StatusUnknown, errLeaseUnknown
 			if idempotent != nil && idempotent(d.Platform) && !d.Removed {
-				status, msg = "retrying", errLeaseRetried
+				status, msg = herald.StatusRetrying, errLeaseRetried
 			}
-			if _, err := exec(ctx, tx, `UPDATE deliveries SET status = ?, error = ?, next_attempt_at = ?, lease_owner = '',
-				lease_until = NULL, updated_at = ? WHERE id = ?`, status, msg, ms(now), ms(now), d.ID); err != nil {
+			moved, err := db.moveDeliveries(ctx, tx, []int64{d.ID}, move{from: herald.StatusSet{herald.StatusPublishing}, to: to(status),
+				set: "error = ?, next_attempt_at = ?, lease_owner = '', lease_until = NULL", args: []any{msg, ms(now)},
+				guard: "d.lease_until < ?", gargs: []any{ms(now)}, reason: "lease expired: " + msg})
+			if err != nil {
 				return err
+			} else if len(moved) == 0 {
+				continue
 			}
+			n++
 			if _, err := exec(ctx, tx, `UPDATE attempts SET finished_at = ?, outcome = 'unknown', error = ?
 				WHERE delivery_id = ? AND number = ?`, ms(now), msg, d.ID, d.Attempts); err != nil {
 				return err
 			}
 		}
-		n = len(expired)
 		return nil
 	})
 	if err != nil {
@@ -217,9 +233,9 @@ func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func
 // behind a head, or on a channel that is publishing, are not claimable, so
 // they must not hide a later head on an idle channel; nor must the held
 // deliveries of a needs_reauth channel. One seek per channel.
-const nextDueSQL = `SELECT MIN(h.next_attempt_at) FROM (
+var nextDueSQL = `SELECT MIN(h.next_attempt_at) FROM (
 	SELECT (SELECT e.next_attempt_at FROM deliveries e
-		WHERE e.channel_id = c.id AND e.status IN ('scheduled', 'retrying')
+		WHERE e.channel_id = c.id AND e.status IN ` + waitingIn + `
 		ORDER BY e.due_at, e.id LIMIT 1) AS next_attempt_at
 	FROM channels c
 	WHERE c.status <> 'needs_reauth'
@@ -238,4 +254,19 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, nil
 	}
 	return fromMs(next.Int64), true, nil
+}
+
+// reasonMax bounds an event's reason (platform reasons can be long; the
+// attempt row keeps the whole of it).
+const reasonMax = 500
+
+func truncateReason(s string) string {
+	if len(s) <= reasonMax {
+		return s
+	}
+	cut := reasonMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

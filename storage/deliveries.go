@@ -9,10 +9,6 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// unpublishedIn lists the statuses a cancel (row removed, plan or channel
-// deleted) moves to cancelled: nothing of them is on the platform.
-const unpublishedIn = `('scheduled', 'retrying', 'failed', 'missed', 'pending_approval')`
-
 type deliveryRow struct {
 	ID             int64         `db:"id"`
 	WorkspaceID    int64         `db:"workspace_id"`
@@ -142,11 +138,11 @@ func (db *DB) Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.At
 // channel was deleted or the row removed.
 func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error) {
 	return db.changeDelivery(ctx, wsID, id, func(tx *sqlx.Tx, r deliveryRow) error {
-		switch herald.DeliveryStatus(r.Status) {
-		case herald.StatusFailed, herald.StatusUnknown, herald.StatusMissed, herald.StatusCancelled:
-		case herald.StatusPublished:
+		switch s := herald.DeliveryStatus(r.Status); {
+		case herald.Retryable.Has(s):
+		case s == herald.StatusPublished:
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is already published (remote id %q); it is not published again", id, r.RemoteID)
-		case herald.StatusPublishing:
+		case s == herald.StatusPublishing:
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is being published right now", id)
 		default:
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is %s: it is already waiting to be published", id, r.Status)
@@ -172,12 +168,12 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 		// A slotted delivery keeps its slot only while it is still due then
 		// (never retried late) and no other live delivery took the slot in the
 		// meantime (see slots.go).
-		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'scheduled', retried_at = ?, next_attempt_at = ?, error = '',
-			lease_owner = '', lease_until = NULL, updated_at = ?,
-			slot_at = CASE WHEN ? = 0 AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
-				AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN ('cancelled', 'missed', 'failed'))
-				THEN slot_at END
-			WHERE id = ?`, retried, next, now, boolInt(retried.Valid), id); err != nil {
+		if _, err := db.moveDeliveries(ctx, tx, []int64{id}, move{from: herald.StatusSet{herald.DeliveryStatus(r.Status)},
+			to: to(herald.StatusScheduled), set: `retried_at = ?, next_attempt_at = ?, error = '', lease_owner = '', lease_until = NULL,
+			slot_at = CASE WHEN CAST(? AS INTEGER) = 0 AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
+				AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN `+slotFreeingIn+`)
+				THEN slot_at END`, args: []any{retried, next, boolInt(retried.Valid)},
+			reason: "retried", strict: true}); err != nil {
 			return fmt.Errorf("retry delivery: %w", err)
 		}
 		return nil
@@ -199,16 +195,16 @@ func effectiveDue(r deliveryRow) int64 {
 // already cancelled.
 func (db *DB) CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error) {
 	return db.changeDelivery(ctx, wsID, id, func(tx *sqlx.Tx, r deliveryRow) error {
-		switch herald.DeliveryStatus(r.Status) {
-		case herald.StatusPublishing:
+		switch s := herald.DeliveryStatus(r.Status); {
+		case s == herald.StatusPublishing:
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is being published right now and cannot be cancelled", id)
-		case herald.StatusPublished:
+		case s == herald.StatusPublished:
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is already published (remote id %q); delete it on the platform", id, r.RemoteID)
-		case herald.StatusCancelled:
-			return herald.Errorf(herald.ECONFLICT, "delivery %d is already cancelled", id)
+		case !herald.Cancellable.Has(s):
+			return herald.Errorf(herald.ECONFLICT, "delivery %d is already %s", id, s)
 		}
-		if _, err := exec(ctx, tx, `UPDATE deliveries SET status = 'cancelled', lease_owner = '', lease_until = NULL, updated_at = ?
-			WHERE id = ?`, db.nowMs(), id); err != nil {
+		if _, err := db.moveDeliveries(ctx, tx, []int64{id}, move{from: herald.StatusSet{herald.DeliveryStatus(r.Status)},
+			to: to(herald.StatusCancelled), set: `lease_owner = '', lease_until = NULL`, reason: "cancelled", strict: true}); err != nil {
 			return fmt.Errorf("cancel delivery: %w", err)
 		}
 		return nil

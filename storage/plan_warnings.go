@@ -23,10 +23,6 @@ import (
 // range of their due instants widened by DuplicateWindow on both sides,
 // served by the deliveries_channel_queue index (channel_id, status, due_at).
 
-// liveIn lists the statuses of a delivery that is, will be or may be on its
-// channel: what a new post there can be too close to or repeat.
-const liveIn = `('scheduled', 'retrying', 'publishing', 'published', 'pending_approval', 'unknown')`
-
 // touchedDelivery is a delivery of a row the apply created or updated: its
 // post, channel and due instant (a "next free slot" row's slot).
 type touchedDelivery struct {

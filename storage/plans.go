@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/heraldhq/herald"
@@ -45,10 +46,12 @@ type oldDelivery struct {
 
 // applier is one ApplyPlan transaction.
 type applier struct {
+	db       *DB
 	ctx      context.Context
 	tx       *sqlx.Tx
 	wsID     int64
 	planID   int64
+	planKey  string
 	now      int64
 	channels map[string]int64 // live channels by name
 	// platforms and names of the live channels by id, for the warnings
@@ -108,7 +111,7 @@ func (db *DB) ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts
 		return nil, fmt.Errorf("apply plan: begin: %w", err)
 	}
 	defer tx.Rollback()
-	a := &applier{ctx: ctx, tx: tx, wsID: wsID, now: db.nowMs()}
+	a := &applier{db: db, ctx: ctx, tx: tx, wsID: wsID, now: db.nowMs()}
 	res, err := a.apply(plan, posts)
 	if err != nil {
 		return nil, err
@@ -160,6 +163,7 @@ func (a *applier) apply(plan herald.Plan, posts []herald.Post) (*herald.PlanResu
 	}
 	// The plan first: reviving a deleted one takes back its rows' slots
 	// before new rows look for free ones (an error rolls everything back).
+	a.planKey = plan.Key
 	if err := a.upsertPlan(plan); err != nil {
 		return nil, err
 	}
@@ -271,6 +275,9 @@ func (a *applier) addDelivery(postID, channelID int64, p *herald.Post, hash stri
 	if err == nil {
 		_, err = exec(a.ctx, a.tx, `UPDATE deliveries SET idempotency_key = ? WHERE id = ?`, idempotencyKey(id, hash), id)
 	}
+	if err == nil {
+		err = a.db.recordCreated(a.ctx, a.tx, []int64{id}, "row "+strconv.Itoa(p.Row)+" of plan "+a.planKey)
+	}
 	if err != nil {
 		return deliveryError(p.Row, err)
 	}
@@ -346,8 +353,8 @@ func (a *applier) diff(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 	for _, d := range o.deliveries {
 		have[d.ChannelID] = true
 		if !want[d.ChannelID] {
-			if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE id = ? AND status IN `+unpublishedIn,
-				a.now, d.ID); err != nil {
+			if _, err := a.db.moveDeliveries(a.ctx, a.tx, []int64{d.ID}, move{from: herald.Unpublished, to: to(herald.StatusCancelled),
+				reason: "channel dropped from row " + strconv.Itoa(p.Row) + " of plan " + a.planKey}); err != nil {
 				return row, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
 			}
 			continue
@@ -356,9 +363,21 @@ func (a *applier) diff(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 		if !ok {
 			continue // no free slot: a problem is recorded and nothing is applied
 		}
-		if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET due_at = ?, next_attempt_at = ?, retried_at = NULL, slot_at = ?, idempotency_key = ?, error = '',
-			platform_state = '{}', status = CASE WHEN status = 'pending_approval' THEN status ELSE 'scheduled' END, updated_at = ? WHERE id = ?`,
-			due, due, slot, idempotencyKey(d.ID, hash), a.now, d.ID); err != nil {
+		// The precondition is the status this apply read: a delivery a
+		// scheduler claimed since is a conflict, never reset (a double post).
+		if _, err := a.db.moveDeliveries(a.ctx, a.tx, []int64{d.ID}, move{from: herald.StatusSet{herald.DeliveryStatus(d.Status)},
+			to: func(r moveRow) herald.DeliveryStatus {
+				if r.Status == string(herald.StatusPendingApproval) {
+					return herald.StatusPendingApproval
+				}
+				return herald.StatusScheduled
+			},
+			set:  `due_at = ?, next_attempt_at = ?, retried_at = NULL, slot_at = ?, idempotency_key = ?, error = '', platform_state = '{}'`,
+			args: []any{due, due, slot, idempotencyKey(d.ID, hash)}, strict: true,
+			reason: "row " + strconv.Itoa(p.Row) + " of plan " + a.planKey + " changed"}); err != nil {
+			if herald.ErrorCode(err) == herald.ECONFLICT {
+				return row, herald.Errorf(herald.ECONFLICT, "row %d: %s while the plan was applied; apply it again", p.Row, herald.ErrorMessage(err))
+			}
 			return row, deliveryError(p.Row, err)
 		}
 		a.touch(p, d.ChannelID, due)
@@ -378,8 +397,12 @@ func (a *applier) diff(o *oldPost, p *herald.Post) (herald.RowResult, error) {
 // its post removed; what is published (or may be) stays as it is.
 func (a *applier) remove(o *oldPost) (herald.RowResult, error) {
 	row := herald.RowResult{Key: o.Key, WasRow: o.Row, Action: herald.ActionCancelled, KeyDerived: o.KeyDerived}
-	if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE post_id = ? AND status IN `+unpublishedIn,
-		a.now, o.ID); err != nil {
+	ids := make([]int64, 0, len(o.deliveries))
+	for _, d := range o.deliveries {
+		ids = append(ids, d.ID)
+	}
+	if _, err := a.db.moveDeliveries(a.ctx, a.tx, ids, move{from: herald.Unpublished, to: to(herald.StatusCancelled),
+		reason: "row removed from plan " + a.planKey}); err != nil {
 		return row, fmt.Errorf("apply plan: cancel row %q: %w", o.Key, err)
 	}
 	if _, err := exec(a.ctx, a.tx, `UPDATE posts SET removed = 1, updated_at = ? WHERE id = ?`, a.now, o.ID); err != nil {

@@ -128,10 +128,27 @@ func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, erro
 		// What was still to go out is marked as cancelled by the deletion, so
 		// that a re-upload revives it and nothing else (not what an operator
 		// cancelled, nor what had failed).
-		cancelled, err = exec(ctx, tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ?,
-			error = CASE WHEN status IN ('scheduled', 'retrying', 'pending_approval') THEN ? ELSE error END
-			WHERE workspace_id = ? AND status IN `+unpublishedIn+` AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND removed = 0)`,
-			now, planDeletedReason, wsID, p.ID)
+		var toGo, done []int64 // still to go out; failed or missed
+		for _, q := range []struct {
+			ids *[]int64
+			set herald.StatusSet
+		}{{&toGo, stillToGo}, {&done, herald.StatusSet{herald.StatusFailed, herald.StatusMissed}}} {
+			if err == nil {
+				err = sel(ctx, tx, q.ids, `SELECT id FROM deliveries WHERE workspace_id = ? AND status IN `+sqlSet(q.set)+`
+					AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND removed = 0)`, wsID, p.ID)
+			}
+		}
+		var moved []int64
+		if err == nil {
+			moved, err = db.moveDeliveries(ctx, tx, toGo, move{from: stillToGo, to: to(herald.StatusCancelled),
+				set: "error = ?", args: []any{planDeletedReason}, reason: "plan deleted"})
+			cancelled = int64(len(moved))
+		}
+		if err == nil {
+			moved, err = db.moveDeliveries(ctx, tx, done, move{from: herald.StatusSet{herald.StatusFailed, herald.StatusMissed},
+				to: to(herald.StatusCancelled), reason: "plan deleted"})
+			cancelled += int64(len(moved))
+		}
 		if err == nil {
 			_, err = exec(ctx, tx, `UPDATE posts SET removed = 1, plan_deleted = 1, updated_at = ? WHERE plan_id = ? AND removed = 0`, now, p.ID)
 		}
@@ -145,6 +162,10 @@ func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, erro
 	})
 	return int(cancelled), err
 }
+
+// stillToGo are the unpublished statuses of deliveries that were still to go
+// out: deleting their plan marks them planDeletedReason, for a revival.
+var stillToGo = herald.StatusSet{herald.StatusScheduled, herald.StatusRetrying, herald.StatusPendingApproval}
 
 // PlanReport returns every delivery of the plan's live rows — for a deleted
 // plan, of the rows it had when deleted — (row × channel, including

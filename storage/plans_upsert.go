@@ -55,16 +55,20 @@ func (a *applier) revive() error {
 	if _, err := exec(a.ctx, a.tx, `UPDATE posts SET hash = '' WHERE plan_id = ? AND plan_deleted = 1 AND id IN (
 		SELECT d.post_id FROM deliveries d WHERE d.status = 'cancelled' AND d.slot_at IS NOT NULL AND EXISTS (
 			SELECT 1 FROM deliveries o WHERE o.channel_id = d.channel_id AND o.slot_at = d.slot_at AND o.id <> d.id
-			AND o.status NOT IN ('cancelled', 'missed', 'failed')))`, a.planID); err != nil {
+			AND o.status NOT IN `+slotFreeingIn+`))`, a.planID); err != nil {
 		return fmt.Errorf("revive: %w", err)
 	}
-	if _, err := exec(a.ctx, a.tx, `UPDATE deliveries SET status = 'scheduled', next_attempt_at = due_at, retried_at = NULL,
-		error = '', updated_at = ?,
+	var ids []int64
+	if err := sel(a.ctx, a.tx, &ids, `SELECT id FROM deliveries WHERE status = 'cancelled' AND error = ?
+		AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND plan_deleted = 1)
+		AND channel_id IN (SELECT id FROM channels WHERE deleted_at IS NULL) ORDER BY id`, planDeletedReason, a.planID); err != nil {
+		return fmt.Errorf("revive: %w", err)
+	}
+	if _, err := a.db.moveDeliveries(a.ctx, a.tx, ids, move{from: herald.StatusSet{herald.StatusCancelled}, to: to(herald.StatusScheduled),
+		set: `next_attempt_at = due_at, retried_at = NULL, error = '',
 		slot_at = CASE WHEN NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
-			AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN ('cancelled', 'missed', 'failed'))
-			THEN slot_at END
-		WHERE status = 'cancelled' AND error = ? AND post_id IN (SELECT id FROM posts WHERE plan_id = ? AND plan_deleted = 1)
-		AND channel_id IN (SELECT id FROM channels WHERE deleted_at IS NULL)`, a.now, planDeletedReason, a.planID); err != nil {
+			AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN ` + slotFreeingIn + `)
+			THEN slot_at END`, reason: "revived with plan " + a.planKey}); err != nil {
 		return fmt.Errorf("revive: %w", err)
 	}
 	if _, err := exec(a.ctx, a.tx, `UPDATE posts SET removed = 0, plan_deleted = 0, updated_at = ? WHERE plan_id = ? AND plan_deleted = 1`,

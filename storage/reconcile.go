@@ -59,13 +59,13 @@ func (db *DB) ResolveUnknown(ctx context.Context, id int64, res herald.Result, a
 		note += "; " + res.Request
 	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		n, err := exec(ctx, tx, `UPDATE deliveries SET status = 'published', remote_id = ?, url = ?, published_at = ?, error = '',
-			attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'unknown'`,
-			res.RemoteID, res.URL, ms(at), db.nowMs(), id)
+		moved, err := db.moveDeliveries(ctx, tx, []int64{id}, move{from: herald.StatusSet{herald.StatusUnknown},
+			to: to(herald.StatusPublished), set: `remote_id = ?, url = ?, published_at = ?, error = '', attempts = attempts + 1`,
+			args: []any{res.RemoteID, res.URL, ms(at)}, reason: truncateReason(note)})
 		if err != nil {
 			return fmt.Errorf("resolve unknown %d: %w", id, err)
 		}
-		if n == 0 {
+		if len(moved) == 0 {
 			var status string
 			if err := get(ctx, tx, &status, `SELECT status FROM deliveries WHERE id = ?`, id); notFound(err) {
 				return herald.Errorf(herald.ENOTFOUND, "delivery %d not found", id)
@@ -75,8 +75,9 @@ func (db *DB) ResolveUnknown(ctx context.Context, id int64, res herald.Result, a
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is %s, no longer unknown", id, status)
 		}
 		if _, err := exec(ctx, tx, `INSERT INTO attempts (delivery_id, number, started_at, finished_at, outcome, request, response,
-			remote_id, url) SELECT id, attempts, ?, ?, 'published', ?, ?, ?, ? FROM deliveries WHERE id = ?`,
-			ms(at), ms(at), note, res.Response, res.RemoteID, res.URL, id); err != nil {
+			remote_id, url, node) SELECT id, attempts, CAST(? AS BIGINT), CAST(? AS BIGINT), 'published', CAST(? AS TEXT), CAST(? AS TEXT),
+			CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT) FROM deliveries WHERE id = ?`,
+			ms(at), ms(at), note, res.Response, res.RemoteID, res.URL, db.node, id); err != nil {
 			return fmt.Errorf("resolve unknown %d: attempt: %w", id, err)
 		}
 		return nil

@@ -25,17 +25,11 @@ import (
 const slotHorizon = 2 * 366 * 24 * time.Hour
 
 // slotHeld is the condition under which a delivery holds its slot: every
-// status but cancelled, missed and failed (the unique index's condition).
-const slotHeld = `slot_at IS NOT NULL AND status NOT IN ('cancelled', 'missed', 'failed')`
+// status but the slot-freeing ones (the unique index's condition).
+var slotHeld = `slot_at IS NOT NULL AND status NOT IN ` + slotFreeingIn
 
 // holdsSlot is slotHeld for a status read into Go.
-func holdsSlot(status string) bool {
-	switch herald.DeliveryStatus(status) {
-	case herald.StatusCancelled, herald.StatusMissed, herald.StatusFailed:
-		return false
-	}
-	return true
-}
+func holdsSlot(status string) bool { return !herald.SlotFreeing.Has(herald.DeliveryStatus(status)) }
 
 // slotChannel is one channel's weekly slots and what of them is taken.
 type slotChannel struct {

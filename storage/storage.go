@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -27,6 +28,9 @@ type Options struct {
 	SecretKey []byte           // 32 bytes, AES-256-GCM key for channel credentials (required)
 	Now       func() time.Time // default herald.Now; times are always stored in UTC
 	Logger    zerolog.Logger
+	// Node names this process in delivery events and attempts (default
+	// herald.DefaultNode).
+	Node string
 }
 
 // DB is Herald's store. It is safe for concurrent use.
@@ -41,6 +45,8 @@ type DB struct {
 	completer completer
 	now       func() time.Time
 	log       zerolog.Logger
+	node      string
+	missed    atomic.Int64 // deliveries this process marked missed
 
 	stop, stopped chan struct{} // the checkpoint goroutine's (nil for :memory:)
 	// touches carries tokens' uses to the goroutine that records them, so
@@ -62,9 +68,12 @@ func Open(dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{aead: aead, now: opts.Now, log: opts.Logger}
+	db := &DB{aead: aead, now: opts.Now, log: opts.Logger, node: opts.Node}
 	if db.now == nil {
 		db.now = herald.Now
+	}
+	if db.node == "" {
+		db.node = herald.DefaultNode()
 	}
 	if err := db.openSQLite(dsn); err != nil {
 		return nil, err
@@ -102,6 +111,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Missed counts the deliveries this process marked missed since it opened
+// the database (each is also logged).
+func (db *DB) Missed() int64 { return db.missed.Load() }
+
+// Node is the name this process records on delivery events and attempts.
+func (db *DB) Node() string { return db.node }
 
 // nowMs is the injectable clock in storage form.
 func (db *DB) nowMs() int64 { return db.now().UnixMilli() }

@@ -116,6 +116,7 @@ func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE workspace_id = ?)`,
+			`DELETE FROM delivery_events WHERE workspace_id = ?`,
 			`DELETE FROM deliveries WHERE workspace_id = ?`,
 			`DELETE FROM posts WHERE workspace_id = ?`,
 			`DELETE FROM plans WHERE workspace_id = ?`,

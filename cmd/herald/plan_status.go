@@ -179,10 +179,6 @@ func detail(r herald.ReportRow) string {
 }
 
 // failed reports whether a final status is a failure for CI.
-func failed(s herald.DeliveryStatus) bool {
-	return s == herald.StatusFailed || s == herald.StatusUnknown || s == herald.StatusMissed
-}
-
 func allFinal(rows []herald.ReportRow) bool { return countFinal(rows) == len(rows) }
 
 func countFinal(rows []herald.ReportRow) int {
@@ -232,7 +228,7 @@ func (p *planCmd) summary(rows []herald.ReportRow) int {
 	fmt.Fprintln(p.stdout)
 	bad := 0
 	for _, r := range rows {
-		if failed(r.Status) {
+		if herald.NeedsAttention.Has(r.Status) {
 			bad++
 		}
 	}

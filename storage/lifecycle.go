@@ -1,0 +1,285 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
+)
+
+// Every change of a delivery's status goes through moveDeliveries: it
+// states its precondition in the WHERE (the statuses the deliveries must be
+// in, and a lease or attempt where it matters), checks the change against
+// herald's transition table, and appends a delivery_events row per delivery
+// in the same transaction.
+
+// sqlSet renders a status set as an SQL list: ('scheduled', 'retrying').
+func sqlSet(set herald.StatusSet) string {
+	quoted := make([]string, len(set))
+	for i, s := range set {
+		quoted[i] = "'" + string(s) + "'"
+	}
+	return "(" + strings.Join(quoted, ", ") + ")"
+}
+
+// The sets as SQL lists.
+var (
+	waitingIn     = sqlSet(herald.Waiting)
+	liveIn        = sqlSet(herald.Live)
+	unpublishedIn = sqlSet(herald.Unpublished)
+	slotFreeingIn = sqlSet(herald.SlotFreeing)
+)
+
+// moveRow is a delivery as a move sees it before changing it.
+type moveRow struct {
+	ID       int64  `db:"id"`
+	Status   string `db:"status"`
+	Attempts int    `db:"attempts"`
+	Removed  bool   `db:"removed"` // its row was removed from its plan
+	Platform string `db:"platform"`
+}
+
+// move is one kind of guarded status change.
+type move struct {
+	from herald.StatusSet // the statuses the deliveries must be in
+	// to is the status each delivery moves to.
+	to func(r moveRow) herald.DeliveryStatus
+	// set holds more assignments ("lease_owner = ?"), with their binds in
+	// args; updated_at is always set.
+	set  string
+	args []any
+	// guard holds more preconditions ("lease_owner = ? AND attempts = ?"),
+	// binds in gargs, on columns of deliveries d.
+	guard  string
+	gargs  []any
+	reason string // the events' reason
+	// strict: every id must be in a from status (and pass guard), else
+	// nothing is written and the error is ECONFLICT. Otherwise the ids that
+	// do not match are left alone.
+	strict bool
+}
+
+// to returns a move's constant target.
+func to(s herald.DeliveryStatus) func(moveRow) herald.DeliveryStatus {
+	return func(moveRow) herald.DeliveryStatus { return s }
+}
+
+// unlessRemoved moves to s, or to cancelled when the delivery's row was
+// removed from its plan meanwhile: such a delivery never waits again.
+func unlessRemoved(s herald.DeliveryStatus) func(moveRow) herald.DeliveryStatus {
+	return func(r moveRow) herald.DeliveryStatus {
+		if r.Removed {
+			return herald.StatusCancelled
+		}
+		return s
+	}
+}
+
+// moveChunk bounds the ids of one statement.
+const moveChunk = 500
+
+// moveDeliveries applies m to the deliveries ids in tx and returns the ids
+// it moved, in the order given. A transition the table does not allow is an
+// error (a bug, not a conflict). A strict move gives ECONFLICT, writing
+// nothing, when a delivery is not (or no longer) in a from status.
+func (db *DB) moveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, m move) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows := make([]moveRow, 0, len(ids))
+	for start := 0; start < len(ids); start += moveChunk {
+		chunk := ids[start:min(start+moveChunk, len(ids))]
+		query := `SELECT d.id, d.status, d.attempts, p.removed, c.platform FROM deliveries d
+			JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = d.channel_id
+			WHERE d.id IN (?) AND d.status IN ` + sqlSet(m.from)
+		if m.guard != "" {
+			query += " AND " + m.guard
+		}
+		q, args, err := in(tx, query+db.lockRows("d"), append([]any{chunk}, m.gargs...)...)
+		if err != nil {
+			return nil, err
+		}
+		var got []moveRow
+		if err := sqlx.SelectContext(ctx, tx, &got, q, args...); err != nil {
+			return nil, busy(err)
+		}
+		rows = append(rows, got...)
+	}
+	if m.strict && len(rows) != len(uniqIDs(ids)) {
+		return nil, herald.Errorf(herald.ECONFLICT, "%s", db.whyNotMoved(ctx, tx, ids, rows, m))
+	}
+	// One UPDATE and one INSERT of events per (from, to) pair.
+	type pair struct{ from, to herald.DeliveryStatus }
+	groups := map[pair][]int64{}
+	var order []pair
+	for _, r := range rows {
+		p := pair{herald.DeliveryStatus(r.Status), m.to(r)}
+		if !herald.Transition(p.from, p.to) {
+			return nil, fmt.Errorf("delivery %d: %s → %s is not a transition of the lifecycle", r.ID, p.from, p.to)
+		}
+		if groups[p] == nil {
+			order = append(order, p)
+		}
+		groups[p] = append(groups[p], r.ID)
+	}
+	now, node, actor := db.nowMs(), db.node, herald.ActorOf(ctx).String()
+	set := "status = ?"
+	if m.set != "" {
+		set += ", " + m.set
+	}
+	for _, p := range order {
+		gids := groups[p]
+		for start := 0; start < len(gids); start += moveChunk {
+			chunk := gids[start:min(start+moveChunk, len(gids))]
+			args := append(append([]any{string(p.to)}, m.args...), now, chunk, string(p.from))
+			q, qargs, err := in(tx, `UPDATE deliveries SET `+set+`, updated_at = ? WHERE id IN (?) AND status = ?`, args...)
+			if err != nil {
+				return nil, err
+			}
+			res, err := tx.ExecContext(ctx, q, qargs...)
+			if err != nil {
+				return nil, fmt.Errorf("move deliveries to %s: %w", p.to, busy(err))
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, err
+			} else if int(n) != len(chunk) {
+				return nil, herald.Errorf(herald.ECONFLICT, "deliveries changed while being moved to %s; try again", p.to)
+			}
+			q, qargs, err = in(tx, `INSERT INTO delivery_events (delivery_id, workspace_id, from_status, to_status, at, node, actor, reason, attempt)
+				SELECT id, workspace_id, CAST(? AS TEXT), status, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), attempts
+				FROM deliveries WHERE id IN (?)`, string(p.from), now, node, actor, m.reason, chunk)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := tx.ExecContext(ctx, q, qargs...); err != nil {
+				return nil, fmt.Errorf("record delivery events: %w", busy(err))
+			}
+		}
+	}
+	moved := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		moved[r.ID] = true
+	}
+	out := make([]int64, 0, len(rows))
+	for _, id := range ids {
+		if moved[id] {
+			out = append(out, id)
+			delete(moved, id)
+		}
+	}
+	return out, nil
+}
+
+// recordCreated appends the creation event of new deliveries (now in their
+// first status).
+func (db *DB) recordCreated(ctx context.Context, tx *sqlx.Tx, ids []int64, reason string) error {
+	now, actor := db.nowMs(), herald.ActorOf(ctx).String()
+	for start := 0; start < len(ids); start += moveChunk {
+		chunk := ids[start:min(start+moveChunk, len(ids))]
+		q, args, err := in(tx, `INSERT INTO delivery_events (delivery_id, workspace_id, from_status, to_status, at, node, actor, reason, attempt)
+			SELECT id, workspace_id, '', status, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), attempts
+			FROM deliveries WHERE id IN (?)`, now, db.node, actor, reason, chunk)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("record delivery events: %w", busy(err))
+		}
+	}
+	return nil
+}
+
+// whyNotMoved says, for a strict move's conflict, which delivery was not
+// where the move expected it.
+func (db *DB) whyNotMoved(ctx context.Context, tx *sqlx.Tx, ids []int64, rows []moveRow, m move) string {
+	found := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		found[r.ID] = true
+	}
+	for _, id := range ids {
+		if found[id] {
+			continue
+		}
+		var status string
+		if err := get(ctx, tx, &status, `SELECT status FROM deliveries WHERE id = ?`, id); err != nil {
+			return fmt.Sprintf("delivery %d is gone", id)
+		}
+		if !m.from.Has(herald.DeliveryStatus(status)) {
+			return fmt.Sprintf("delivery %d is %s now, no longer %s", id, status, m.from)
+		}
+		return fmt.Sprintf("delivery %d changed meanwhile (its lease or attempt is not the one expected)", id)
+	}
+	return "deliveries changed meanwhile"
+}
+
+// lockRows is the clause that locks the rows a move reads until its
+// transaction ends (none on SQLite, whose write transaction is the only
+// writer).
+func (db *DB) lockRows(alias string) string { return "" }
+
+func uniqIDs(ids []int64) map[int64]bool {
+	m := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+// eventRow is a delivery_events row.
+type eventRow struct {
+	ID         int64  `db:"id"`
+	DeliveryID int64  `db:"delivery_id"`
+	From       string `db:"from_status"`
+	To         string `db:"to_status"`
+	At         int64  `db:"at"`
+	Node       string `db:"node"`
+	Actor      string `db:"actor"`
+	Reason     string `db:"reason"`
+	Attempt    int    `db:"attempt"`
+}
+
+func (r eventRow) event() herald.DeliveryEvent {
+	return herald.DeliveryEvent{ID: r.ID, DeliveryID: r.DeliveryID, From: herald.DeliveryStatus(r.From),
+		To: herald.DeliveryStatus(r.To), At: fromMs(r.At), Node: r.Node, Actor: r.Actor, Reason: r.Reason, Attempt: r.Attempt}
+}
+
+// DeliveryEvents returns the status changes of a delivery of the workspace,
+// oldest first; an unknown delivery, or another workspace's, gives ENOTFOUND.
+func (db *DB) DeliveryEvents(ctx context.Context, wsID, deliveryID int64) ([]herald.DeliveryEvent, error) {
+	var n int
+	if err := get(ctx, db.r, &n, `SELECT COUNT(*) FROM deliveries WHERE id = ? AND workspace_id = ?`, deliveryID, wsID); err != nil {
+		return nil, fmt.Errorf("delivery events: %w", err)
+	} else if n == 0 {
+		return nil, herald.Errorf(herald.ENOTFOUND, "delivery %d not found", deliveryID)
+	}
+	var rows []eventRow
+	if err := sel(ctx, db.r, &rows, `SELECT id, delivery_id, from_status, to_status, at, node, actor, reason, attempt
+		FROM delivery_events WHERE delivery_id = ? ORDER BY id`, deliveryID); err != nil {
+		return nil, fmt.Errorf("delivery events: %w", err)
+	}
+	out := make([]herald.DeliveryEvent, len(rows))
+	for i, r := range rows {
+		out[i] = r.event()
+	}
+	return out, nil
+}
+
+// EventsAfter returns at most limit events of the workspace with an id
+// above after, oldest first: a reader's cursor is the last id it saw.
+func (db *DB) EventsAfter(ctx context.Context, wsID, after int64, limit int) ([]herald.DeliveryEvent, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	var rows []eventRow
+	if err := sel(ctx, db.r, &rows, `SELECT id, delivery_id, from_status, to_status, at, node, actor, reason, attempt
+		FROM delivery_events WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?`, wsID, after, limit); err != nil {
+		return nil, fmt.Errorf("delivery events: %w", err)
+	}
+	out := make([]herald.DeliveryEvent, len(rows))
+	for i, r := range rows {
+		out[i] = r.event()
+	}
+	return out, nil
+}
