@@ -171,7 +171,7 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 		if _, err := db.moveDeliveries(ctx, tx, []int64{id}, move{from: herald.StatusSet{herald.DeliveryStatus(r.Status)},
 			to: to(herald.StatusScheduled), set: `retried_at = ?, next_attempt_at = ?, error = '', lease_owner = '', lease_until = NULL,
 			slot_at = CASE WHEN CAST(? AS INTEGER) = 0 AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.channel_id = deliveries.channel_id
-				AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN `+slotFreeingIn+`)
+				AND o.slot_at = deliveries.slot_at AND o.id <> deliveries.id AND o.status NOT IN ` + slotFreeingIn + `)
 				THEN slot_at END`, args: []any{retried, next, boolInt(retried.Valid)},
 			reason: "retried", strict: true}); err != nil {
 			return fmt.Errorf("retry delivery: %w", err)
