@@ -10,10 +10,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// deliveryView is a delivery with its attempts, by number.
+// deliveryView is a delivery with its attempts, by number, and its status
+// changes, oldest first.
 type deliveryView struct {
 	*herald.Delivery
-	Attempts []herald.Attempt `json:"attempts"`
+	Attempts []herald.Attempt       `json:"attempts"`
+	Events   []herald.DeliveryEvent `json:"events"`
 }
 
 // deliveryID returns the {id} of the path; ENOTFOUND when it is not a number
@@ -53,7 +55,14 @@ func (s *Server) getDelivery(c echo.Context) error {
 	if attempts == nil {
 		attempts = []herald.Attempt{}
 	}
-	return c.JSON(http.StatusOK, deliveryView{Delivery: d, Attempts: attempts})
+	events, err := s.store.DeliveryEvents(ctx, ws.ID, id)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []herald.DeliveryEvent{}
+	}
+	return c.JSON(http.StatusOK, deliveryView{Delivery: d, Attempts: attempts, Events: events})
 }
 
 func (s *Server) retryDelivery(c echo.Context) error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,6 +84,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return fmt.Errorf("authenticate: %w", err)
 		}
 		c.Set(tokenKey, tok)
+		// What the request changes is recorded as the token's doing.
+		actor := herald.Actor{Kind: "token", ID: strconv.FormatInt(tok.ID, 10), Name: tok.Name}
+		c.SetRequest(r.WithContext(herald.WithActor(r.Context(), actor)))
 		return next(c)
 	}
 }

@@ -47,6 +47,7 @@ type Store interface {
 	RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
 	CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
 	ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error
+	DeliveryEvents(ctx context.Context, wsID, deliveryID int64) ([]herald.DeliveryEvent, error)
 }
 
 // Config holds what the API needs besides the store. Zero values get defaults

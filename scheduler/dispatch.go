@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"context"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -45,7 +44,7 @@ func (s *Scheduler) dispatch() (wait time.Duration, ok bool) {
 		if free == 0 {
 			return 0, false // a finishing worker wakes the loop
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		ctx, cancel := s.storeCtx()
 		jobs, err := s.store.ClaimDue(ctx, s.cfg.Owner, s.cfg.Now(), s.cfg.Lease, free)
 		cancel()
 		if err != nil {
@@ -60,7 +59,7 @@ func (s *Scheduler) dispatch() (wait time.Duration, ok bool) {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	ctx, cancel := s.storeCtx()
 	next, ok, err := s.store.NextDue(ctx)
 	cancel()
 	if err != nil {
@@ -99,7 +98,7 @@ func (s *Scheduler) maybeRecover() {
 	if !due {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	ctx, cancel := s.storeCtx()
 	defer cancel()
 	n, err := s.store.RecoverExpired(ctx, now, s.idempotent)
 	if err != nil {

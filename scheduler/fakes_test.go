@@ -210,6 +210,11 @@ func (f *fakeStore) Release(ctx context.Context, owner string, ids []int64) erro
 	return nil
 }
 
+// RecoverAbandoned: the fake is shared like a database of several processes.
+func (f *fakeStore) RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error) {
+	return f.RecoverExpired(ctx, now, idempotent)
+}
+
 func (f *fakeStore) RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -26,6 +26,10 @@ type Store interface {
 	Complete(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time) error
 	Release(ctx context.Context, owner string, ids []int64) error
 	RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error)
+	// RecoverAbandoned runs at Start: it recovers what RecoverExpired does
+	// and, on a store this process holds alone, every claim not owner's
+	// (a dead predecessor's) at once, whatever its lease.
+	RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// ThrottledAttempts counts the delivery's attempts that ended in a
 	// throttled retry (they do not count toward MaxAttempts).
@@ -230,7 +234,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.mu.Unlock()
 
 	now := s.cfg.Now()
-	n, err := s.store.RecoverExpired(ctx, now, s.idempotent)
+	n, err := s.store.RecoverAbandoned(s.acting(ctx), s.cfg.Owner, now, s.idempotent)
 	if err != nil {
 		s.mu.Lock()
 		s.started = false
@@ -250,7 +254,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	c.Start()
 	go s.loop()
 	if s.cfg.ReconcileEvery > 0 && s.reconciles() {
-		rctx, cancel := context.WithCancel(context.Background())
+		rctx, cancel := context.WithCancel(herald.WithActor(context.Background(), herald.Actor{Kind: "reconciler", ID: s.cfg.Owner}))
 		s.stopReconcile, s.reconcileDone = cancel, make(chan struct{})
 		go s.reconcileLoop(rctx)
 	}
@@ -327,7 +331,7 @@ func (s *Scheduler) shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	if len(ids) > 0 {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		rctx, cancel := context.WithTimeout(s.acting(context.WithoutCancel(ctx)), storeTimeout)
 		err := s.store.Release(rctx, s.cfg.Owner, ids)
 		cancel()
 		if err != nil {
@@ -343,6 +347,16 @@ func (s *Scheduler) shutdown(ctx context.Context) error {
 		return fmt.Errorf("%w; %w", errs[0], errs[1])
 	}
 	return nil
+}
+
+// acting marks ctx as the scheduler's doing, for the delivery events.
+func (s *Scheduler) acting(ctx context.Context) context.Context {
+	return herald.WithActor(ctx, herald.Actor{Kind: "scheduler", ID: s.cfg.Owner})
+}
+
+// storeCtx bounds one store call of the scheduler's own.
+func (s *Scheduler) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.acting(context.Background()), storeTimeout)
 }
 
 // idempotent reports whether the platform's publisher can retry without

@@ -118,7 +118,7 @@ func request(job herald.Job) herald.PublishRequest {
 func (s *Scheduler) complete(job herald.Job, res herald.Result, finished, retryAt time.Time) {
 	wait := completeBackoff
 	for try := 1; ; try++ {
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		ctx, cancel := s.storeCtx()
 		err := s.store.Complete(ctx, s.cfg.Owner, job, res, finished, retryAt)
 		cancel()
 		if err == nil {
@@ -174,7 +174,7 @@ func (s *Scheduler) countedAttempts(job herald.Job) int {
 	if job.Attempt <= 1 {
 		return job.Attempt
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	ctx, cancel := s.storeCtx()
 	defer cancel()
 	n, err := s.store.ThrottledAttempts(ctx, job.Delivery.ID)
 	if err != nil {

@@ -38,6 +38,7 @@ func (db *DB) Complete(ctx context.Context, owner string, job herald.Job, res he
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c.actor = herald.ActorOf(ctx)
 	db.completer.submit(db, c)
 	return c.err
 }
@@ -81,6 +82,7 @@ type completion struct {
 	set   string // assignments besides the status and the lease
 	args  []any
 	retry sql.NullInt64
+	actor herald.Actor // the caller's, for the event (the batch runs on its own context)
 
 	err  error
 	done chan struct{} // closed when err is final
@@ -95,7 +97,7 @@ func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, 
 	if c.res.Reason != "" && c.res.Outcome != herald.OutcomePublished {
 		reason += ": " + c.res.Reason
 	}
-	_, err = db.moveDeliveries(ctx, tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing}, to: c.to,
+	_, err = db.moveDeliveries(herald.WithActor(ctx, c.actor), tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing}, to: c.to,
 		set: c.set + `, lease_owner = '', lease_until = NULL`, args: c.args,
 		guard: "d.lease_owner = ? AND d.attempts = ?", gargs: []any{c.owner, c.job.Attempt},
 		reason: truncateReason(reason), strict: true})
@@ -188,27 +190,43 @@ const (
 // finished with outcome unknown. It returns how many it resolved; database
 // errors are wrapped.
 func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error) {
+	return db.recoverClaims(ctx, now, "lease expired", "d.lease_until < ?", []any{ms(now)}, idempotent)
+}
+
+// RecoverAbandoned resolves, as RecoverExpired does, every delivery left
+// publishing under another owner than owner, whatever its lease — when this
+// process holds the database alone (Sole) and has just started, those are
+// its dead predecessor's. On a database that is not Sole it is
+// RecoverExpired: other processes' claims may be alive.
+func (db *DB) RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error) {
+	if !db.Sole() {
+		return db.RecoverExpired(ctx, now, idempotent)
+	}
+	return db.recoverClaims(ctx, now, "the process that claimed it stopped", "d.lease_owner <> ?", []any{owner}, idempotent)
+}
+
+func (db *DB) recoverClaims(ctx context.Context, now time.Time, why, cond string, args []any, idempotent func(platform string) bool) (int, error) {
 	var n int
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var expired []struct {
+		var claims []struct {
 			ID       int64  `db:"id"`
 			Attempts int    `db:"attempts"`
 			Platform string `db:"platform"`
 			Removed  bool   `db:"removed"`
 		}
-		if err := sel(ctx, tx, &expired, `SELECT d.id, d.attempts, c.platform, p.removed FROM deliveries d
+		if err := sel(ctx, tx, &claims, `SELECT d.id, d.attempts, c.platform, p.removed FROM deliveries d
 			JOIN channels c ON c.id = d.channel_id JOIN posts p ON p.id = d.post_id
-			WHERE d.status = 'publishing' AND d.lease_until < ?`, ms(now)); err != nil {
+			WHERE d.status = 'publishing' AND `+cond, args...); err != nil {
 			return err
 		}
-		for _, d := range expired {
+		for _, d := range claims {
 			status, msg := herald.StatusUnknown, errLeaseUnknown
 			if idempotent != nil && idempotent(d.Platform) && !d.Removed {
 				status, msg = herald.StatusRetrying, errLeaseRetried
 			}
 			moved, err := db.moveDeliveries(ctx, tx, []int64{d.ID}, move{from: herald.StatusSet{herald.StatusPublishing}, to: to(status),
 				set: "error = ?, next_attempt_at = ?, lease_owner = '', lease_until = NULL", args: []any{msg, ms(now)},
-				guard: "d.lease_until < ?", gargs: []any{ms(now)}, reason: "lease expired: " + msg})
+				guard: cond, gargs: args, reason: why + ": " + msg})
 			if err != nil {
 				return err
 			} else if len(moved) == 0 {
@@ -223,7 +241,7 @@ func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("recover expired leases: %w", err)
+		return 0, fmt.Errorf("recover claims: %w", err)
 	}
 	return n, nil
 }

@@ -98,6 +98,7 @@ type attemptRow struct {
 	RemoteID   string        `db:"remote_id"`
 	URL        string        `db:"url"`
 	RetryAt    sql.NullInt64 `db:"retry_at"`
+	Node       string        `db:"node"`
 }
 
 // Attempts returns the attempts of a delivery of the workspace ordered by
@@ -112,14 +113,14 @@ func (db *DB) Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.At
 	}
 	var rows []attemptRow
 	if err := sel(ctx, db.r, &rows, `SELECT id, delivery_id, number, started_at, finished_at, outcome, request, response,
-		error, remote_id, url, retry_at FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID); err != nil {
+		error, remote_id, url, retry_at, node FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID); err != nil {
 		return nil, fmt.Errorf("attempts: %w", err)
 	}
 	out := make([]herald.Attempt, len(rows))
 	for i, r := range rows {
 		out[i] = herald.Attempt{ID: r.ID, DeliveryID: r.DeliveryID, Number: r.Number, StartedAt: fromMs(r.StartedAt),
 			Outcome: herald.Outcome(r.Outcome), Request: r.Request, Response: r.Response, Error: r.Error,
-			RemoteID: r.RemoteID, URL: r.URL, RetryAt: fromNullMs(r.RetryAt)}
+			RemoteID: r.RemoteID, URL: r.URL, RetryAt: fromNullMs(r.RetryAt), Node: r.Node}
 		if r.FinishedAt.Valid {
 			out[i].FinishedAt = fromMs(r.FinishedAt.Int64)
 		}

@@ -98,6 +98,11 @@ func (db *DB) openSQLite(dsn string) error {
 			return fmt.Errorf("create database file: %w", err)
 		}
 		f.Close()
+		if db.sole {
+			if db.soleLock, err = lockSole(file); err != nil {
+				return err
+			}
+		}
 	}
 	full := uri + "?" + params.Encode()
 	w, err := sqlx.Open(writerDriver, full)

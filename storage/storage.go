@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,12 @@ type Options struct {
 	// Node names this process in delivery events and attempts (default
 	// herald.DefaultNode).
 	Node string
+	// Sole asks for the database to this process alone (herald serve on
+	// SQLite): Open takes an exclusive lock on "<file>.lock", held until
+	// Close (or the process's death), and gives ECONFLICT, naming the
+	// holder's pid, when another process has it. Then every delivery left
+	// publishing at start is a dead predecessor's (see Sole).
+	Sole bool
 }
 
 // DB is Herald's store. It is safe for concurrent use.
@@ -47,6 +54,8 @@ type DB struct {
 	log       zerolog.Logger
 	node      string
 	missed    atomic.Int64 // deliveries this process marked missed
+	sole      bool         // Options.Sole, and a file to lock
+	soleLock  *os.File     // the held lock file, nil when none
 
 	stop, stopped chan struct{} // the checkpoint goroutine's (nil for :memory:)
 	// touches carries tokens' uses to the goroutine that records them, so
@@ -68,7 +77,7 @@ func Open(dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{aead: aead, now: opts.Now, log: opts.Logger, node: opts.Node}
+	db := &DB{aead: aead, now: opts.Now, log: opts.Logger, node: opts.Node, sole: opts.Sole}
 	if db.now == nil {
 		db.now = herald.Now
 	}
@@ -76,6 +85,9 @@ func Open(dsn string, opts Options) (*DB, error) {
 		db.node = herald.DefaultNode()
 	}
 	if err := db.openSQLite(dsn); err != nil {
+		if db.soleLock != nil {
+			db.soleLock.Close()
+		}
 		return nil, err
 	}
 	db.touches, db.touchesDone = make(chan touch, 1024), make(chan struct{})
@@ -98,6 +110,9 @@ func (db *DB) Close() error {
 				db.closeErr = rerr
 			}
 		}
+		if db.soleLock != nil {
+			db.soleLock.Close() // releases the lock
+		}
 	})
 	return db.closeErr
 }
@@ -115,6 +130,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // Missed counts the deliveries this process marked missed since it opened
 // the database (each is also logged).
 func (db *DB) Missed() int64 { return db.missed.Load() }
+
+// Sole reports whether this process holds the database alone (Options.Sole
+// took its lock): no other process claims deliveries from it.
+func (db *DB) Sole() bool { return db.soleLock != nil }
 
 // Node is the name this process records on delivery events and attempts.
 func (db *DB) Node() string { return db.node }

@@ -24,6 +24,11 @@ type Config struct {
 	Workers      int
 	MaxBodyBytes int64
 	Lease        time.Duration
+	// Node names this process in its log lines, leases, attempts and
+	// delivery events (default hostname-pid).
+	Node string
+	// sole: this command serves, and on SQLite must hold the database alone.
+	sole bool
 	Shutdown     time.Duration
 	RetryBase    time.Duration
 	// ReadTimeout bounds how long a client may take to send one request,
@@ -97,6 +102,8 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.addrFlag(fs)
 	c.dbFlags(fs)
 	intFlag(fs, &c.Workers, "workers", "HERALD_WORKERS", 100, "publishing workers across channels")
+	stringFlag(fs, &c.Node, "node", "HERALD_NODE", herald.DefaultNode(), "this process's name in logs, leases and delivery events; unique per replica")
+	c.sole = true
 	int64Flag(fs, &c.MaxBodyBytes, "max-body", "HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest accepted request body in bytes")
 	durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", 5*time.Minute, "how long a claimed delivery is held before another process may recover it")
 	durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
@@ -109,8 +116,11 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 
 func stringFlag(fs *flag.FlagSet, p *string, name, variable, def, usage string) {
 	shown := def
-	if name == "db" {
+	switch name {
+	case "db":
 		shown = "<data-dir>/herald.db"
+	case "node":
+		shown = "<hostname>-<pid>"
 	}
 	fs.StringVar(p, name, env(variable, def), envUsage(usage, variable, shown))
 }
@@ -154,6 +164,8 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("--data-dir must not be empty")
 	case has("workers") && c.Workers < 1:
 		return fmt.Errorf("--workers must be at least 1")
+	case has("node") && (c.Node == "" || len(c.Node) > 200):
+		return fmt.Errorf("--node must be 1 to 200 characters")
 	case has("lease") && c.Lease < 2*time.Second:
 		return fmt.Errorf("--lease must be at least 2s")
 	case has("read-timeout") && c.ReadTimeout < time.Second:

@@ -114,9 +114,12 @@ func createToken(t *testing.T, dataDir string) string {
 }
 
 // The process is killed while both platforms hold its call; each platform
-// posts anyway, and the answer is lost. After a restart the Mastodon
-// delivery is retried with the same Idempotency-Key (one status, not two),
-// and the Telegram one (no idempotency) becomes unknown, never re-sent.
+// posts anyway, and the answer is lost. After a restart with the default
+// lease (5 minutes) the Mastodon delivery is retried at once with the same
+// Idempotency-Key (one status, not two), the Telegram one (no idempotency)
+// becomes unknown, never re-sent, and each channel's next post goes out: on
+// SQLite the restarted process holds the database alone, so what was left
+// publishing is its dead predecessor's.
 func TestCrashMidPublish(t *testing.T) {
 	tg := telegramfake.New(telegramfake.Options{})
 	defer tg.Close()
@@ -127,7 +130,8 @@ func TestCrashMidPublish(t *testing.T) {
 
 	dir := t.TempDir()
 	token := createToken(t, dir)
-	c := startChild(t, dir)
+	defaults := "HERALD_LEASE=" + (5 * time.Minute).String()
+	c := startChild(t, dir, defaults)
 	api := func(method, path string, body any, want int, out any) {
 		t.Helper()
 		call(t, c.URL, token, method, path, "", body, want, out)
@@ -137,8 +141,9 @@ func TestCrashMidPublish(t *testing.T) {
 		"config": map[string]any{"chat_id": "@brand", "base_url": tg.URL}, "credentials": map[string]any{"bot_token": tg.Token}}, 201, nil)
 	api("POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "masto", "platform": "mastodon",
 		"config": map[string]any{"instance_url": ms.URL}, "credentials": map[string]any{"access_token": ms.Token}}, 201, nil)
-	api("PUT", "/api/v1/workspaces/brand/plans/p", map[string]any{"posts": []map[string]any{{
-		"key": "launch", "at": at(herald.Now()), "channels": []string{"tg", "masto"}, "text": "We are live"}}}, 200, nil)
+	api("PUT", "/api/v1/workspaces/brand/plans/p", map[string]any{"posts": []map[string]any{
+		{"key": "launch", "at": at(herald.Now()), "channels": []string{"tg", "masto"}, "text": "We are live"},
+		{"key": "next", "at": at(herald.Now()), "channels": []string{"tg", "masto"}, "text": "And here is why"}}}, 200, nil)
 
 	eventually(t, 15*time.Second, func() string {
 		if tg.Held() != 1 || ms.Held() != 1 {
@@ -159,13 +164,14 @@ func TestCrashMidPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c2 := startChild(t, dir)
+	c2 := startChild(t, dir, defaults)
 	tm := &testMain{Token: token, URL: c2.URL}
-	r := tm.waitReport(t, "brand", "p", 30*time.Second, map[string]string{"launch/tg": "unknown", "launch/masto": "published"})
+	r := tm.waitReport(t, "brand", "p", 45*time.Second, map[string]string{"launch/tg": "unknown", "launch/masto": "published",
+		"next/tg": "published", "next/masto": "published"})
 
 	statuses := ms.Statuses()
-	if len(statuses) != 1 {
-		t.Fatalf("mastodon has %d statuses, want 1", len(statuses))
+	if len(statuses) != 2 || statuses[0].Text == statuses[1].Text {
+		t.Fatalf("mastodon has %d statuses, want the launch once and the next post", len(statuses))
 	}
 	var posts []mastodonfake.Call
 	for _, cl := range ms.Calls() {
@@ -173,10 +179,13 @@ func TestCrashMidPublish(t *testing.T) {
 			posts = append(posts, cl)
 		}
 	}
-	if len(posts) != 2 || posts[0].IdempotencyKey == "" || posts[0].IdempotencyKey != posts[1].IdempotencyKey {
-		t.Errorf("status calls %+v: want 2 with the same Idempotency-Key", posts)
+	if len(posts) != 3 || posts[0].IdempotencyKey == "" || posts[0].IdempotencyKey != posts[1].IdempotencyKey {
+		t.Errorf("status calls %+v: want the launch twice with the same Idempotency-Key, then the next post", posts)
 	}
 	for _, row := range r.Rows {
+		if row.Key != "launch" {
+			continue
+		}
 		switch row.Channel {
 		case "masto":
 			if row.RemoteID != statuses[0].ID || row.URL != statuses[0].URL {
@@ -188,9 +197,31 @@ func TestCrashMidPublish(t *testing.T) {
 			}
 		}
 	}
-	if n := len(tg.Calls()); n != 1 {
-		t.Errorf("telegram got %d calls, want 1: an unknown delivery is never re-sent by itself", n)
+	if n := len(tg.Calls()); n != 2 {
+		t.Errorf("telegram got %d calls, want 2 (the launch once, the next post): an unknown delivery is never re-sent by itself", n)
 	}
+}
+
+// A second herald serve on the SQLite database another one is serving
+// refuses to start, saying why, and changes nothing: two processes never
+// claim from one SQLite file.
+func TestSecondServeOnOneSQLiteFileRefuses(t *testing.T) {
+	dir := t.TempDir()
+	createToken(t, dir)
+	first := startChild(t, dir)
+	var out, errb syncBuffer
+	code := run(context.Background(), []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0"}, &out, &errb)
+	if code == 0 {
+		t.Fatalf("second serve exited 0; want a refusal\n%s", errb.String())
+	}
+	msg := errb.String()
+	if !strings.Contains(msg, "already serving") || !strings.Contains(msg, fmt.Sprintf("pid %d", first.cmd.Process.Pid)) ||
+		!strings.Contains(msg, "PostgreSQL") {
+		t.Errorf("refusal %q should name the running process and say what to do", msg)
+	}
+	// The first one still serves.
+	var list struct{ Items []any }
+	call(t, first.URL, createToken(t, dir), "GET", "/api/v1/workspaces", "", nil, 200, &list)
 }
 
 // SIGTERM while a publish is in flight: the process stops claiming, lets the

@@ -44,7 +44,11 @@ type Main struct {
 
 // NewMain returns a Main for cfg that logs to stderr.
 func NewMain(cfg Config, stdout, stderr io.Writer) *Main {
-	return &Main{Config: cfg, Stdout: stdout, Log: newLogger(cfg.LogLevel, stderr), Now: herald.Now}
+	log := newLogger(cfg.LogLevel, stderr)
+	if cfg.Node != "" {
+		log = log.With().Str("node", cfg.Node).Logger()
+	}
+	return &Main{Config: cfg, Stdout: stdout, Log: log, Now: herald.Now}
 }
 
 func newLogger(level string, w io.Writer) zerolog.Logger {
@@ -71,7 +75,8 @@ func (m *Main) OpenDB(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db, err := storage.Open(m.Config.dsn(), storage.Options{SecretKey: key, Now: m.Now, Logger: m.Log})
+	db, err := storage.Open(m.Config.dsn(), storage.Options{SecretKey: key, Now: m.Now, Logger: m.Log,
+		Node: m.Config.Node, Sole: m.Config.sole})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -113,6 +118,7 @@ func (m *Main) Run(ctx context.Context) error {
 		pubs[name] = p
 	}
 	m.Scheduler = scheduler.New(m.DB, pubs, scheduler.Config{
+		Owner:          m.Config.Node,
 		Workers:        m.Config.Workers,
 		Lease:          m.Config.Lease,
 		PublishTimeout: min(60*time.Second, m.Config.Lease/2),
