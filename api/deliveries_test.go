@@ -66,12 +66,13 @@ func (e *env) failFirstDelivery(reason string) int64 {
 }
 
 type deliveryJSON struct {
-	ID           int64                 `json:"id"`
-	Workspace    string                `json:"workspace"`
-	Status       herald.DeliveryStatus `json:"status"`
-	AttemptCount int                   `json:"attempt_count"`
-	Error        string                `json:"error"`
-	Attempts     []herald.Attempt      `json:"attempts"`
+	ID           int64                  `json:"id"`
+	Workspace    string                 `json:"workspace"`
+	Status       herald.DeliveryStatus  `json:"status"`
+	AttemptCount int                    `json:"attempt_count"`
+	Error        string                 `json:"error"`
+	Attempts     []herald.Attempt       `json:"attempts"`
+	Events       []herald.DeliveryEvent `json:"events"`
 }
 
 func TestDeliveryGetRetryCancel(t *testing.T) {
@@ -120,6 +121,21 @@ func TestDeliveryGetRetryCancel(t *testing.T) {
 	}
 	must(t, e.do("POST", path+"/cancel", nil), 409)
 	must(t, e.do("POST", path+"/retry", nil), 200) // cancelled → scheduled
+
+	// Its status changes, oldest first, with who made them: the plan upload
+	// and the retries and cancel were the token's.
+	must(t, e.do("GET", path, nil), 200).decode(t, &d)
+	var got []string
+	for _, ev := range d.Events {
+		got = append(got, fmt.Sprintf("%s>%s", ev.From, ev.To))
+		if ev.To != herald.StatusPublishing && ev.To != herald.StatusFailed && !strings.HasPrefix(ev.Actor, "token:") {
+			t.Errorf("event %+v should be the token's", ev)
+		}
+	}
+	want := ">scheduled scheduled>publishing publishing>failed failed>scheduled scheduled>cancelled cancelled>scheduled"
+	if strings.Join(got, " ") != want {
+		t.Errorf("events %v, want %s", got, want)
+	}
 }
 
 func TestReportCSVEndToEnd(t *testing.T) {

@@ -28,9 +28,9 @@ type Config struct {
 	// delivery events (default hostname-pid).
 	Node string
 	// sole: this command serves, and on SQLite must hold the database alone.
-	sole bool
-	Shutdown     time.Duration
-	RetryBase    time.Duration
+	sole      bool
+	Shutdown  time.Duration
+	RetryBase time.Duration
 	// ReadTimeout bounds how long a client may take to send one request,
 	// body included (a slow-sending client holds a connection no longer).
 	ReadTimeout time.Duration
