@@ -31,7 +31,9 @@ func (p containerPlatform) Channel() *herald.Channel {
 }
 
 // Script answers the container creation as the Graph API documents each
-// fault: 4 with X-Business-Use-Case-Usage, 2 with HTTP 500, 100, 190.
+// fault: 4 with X-Business-Use-Case-Usage, 2 with HTTP 500, 100, 190. A
+// lost answer is the publish call's: the container is published, then
+// the connection closed.
 func (p containerPlatform) Script(f conformance.Fault) {
 	switch f {
 	case conformance.Throttle:
@@ -42,7 +44,15 @@ func (p containerPlatform) Script(f conformance.Fault) {
 		p.fake.Script(containerfake.InvalidParam(p.permanent).On(containerfake.StepCreate))
 	case conformance.Unauthorized:
 		p.fake.Script(containerfake.InvalidToken().On(containerfake.StepCreate))
+	case conformance.LostAnswer:
+		p.fake.Script(containerfake.DropAfterPost().On(containerfake.StepPublish))
 	}
+}
+
+// ScriptEarlyLoss loses the answer of the container creation: the
+// container is made, but nothing is published.
+func (p containerPlatform) ScriptEarlyLoss(*herald.PublishRequest) {
+	p.fake.Script(containerfake.DropAfterPost().On(containerfake.StepCreate))
 }
 
 // Posted lists the published posts with their permalinks.

@@ -31,8 +31,8 @@ func (p facebookPlatform) Channel() *herald.Channel {
 }
 
 // Script answers POST /feed as the Graph API documents each fault: 32 with
-// X-Page-Usage, 2 is_transient with HTTP 500, 100, 190. Facebook is not
-// idempotent, so LostAnswer is not scripted.
+// X-Page-Usage, 2 is_transient with HTTP 500, 100, 190; a lost answer
+// makes the post, then closes the connection.
 func (p facebookPlatform) Script(f conformance.Fault) {
 	switch f {
 	case conformance.Throttle:
@@ -43,7 +43,16 @@ func (p facebookPlatform) Script(f conformance.Fault) {
 		p.fake.Script(facebookfake.InvalidParam("The parameter message is invalid").On("feed"))
 	case conformance.Unauthorized:
 		p.fake.Script(facebookfake.TokenExpired().On("feed"))
+	case conformance.LostAnswer:
+		p.fake.Script(facebookfake.DropAfterPost().On("feed"))
 	}
+}
+
+// ScriptEarlyLoss posts two photos, whose first unpublished upload is made
+// but its answer lost: nothing shows on the Page before /feed.
+func (p facebookPlatform) ScriptEarlyLoss(req *herald.PublishRequest) {
+	req.Message.Media = []string{"https://cdn.example.com/one.jpg", "https://cdn.example.com/two.jpg"}
+	p.fake.Script(facebookfake.DropAfterPost().On("photos"))
 }
 
 // Posted lists the Page posts with their permalink_url.

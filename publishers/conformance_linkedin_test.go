@@ -32,7 +32,9 @@ func (p linkedinPlatform) Channel() *herald.Channel {
 }
 
 // Script answers POST /rest/posts as LinkedIn documents each fault: 429
-// (no reset header), 500, a 422 validation refusal, 401 EXPIRED_ACCESS_TOKEN.
+// (no reset header), 500, a 422 validation refusal, 401
+// EXPIRED_ACCESS_TOKEN; a lost answer makes the post, then closes the
+// connection.
 func (p linkedinPlatform) Script(f conformance.Fault) {
 	switch f {
 	case conformance.Throttle:
@@ -43,6 +45,8 @@ func (p linkedinPlatform) Script(f conformance.Fault) {
 		p.fake.Script(linkedinfake.Unprocessable("ERROR :: /commentary :: length 3001 exceeds maximum length 3000").On(linkedinfake.OpPosts))
 	case conformance.Unauthorized:
 		p.fake.Script(linkedinfake.Unauthorized().On(linkedinfake.OpPosts))
+	case conformance.LostAnswer:
+		p.fake.Script(linkedinfake.DropAfterPost().On(linkedinfake.OpPosts))
 	}
 }
 

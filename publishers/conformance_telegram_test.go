@@ -35,12 +35,8 @@ func (p telegramPlatform) Channel() *herald.Channel {
 		Credentials: map[string]string{"bot_token": p.fake.Token}}
 }
 
-// Faults: Telegram has no idempotency key, so no lost-answer retry.
-func (p telegramPlatform) Faults() []conformance.Fault {
-	return []conformance.Fault{conformance.Throttle, conformance.ServerError, conformance.Permanent, conformance.Unauthorized}
-}
-
-// Script answers as the Bot API documents each fault.
+// Script answers as the Bot API documents each fault, and loses the
+// answer of a sent message by closing the connection.
 func (p telegramPlatform) Script(f conformance.Fault) {
 	switch f {
 	case conformance.Throttle:
@@ -51,6 +47,8 @@ func (p telegramPlatform) Script(f conformance.Fault) {
 		p.fake.Script(telegramfake.BadRequest("message is too long"))
 	case conformance.Unauthorized:
 		p.fake.Script(telegramfake.Fault{Status: 401, Description: "Unauthorized"})
+	case conformance.LostAnswer:
+		p.fake.Script(telegramfake.DropAfterPost())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald/publishers/internal/conformance"
+	"github.com/heraldhq/herald/publishers/internal/testkit"
 )
 
 // platforms are the adapters the conformance scenarios run over; each
@@ -37,5 +38,43 @@ func TestConformanceCoversTheRegistry(t *testing.T) {
 		if !registered[name] {
 			t.Errorf("platform %q is in Registry but not in the conformance tests", name)
 		}
+	}
+}
+
+// TestConformanceLostAnswerCoversTheRegistry fails when an adapter in
+// Registry that is not idempotent could skip the lost-answer scenarios:
+// its conformance Platform must script LostAnswer (a FaultLister leaving
+// it out is refused here; a Script that ignores it fails the scenario,
+// which then sees the post published), and the publisher the Platform is
+// tested with must be as idempotent as the Registry's.
+func TestConformanceLostAnswerCoversTheRegistry(t *testing.T) {
+	entries := map[string]conformance.Entry{}
+	for _, e := range platforms {
+		entries[e.Name] = e
+	}
+	checked := 0
+	for name, newPublisher := range Registry {
+		if newPublisher(Options{}).Idempotent() {
+			continue
+		}
+		checked++
+		e, ok := entries[name]
+		if !ok {
+			t.Errorf("platform %q is not idempotent but has no conformance platform to check its lost answers", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			p, pub := e.Start(t, testkit.Loopback)
+			defer p.Close()
+			if pub.Idempotent() {
+				t.Errorf("the conformance publisher is idempotent, Registry's is not")
+			}
+			if !conformance.ScriptsLostAnswer(p) {
+				t.Errorf("not idempotent, but the conformance platform does not script %s: a lost answer must be checked to be unknown", conformance.LostAnswer)
+			}
+		})
+	}
+	if checked == 0 {
+		t.Fatal("no adapter in Registry is non-idempotent: the test checks nothing")
 	}
 }

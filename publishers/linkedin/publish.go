@@ -83,7 +83,7 @@ func (c *conv) create(ctx context.Context, post map[string]any) herald.Result {
 	case a.err != nil && !a.sent:
 		return c.result(herald.OutcomeRetry, "no answer from LinkedIn (the post was not sent): "+c.errText(a, u))
 	case a.err != nil:
-		return c.result(herald.OutcomeUnknown, "the post was sent but LinkedIn's answer was lost; LinkedIn has no idempotency key, "+
+		return c.result(herald.OutcomeUnknown, "the post was sent but LinkedIn's answer was lost, so it may have been posted; LinkedIn has no idempotency key, "+
 			"so look for it on the page before posting it again: "+c.errText(a, u))
 	case a.resp.Status != http.StatusCreated && a.resp.Status != http.StatusOK:
 		return c.failure(a.resp, "posting")

@@ -47,6 +47,12 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	hreq.Header.Set(SignatureHeader, Sign(secret, p.opts.Now(), body))
 	hreq.Header.Set("Idempotency-Key", idemKey)
 	hreq.Header.Set("Herald-Delivery", strconv.FormatInt(req.DeliveryID, 10))
+	if !idempotent(&ch) {
+		// The Idempotency-Key header would have Go's transport resend the
+		// post by itself after a kept-alive connection closed unanswered,
+		// to a receiver that may act on it twice.
+		httpcall.NoReplay(hreq)
+	}
 	resp, sent, err := httpcall.Do(p.client, hreq, 1<<20)
 	res.Response = redact(httpcall.Answer(resp))
 	if err != nil {

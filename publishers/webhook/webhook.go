@@ -18,8 +18,11 @@
 // 410, any other 4xx and 3xx (redirects are not followed: config.url must
 // name the receiver itself) failed. When no answer comes after the request was
 // sent the outcome is unknown, unless the channel is idempotent: then it is
-// retried with the same Idempotency-Key. Idempotent() reports false because
-// it cannot speak for every receiver.
+// retried with the same Idempotency-Key. Only then may Go's transport send
+// a request again by itself (it does, for the Idempotency-Key header, when
+// a kept-alive connection closes unanswered); otherwise each attempt goes
+// out once at most. Idempotent() reports false because it cannot speak for
+// every receiver.
 package webhook
 
 import (

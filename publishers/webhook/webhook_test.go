@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/testkit"
+	"github.com/heraldhq/herald/publishers/outbound"
 	"github.com/heraldhq/herald/publishers/webhook"
 	"github.com/heraldhq/herald/publishers/webhook/webhookfake"
 	"github.com/rs/zerolog"
@@ -191,6 +192,31 @@ func TestIdempotentReceiverRetry(t *testing.T) {
 	}
 	if e.pub.Idempotent() {
 		t.Error("Idempotent() must stay false: it cannot speak for every receiver")
+	}
+}
+
+// A lost answer on a kept-alive connection (the way pooled connections go
+// out): the Idempotency-Key header must not let Go's transport resend the
+// post by itself to a receiver that does not honour it.
+func TestLostAnswerOnAKeptAliveConnection(t *testing.T) {
+	e := setup(t, webhookfake.Options{})
+	client := outbound.New(outbound.Options{Allow: testkit.AllowLoopback})
+	client.Transport.(*http.Transport).MaxConnsPerHost = 1 // the second post goes out on the first's connection
+	t.Cleanup(client.CloseIdleConnections)
+	e.pub = webhook.New(webhook.Options{HTTPClient: client, Now: e.clock.Now})
+	first := e.request(herald.Message{Text: "First"})
+	if res := e.pub.Publish(context.Background(), first); res.Outcome != herald.OutcomePublished {
+		t.Fatalf("first post: %s %s", res.Outcome, res.Reason)
+	}
+	e.fake.Script(webhookfake.DropAfterPost())
+	req := e.request(herald.Message{Text: "Second"})
+	req.DeliveryID, req.IdempotencyKey = 10, "herald-10-abc"
+	res := e.pub.Publish(context.Background(), req)
+	if res.Outcome != herald.OutcomeUnknown || !strings.Contains(res.Reason, "may have acted") {
+		t.Errorf("lost answer: %s %q, want unknown: it may have acted on the post", res.Outcome, res.Reason)
+	}
+	if ds := e.fake.Deliveries(); len(ds) != 2 {
+		t.Errorf("the receiver got %d deliveries, want 2 (each post once)", len(ds))
 	}
 }
 

@@ -63,7 +63,7 @@ func (c *conv) tweet(ctx context.Context, text string, mediaIDs []string, userna
 	case a.err != nil && !a.sent:
 		return c.result(herald.OutcomeRetry, "no answer from X (the post was not sent): "+c.transport(a, u))
 	case a.err != nil:
-		return c.result(herald.OutcomeUnknown, "the post was sent but X's answer was lost; X has no idempotency key, "+
+		return c.result(herald.OutcomeUnknown, "the post was sent but X's answer was lost, so it may have been posted; X has no idempotency key, "+
 			"so look for it on the account before posting it again: "+c.transport(a, u))
 	case a.resp.Status != http.StatusCreated && a.resp.Status != http.StatusOK:
 		return c.failure(a.resp, "posting")

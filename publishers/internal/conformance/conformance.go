@@ -1,7 +1,8 @@
 // Package conformance is the harness every publisher adapter passes: the
 // same scenarios (a text post, throttling, server errors, permanent
-// refusals, rejected credentials, an idempotent retry after a lost answer,
-// no credentials in results) run against each platform's fake, and the
+// refusals, rejected credentials, a lost answer — retried once with the
+// same key where the platform takes one, unknown everywhere else — no
+// credentials in results) run against each platform's fake, and the
 // network scenarios (see Network) against every endpoint it declares.
 //
 // A platform joins by wrapping its fake in a Platform and registering an
@@ -45,8 +46,12 @@ const (
 	// Unauthorized: the platform rejects the credentials (401, invalid
 	// token code…).
 	Unauthorized
-	// LostAnswer: the post is made but its answer never arrives (the
-	// connection drops after posting). Only idempotent platforms need it.
+	// LostAnswer: the platform makes the post but its answer never
+	// reaches Herald: the fake handles the call, then closes the
+	// connection without answering (every fake's DropAfterPost). A
+	// platform whose publish takes several calls scripts it on the one
+	// that publishes (media_publish, wall.post, /feed…), not on an earlier
+	// step. Every platform that calls out scripts it (see LostAnswers).
 	LostAnswer
 )
 
@@ -91,11 +96,24 @@ type Platform interface {
 }
 
 // FaultLister is implemented by a Platform that can script only some
-// faults; the scenarios of the others are skipped. A Platform without it
-// must script every Fault but LostAnswer, and LostAnswer too when its
-// publisher is Idempotent.
+// faults; the scenarios of the others are skipped, except LostAnswer's
+// when the publisher is not Idempotent: that one fails, since it checks
+// what the lifecycle relies on (see LostAnswers). A Platform without it
+// must script every Fault.
 type FaultLister interface {
 	Faults() []Fault
+}
+
+// EarlyLoss is implemented by a Platform whose publish takes several calls
+// and that can lose the answer of a call before the one that publishes
+// (Instagram's container creation, Facebook's upload of an unpublished
+// photo): the platform keeps what that call made, but nothing is posted,
+// so the publish must be a plain retry, and the retry must post once.
+type EarlyLoss interface {
+	// ScriptEarlyLoss makes the answer of such a call of the next publish
+	// get lost, and adds to req what the flow needs to make that call
+	// (Facebook's several photos).
+	ScriptEarlyLoss(req *herald.PublishRequest)
 }
 
 // Publisher is the adapter under test: the publishers.Publisher methods the

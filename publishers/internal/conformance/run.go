@@ -102,28 +102,25 @@ func textPost(t *testing.T, e Entry) {
 }
 
 // supports reports whether p scripts f.
-func supports(p Platform, pub Publisher, f Fault) bool {
+func supports(p Platform, f Fault) bool {
 	if l, ok := p.(FaultLister); ok {
 		return slices.Contains(l.Faults(), f)
 	}
-	return f != LostAnswer || pub.Idempotent()
+	return true
 }
 
 func fault(t *testing.T, e Entry, f Fault) {
-	p, pub := start(t, e)
-	if f == LostAnswer && !pub.Idempotent() {
-		t.Skipf("%s is not idempotent: a lost answer is unknown, not retried", p.Name())
+	if f == LostAnswer {
+		LostAnswers(t, e)
+		return
 	}
-	if !supports(p, pub, f) {
+	p, pub := start(t, e)
+	if !supports(p, f) {
 		t.Skipf("%s does not script %s", p.Name(), f)
 	}
 	req := request(e, p, f.String())
 	p.Script(f)
 	res := publish(t, pub, req)
-	if f == LostAnswer {
-		lostAnswer(t, p, pub, req, res)
-		return
-	}
 	if err := Expect(f, res); err != nil {
 		t.Error(err)
 	}
@@ -132,11 +129,11 @@ func fault(t *testing.T, e Entry, f Fault) {
 	}
 }
 
-// Expect checks the Result of a publish call the platform answered with f
-// (for LostAnswer: the first call's). It returns an error saying what is
-// wrong, or nil: Throttle → a throttled retry with RetryAfter > 0;
-// ServerError → retry; Permanent → failed with a reason; Unauthorized →
-// reauth with a reason; LostAnswer → retry (an idempotent platform).
+// Expect checks the Result of a publish call the platform answered with f.
+// It returns an error saying what is wrong, or nil: Throttle → a throttled
+// retry with RetryAfter > 0; ServerError → retry; Permanent → failed with
+// a reason; Unauthorized → reauth with a reason. What a LostAnswer must
+// give depends on the publisher: see ExpectLost.
 func Expect(f Fault, res herald.Result) error {
 	ok := true
 	var want string
@@ -154,8 +151,7 @@ func Expect(f Fault, res herald.Result) error {
 		want = "reauth with a reason"
 		ok = res.Outcome == herald.OutcomeReauth && strings.TrimSpace(res.Reason) != ""
 	case LostAnswer:
-		want = "retry (the same request is safe to repeat)"
-		ok = res.Outcome == herald.OutcomeRetry
+		return fmt.Errorf("what a %s gives depends on whether the publisher is idempotent: use ExpectLost", f)
 	default:
 		return fmt.Errorf("unknown fault %d", int(f))
 	}
@@ -164,26 +160,6 @@ func Expect(f Fault, res herald.Result) error {
 			f, res.Outcome, res.Throttled, res.RetryAfter, res.Reason, want)
 	}
 	return nil
-}
-
-// lostAnswer: after an answer lost on the way back, the same request again
-// leaves exactly one post, and its id in the Result.
-func lostAnswer(t *testing.T, p Platform, pub Publisher, req herald.PublishRequest, first herald.Result) {
-	if err := Expect(LostAnswer, first); err != nil {
-		t.Fatal(err)
-	}
-	req.Attempt++
-	res := publish(t, pub, req)
-	if res.Outcome != herald.OutcomePublished {
-		t.Fatalf("second attempt %q (reason %q), want published", res.Outcome, res.Reason)
-	}
-	posted := p.Posted()
-	if len(posted) != 1 {
-		t.Fatalf("the fake published %d posts, want 1: %+v", len(posted), posted)
-	}
-	if res.RemoteID != posted[0].ID || res.URL != posted[0].URL {
-		t.Errorf("result id %q url %q, the fake published id %q url %q", res.RemoteID, res.URL, posted[0].ID, posted[0].URL)
-	}
 }
 
 // noCredentials fails t when any credential value of ch shows in res.

@@ -2,11 +2,13 @@ package httpcall
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -98,5 +100,66 @@ func TestDoStopsAtRedirectsAndRefusals(t *testing.T) {
 	}
 	if Stopped(errors.New("connection reset")) || Unanswered(errors.New("connection reset")) != herald.OutcomeRetry {
 		t.Error("a network error is not Stopped")
+	}
+}
+
+// A request with an Idempotency-Key header, on a kept-alive connection
+// that closes after the server read it: Go's transport sends it again by
+// itself, unless NoReplay; then the server gets it once, and Do says it
+// may have arrived.
+func TestNoReplay(t *testing.T) {
+	for _, noReplay := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoReplay=%v", noReplay), func(t *testing.T) { replays(t, noReplay) })
+	}
+}
+
+// replays publishes once on a warm connection that closes without answering.
+func replays(t *testing.T, noReplay bool) {
+	var got atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/warm" {
+			return
+		}
+		if got.Add(1) == 1 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}
+	}))
+	defer srv.Close()
+	client := outbound.New(outbound.Options{Allow: outbound.AllowAll})
+	client.Transport.(*http.Transport).MaxConnsPerHost = 1 // the POST goes out on the warm connection
+	warm, _ := http.NewRequest("GET", srv.URL+"/warm", nil)
+	if _, _, err := Do(client, warm, 1<<10); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/post", strings.NewReader(`{"text":"once"}`))
+	req.Header.Set("Idempotency-Key", "k1")
+	if noReplay {
+		NoReplay(req)
+	}
+	_, sent, err := Do(client, req, 1<<10)
+	switch {
+	case noReplay && (got.Load() != 1 || err == nil || !sent):
+		t.Errorf("NoReplay: the server got %d requests, Do sent %v err %v; want 1, sent, an error", got.Load(), sent, err)
+	case !noReplay && got.Load() != 2:
+		// The transport's replay is why NoReplay exists: if Go stops
+		// replaying, this test says so.
+		t.Errorf("without NoReplay: the server got %d requests, want 2 (the transport's replay)", got.Load())
+	}
+}
+
+// NoReplay leaves redirects as they were: the answer with a *RedirectError.
+func TestNoReplayRedirect(t *testing.T) {
+	srv := httptest.NewServer(http.RedirectHandler("/elsewhere", http.StatusTemporaryRedirect))
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/hook", strings.NewReader("{}"))
+	req.Header.Set("Idempotency-Key", "k1")
+	NoReplay(req)
+	var re *RedirectError
+	if resp, _, err := Do(loopback, req, 1<<10); !errors.As(err, &re) || resp == nil || resp.Status != http.StatusTemporaryRedirect {
+		t.Fatalf("redirect: %v %v", resp, err)
 	}
 }

@@ -92,6 +92,16 @@ func Do(c *http.Client, req *http.Request, max int64) (resp *Response, sent bool
 	return resp, true, nil
 }
 
+// NoReplay keeps Go's transport from sending req a second time by itself.
+// The transport resends a request carrying an Idempotency-Key (or
+// X-Idempotency-Key) header when a kept-alive connection closes before any
+// answer — after the server may have acted on it — so that only a server
+// honouring the key may be sent such a request without it. With NoReplay
+// the request goes out once at most; one that could not be written at all
+// is not resent either (Do reports it unsent, a retry for the adapter). A
+// redirect still comes back as a *RedirectError.
+func NoReplay(req *http.Request) { req.GetBody = nil }
+
 func isDialError(err error) bool {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
