@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -110,10 +111,12 @@ func (s *Scheduler) maybeRecover() {
 
 // startJob records a claimed job and runs it on a worker goroutine.
 func (s *Scheduler) startJob(job herald.Job) {
+	ctx, cancel := context.WithCancel(s.pubCtx)
 	s.mu.Lock()
 	s.busy++
 	s.unstarted[job.Delivery.ID] = job
+	s.leases[job.Delivery.ID] = cancel
 	s.mu.Unlock()
 	s.wg.Add(1)
-	go s.run(job)
+	go s.run(ctx, job)
 }

@@ -210,6 +210,22 @@ func (f *fakeStore) Release(ctx context.Context, owner string, ids []int64) erro
 	return nil
 }
 
+func (f *fakeStore) RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) ([]int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var lost []int64
+	for _, id := range ids {
+		r := f.recs[id]
+		if r == nil || r.d.Status != herald.StatusPublishing || r.d.LeaseOwner != owner {
+			lost = append(lost, id)
+			continue
+		}
+		u := until
+		r.d.LeaseUntil = &u
+	}
+	return lost, nil
+}
+
 // RecoverAbandoned: the fake is shared like a database of several processes.
 func (f *fakeStore) RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error) {
 	return f.RecoverExpired(ctx, now, idempotent)

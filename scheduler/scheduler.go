@@ -30,6 +30,9 @@ type Store interface {
 	// and, on a store this process holds alone, every claim not owner's
 	// (a dead predecessor's) at once, whatever its lease.
 	RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error)
+	// RenewLeases extends owner's leases on ids to until and returns the ids
+	// owner no longer holds.
+	RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// ThrottledAttempts counts the delivery's attempts that ended in a
 	// throttled retry (they do not count toward MaxAttempts).
@@ -61,7 +64,10 @@ type Config struct {
 	// Workers bounds concurrent publishes across channels (default 64).
 	Workers int
 	// Lease is how long a claim is held before another process may recover
-	// it (default 5m). It must be longer than PublishTimeout.
+	// it (default 30s). The scheduler renews the leases of its running
+	// publishes every Lease/3, so a publish may take longer than the lease
+	// while its process is alive; a process that stops has its claims
+	// recovered within about one lease.
 	Lease time.Duration
 	// PublishTimeout bounds one Publish call (default 60s).
 	PublishTimeout time.Duration
@@ -95,7 +101,7 @@ type Config struct {
 // Defaults.
 const (
 	DefaultWorkers        = 64
-	DefaultLease          = 5 * time.Minute
+	DefaultLease          = 30 * time.Second
 	DefaultPublishTimeout = 60 * time.Second
 	DefaultShutdownGrace  = 30 * time.Second
 	DefaultMaxAttempts    = 10
@@ -107,6 +113,7 @@ const (
 
 const (
 	recoverEvery    = 5 * time.Second  // RecoverExpired at most this often from the loop
+	minLease        = time.Second      // leases are renewed every Lease/3
 	maxTimerWait    = time.Minute      // the loop re-checks NextDue at least this often
 	storeTimeout    = 30 * time.Second // bound on one store call from the loop
 	completeTries   = 5                // Complete is retried on store errors
@@ -126,6 +133,9 @@ type Scheduler struct {
 	wake     chan struct{} // buffered 1: a pending nudge for the loop
 	quit     chan struct{} // closed by Shutdown: the loop exits
 	loopDone chan struct{} // closed when the loop has exited
+	// renewStop ends the lease renewal once Shutdown has seen every
+	// publish finish; renewDone is closed when it has.
+	renewStop, renewDone chan struct{}
 
 	pubCtx    context.Context // parent of every Publish; cancelled after the grace
 	cancelPub context.CancelFunc
@@ -141,6 +151,7 @@ type Scheduler struct {
 	stopping    bool
 	busy        int                  // jobs claimed and not finished (or left for Release)
 	unstarted   map[int64]herald.Job // claimed, publish not begun
+	leases      map[int64]func()     // claimed and not finished: their lease is renewed; the func cancels the publish
 	lastRecover time.Time
 
 	shutOnce sync.Once
@@ -196,9 +207,12 @@ func New(store Store, pubs map[string]Publisher, cfg Config) *Scheduler {
 		wake:      make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		loopDone:  make(chan struct{}),
+		renewStop: make(chan struct{}),
+		renewDone: make(chan struct{}),
 		pubCtx:    pubCtx,
 		cancelPub: cancel,
 		unstarted: make(map[int64]herald.Job),
+		leases:    make(map[int64]func()),
 	}
 }
 
@@ -214,8 +228,8 @@ func (s *Scheduler) Owner() string { return s.cfg.Owner }
 // MaxBackoff below BaseBackoff, an unparsable Tick), an ECONFLICT one when
 // called twice or after Shutdown, and the store's error if recovery fails.
 func (s *Scheduler) Start(ctx context.Context) error {
-	if s.cfg.PublishTimeout >= s.cfg.Lease {
-		return herald.Errorf(herald.EINVALID, "scheduler: publish timeout %s must be shorter than the lease %s", s.cfg.PublishTimeout, s.cfg.Lease)
+	if s.cfg.Lease < minLease {
+		return herald.Errorf(herald.EINVALID, "scheduler: the lease %s is shorter than %s", s.cfg.Lease, minLease)
 	}
 	if s.cfg.MaxBackoff < s.cfg.BaseBackoff {
 		return herald.Errorf(herald.EINVALID, "scheduler: max backoff %s is below base backoff %s", s.cfg.MaxBackoff, s.cfg.BaseBackoff)
@@ -253,6 +267,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.cron = c
 	c.Start()
 	go s.loop()
+	go s.renewLoop()
 	if s.cfg.ReconcileEvery > 0 && s.reconciles() {
 		rctx, cancel := context.WithCancel(herald.WithActor(context.Background(), herald.Actor{Kind: "reconciler", ID: s.cfg.Owner}))
 		s.stopReconcile, s.reconcileDone = cancel, make(chan struct{})
@@ -334,12 +349,19 @@ func (s *Scheduler) shutdown(ctx context.Context) error {
 		rctx, cancel := context.WithTimeout(s.acting(context.WithoutCancel(ctx)), storeTimeout)
 		err := s.store.Release(rctx, s.cfg.Owner, ids)
 		cancel()
+		s.mu.Lock()
+		for _, id := range ids {
+			delete(s.leases, id)
+		}
+		s.mu.Unlock()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("scheduler: release %d claimed jobs: %w", len(ids), err))
 		} else {
 			s.log.Info().Int("count", len(ids)).Msg("released claimed deliveries that never started")
 		}
 	}
+	close(s.renewStop)
+	<-s.renewDone
 	s.log.Info().Msg("scheduler stopped")
 	if len(errs) == 1 {
 		return errs[0]

@@ -337,7 +337,7 @@ func TestCompleteRetriedOnStoreErrorNotOnLostLease(t *testing.T) {
 
 func TestStartValidatesConfig(t *testing.T) {
 	s := New(newFakeStore(), nil, Config{})
-	if s.cfg.Workers != 64 || s.cfg.Lease != 5*time.Minute || s.cfg.PublishTimeout != time.Minute ||
+	if s.cfg.Workers != 64 || s.cfg.Lease != 30*time.Second || s.cfg.PublishTimeout != time.Minute ||
 		s.cfg.ShutdownGrace != 30*time.Second || s.cfg.MaxAttempts != 10 || s.cfg.BaseBackoff != 5*time.Second ||
 		s.cfg.MaxBackoff != 30*time.Minute || s.cfg.Tick != "* * * * * *" || s.Owner() == "" {
 		t.Errorf("defaults = %+v", s.cfg)
@@ -346,7 +346,7 @@ func TestStartValidatesConfig(t *testing.T) {
 		t.Errorf("two schedulers share owner %q", o)
 	}
 	for name, cfg := range map[string]Config{
-		"timeout not below lease": {Lease: time.Minute, PublishTimeout: time.Minute},
+		"lease too short to renew": {Lease: time.Second / 2},
 		"tick without seconds":    {Tick: "* * * * *"},
 		"max below base backoff":  {BaseBackoff: time.Minute, MaxBackoff: time.Second},
 	} {

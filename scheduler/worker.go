@@ -14,7 +14,7 @@ import (
 // worker slot and wakes the loop so the channel's next delivery is claimed
 // at once. When the scheduler is stopping before the publish begins, the job
 // stays in unstarted for Shutdown to release.
-func (s *Scheduler) run(job herald.Job) {
+func (s *Scheduler) run(ctx context.Context, job herald.Job) {
 	defer s.wg.Done()
 	if s.beforeRun != nil {
 		s.beforeRun(job)
@@ -30,6 +30,10 @@ func (s *Scheduler) run(job herald.Job) {
 	defer func() {
 		s.mu.Lock()
 		s.busy--
+		if stop, ok := s.leases[job.Delivery.ID]; ok {
+			stop()
+			delete(s.leases, job.Delivery.ID)
+		}
 		s.mu.Unlock()
 		s.Wake()
 	}()
@@ -40,7 +44,7 @@ func (s *Scheduler) run(job herald.Job) {
 		Int("attempt", job.Attempt).Logger()
 
 	start := time.Now()
-	res := s.publish(job)
+	res := s.publish(ctx, job)
 	latency := time.Since(start)
 	finished := s.cfg.Now()
 
@@ -81,12 +85,12 @@ func (s *Scheduler) run(job herald.Job) {
 // publish calls the platform's publisher under PublishTimeout. A missing
 // publisher fails the delivery; a panic is recorded as unknown, since the
 // call may have reached the platform.
-func (s *Scheduler) publish(job herald.Job) (res herald.Result) {
+func (s *Scheduler) publish(parent context.Context, job herald.Job) (res herald.Result) {
 	pub, ok := s.pubs[job.Channel.Platform]
 	if !ok || pub == nil {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: fmt.Sprintf("no publisher for platform %s", job.Channel.Platform)}
 	}
-	ctx, cancel := context.WithTimeout(s.pubCtx, s.cfg.PublishTimeout)
+	ctx, cancel := context.WithTimeout(parent, s.cfg.PublishTimeout)
 	defer cancel()
 	defer func() {
 		if v := recover(); v != nil {

@@ -288,3 +288,43 @@ func truncateReason(s string) string {
 	}
 	return s[:cut] + "…"
 }
+
+// RenewLeases extends to until the leases owner holds on the deliveries ids
+// (publishes still running), and returns those of ids it no longer holds: a
+// delivery that is not publishing under owner's lease any more (recovered by
+// another process after owner stalled, or finished). Renewing changes no
+// status. Database errors are wrapped.
+func (db *DB) RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		held := make(map[int64]bool, len(ids))
+		for start := 0; start < len(ids); start += moveChunk {
+			chunk := ids[start:min(start+moveChunk, len(ids))]
+			q, args, err := in(tx, `UPDATE deliveries SET lease_until = ? WHERE id IN (?) AND status = 'publishing' AND lease_owner = ?
+				RETURNING id`, ms(until), chunk, owner)
+			if err != nil {
+				return err
+			}
+			var got []int64
+			if err := sqlx.SelectContext(ctx, tx, &got, q, args...); err != nil {
+				return busy(err)
+			}
+			for _, id := range got {
+				held[id] = true
+			}
+		}
+		lost = lost[:0]
+		for _, id := range ids {
+			if !held[id] {
+				lost = append(lost, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("renew leases: %w", err)
+	}
+	return lost, nil
+}

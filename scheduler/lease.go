@@ -1,0 +1,53 @@
+package scheduler
+
+import (
+	"time"
+)
+
+// renewLoop renews, every Lease/3, the leases of the jobs this scheduler
+// has claimed and not finished, until Shutdown has seen them all finish. A
+// lease found lost (another process recovered the delivery while this one
+// was stalled: paused, cut from the database) is logged, and its publish is
+// cancelled; its result, if it comes, is refused by the store.
+func (s *Scheduler) renewLoop() {
+	defer close(s.renewDone)
+	t := time.NewTicker(s.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.renewStop:
+			return
+		case <-t.C:
+			s.renew()
+		}
+	}
+}
+
+func (s *Scheduler) renew() {
+	s.mu.Lock()
+	ids := make([]int64, 0, len(s.leases))
+	for id := range s.leases {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := s.storeCtx()
+	defer cancel()
+	lost, err := s.store.RenewLeases(ctx, s.cfg.Owner, ids, s.cfg.Now().Add(s.cfg.Lease))
+	if err != nil {
+		s.log.Error().Err(err).Int("count", len(ids)).Msg("renew leases; another process may recover these deliveries when their leases end")
+		return
+	}
+	for _, id := range lost {
+		s.mu.Lock()
+		stop, ok := s.leases[id]
+		s.mu.Unlock()
+		if !ok {
+			continue // finished meanwhile
+		}
+		s.log.Error().Int64("delivery", id).Msg("lease lost: another process took the delivery over; its publish here is cancelled")
+		stop()
+	}
+}
