@@ -347,8 +347,8 @@ func TestStartValidatesConfig(t *testing.T) {
 	}
 	for name, cfg := range map[string]Config{
 		"lease too short to renew": {Lease: time.Second / 2},
-		"tick without seconds":    {Tick: "* * * * *"},
-		"max below base backoff":  {BaseBackoff: time.Minute, MaxBackoff: time.Second},
+		"tick without seconds":     {Tick: "* * * * *"},
+		"max below base backoff":   {BaseBackoff: time.Minute, MaxBackoff: time.Second},
 	} {
 		if err := New(newFakeStore(), nil, cfg).Start(context.Background()); herald.ErrorCode(err) != herald.EINVALID {
 			t.Errorf("%s: Start = %v, want EINVALID", name, err)

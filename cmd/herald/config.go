@@ -11,6 +11,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
 	"github.com/heraldhq/herald/publishers/outbound"
+	"github.com/heraldhq/herald/scheduler"
 	"github.com/heraldhq/herald/storage"
 )
 
@@ -105,7 +106,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	stringFlag(fs, &c.Node, "node", "HERALD_NODE", herald.DefaultNode(), "this process's name in logs, leases and delivery events; unique per replica")
 	c.sole = true
 	int64Flag(fs, &c.MaxBodyBytes, "max-body", "HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest accepted request body in bytes")
-	durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", 5*time.Minute, "how long a claimed delivery is held before another process may recover it")
+	durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", scheduler.DefaultLease, "how long a claim outlives its process: renewed while a publish runs, recovered this long after the process stops")
 	durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
 	durationFlag(fs, &c.ReadTimeout, "read-timeout", "HERALD_READ_TIMEOUT", 2*time.Minute, "how long a client may take to send a request, its body included")
 	durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")

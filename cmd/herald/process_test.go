@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald/publishers/mastodon/mastodonfake"
 	"github.com/heraldhq/herald/publishers/telegram/telegramfake"
+	"github.com/heraldhq/herald/scheduler"
 )
 
 // TestMain lets the test binary act as the herald command, so tests can run
@@ -130,7 +131,7 @@ func TestCrashMidPublish(t *testing.T) {
 
 	dir := t.TempDir()
 	token := createToken(t, dir)
-	defaults := "HERALD_LEASE=" + (5 * time.Minute).String()
+	defaults := "HERALD_LEASE=" + scheduler.DefaultLease.String()
 	c := startChild(t, dir, defaults)
 	api := func(method, path string, body any, want int, out any) {
 		t.Helper()

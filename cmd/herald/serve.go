@@ -121,7 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Owner:          m.Config.Node,
 		Workers:        m.Config.Workers,
 		Lease:          m.Config.Lease,
-		PublishTimeout: min(60*time.Second, m.Config.Lease/2),
+		PublishTimeout: scheduler.DefaultPublishTimeout,
 		ShutdownGrace:  m.Config.Shutdown,
 		BaseBackoff:    m.Config.RetryBase,
 		MaxBackoff:     max(scheduler.DefaultMaxBackoff, m.Config.RetryBase),
