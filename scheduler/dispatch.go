@@ -87,8 +87,12 @@ func (s *Scheduler) freeWorkers() (free int, stop bool) {
 	return s.cfg.Workers - s.busy, s.stopping
 }
 
-// maybeRecover calls RecoverExpired when it has not run for recoverEvery.
+// maybeRecover calls RecoverExpired when it has not run for recoverEvery,
+// on the process that holds the maintenance duty.
 func (s *Scheduler) maybeRecover() {
+	if !s.leader.Load() {
+		return
+	}
 	now := s.cfg.Now()
 	s.mu.Lock()
 	due := now.Sub(s.lastRecover) >= recoverEvery

@@ -226,6 +226,15 @@ func (f *fakeStore) RenewLeases(ctx context.Context, owner string, ids []int64, 
 	return lost, nil
 }
 
+func (f *fakeStore) Heartbeat(ctx context.Context, now time.Time) error { return nil }
+
+// Elect: the fake's only process leads.
+func (f *fakeStore) Elect(ctx context.Context, duty string, now time.Time, term time.Duration) (bool, error) {
+	return true, nil
+}
+
+func (f *fakeStore) Resign(ctx context.Context, duty string) error { return nil }
+
 // RecoverAbandoned: the fake is shared like a database of several processes.
 func (f *fakeStore) RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error) {
 	return f.RecoverExpired(ctx, now, idempotent)

@@ -1,8 +1,15 @@
 package scheduler
 
 import (
+	"context"
 	"time"
 )
+
+// maintenance is the duty one process at a time holds: recovering expired
+// leases and reconciling unknown deliveries. Missed-marking is part of every
+// claim (so that nothing late is ever claimed) and each delivery is marked,
+// and logged, once.
+const maintenance = "maintenance"
 
 // renewLoop renews, every Lease/3, the leases of the jobs this scheduler
 // has claimed and not finished, until Shutdown has seen them all finish. A
@@ -18,7 +25,32 @@ func (s *Scheduler) renewLoop() {
 		case <-s.renewStop:
 			return
 		case <-t.C:
+			s.beat(context.Background())
 			s.renew()
+		}
+	}
+}
+
+// beat heartbeats and runs the maintenance election: the holder keeps its
+// term (one lease) while it beats; when it stops, another takes the duty
+// within a lease.
+func (s *Scheduler) beat(parent context.Context) {
+	ctx, cancel := context.WithTimeout(s.acting(parent), storeTimeout)
+	defer cancel()
+	now := s.cfg.Now()
+	if err := s.store.Heartbeat(ctx, now); err != nil {
+		s.log.Error().Err(err).Msg("heartbeat")
+	}
+	lead, err := s.store.Elect(ctx, maintenance, now, s.cfg.Lease)
+	if err != nil {
+		s.log.Error().Err(err).Msg("maintenance election")
+		lead = false // not knowing is not leading: another process may hold it
+	}
+	if was := s.leader.Swap(lead); was != lead {
+		if lead {
+			s.log.Info().Msg("this process now runs maintenance (lease recovery, reconciliation)")
+		} else {
+			s.log.Info().Msg("another process runs maintenance now")
 		}
 	}
 }

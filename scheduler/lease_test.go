@@ -110,3 +110,37 @@ func TestLostLeaseCancelsThePublish(t *testing.T) {
 		t.Fatalf("after the takeover: %+v %v, want unknown as the recovery left it", d, err)
 	}
 }
+
+// Of two processes on one database, one runs maintenance; when it shuts
+// down (resigning), the other takes it over within a beat.
+func TestMaintenanceHasOneLeader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	open := func(node string) *storage.DB {
+		db, err := storage.Open(path, storage.Options{SecretKey: make([]byte, 32), Logger: zerolog.Nop(), Node: node})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	a, b := open("a"), open("b")
+	cfg := Config{Tick: never, Lease: time.Second}
+	sa := start(t, a, nil, Config{Tick: cfg.Tick, Lease: cfg.Lease, Owner: "a"})
+	sb := start(t, b, nil, Config{Tick: cfg.Tick, Lease: cfg.Lease, Owner: "b"})
+	eventually(t, func() bool { return sa.leader.Load() != sb.leader.Load() }, 5*time.Second, "exactly one leader")
+	leader, follower, other := sa, sb, "b"
+	if sb.leader.Load() {
+		leader, follower, other = sb, sa, "a"
+	}
+	if err := leader.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return follower.leader.Load() }, 5*time.Second, "the other process leading")
+	who, err := a.Leader(context.Background(), "maintenance", herald.Now())
+	if err != nil || who != other {
+		t.Fatalf("leader %q %v, want %s", who, err, other)
+	}
+}

@@ -25,16 +25,19 @@ func (s *Scheduler) reconciles() bool {
 }
 
 // reconcileLoop runs a reconcile pass at once and then every ReconcileEvery
-// until ctx is cancelled (Shutdown).
+// until ctx is cancelled (Shutdown), on the process that holds the
+// maintenance duty.
 func (s *Scheduler) reconcileLoop(ctx context.Context) {
 	defer close(s.reconcileDone)
 	t := time.NewTicker(s.cfg.ReconcileEvery)
 	defer t.Stop()
 	for {
-		if n, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error().Err(err).Msg("reconcile unknown deliveries")
-		} else if n > 0 {
-			s.log.Info().Int("count", n).Msg("reconciled unknown deliveries")
+		if s.leader.Load() { // else another process reconciles
+			if n, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error().Err(err).Msg("reconcile unknown deliveries")
+			} else if n > 0 {
+				s.log.Info().Int("count", n).Msg("reconciled unknown deliveries")
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -33,6 +34,12 @@ type Store interface {
 	// RenewLeases extends owner's leases on ids to until and returns the ids
 	// owner no longer holds.
 	RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error)
+	// Heartbeat records that this process is alive; Elect makes it hold a
+	// duty for a term (or extends its term) and reports whether it holds
+	// it; Resign gives the duty up.
+	Heartbeat(ctx context.Context, now time.Time) error
+	Elect(ctx context.Context, duty string, now time.Time, term time.Duration) (bool, error)
+	Resign(ctx context.Context, duty string) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// ThrottledAttempts counts the delivery's attempts that ended in a
 	// throttled retry (they do not count toward MaxAttempts).
@@ -154,6 +161,8 @@ type Scheduler struct {
 	leases      map[int64]func()     // claimed and not finished: their lease is renewed; the func cancels the publish
 	lastRecover time.Time
 
+	leader atomic.Bool // this process holds the maintenance duty (see lease.go)
+
 	shutOnce sync.Once
 	shutErr  error
 
@@ -248,6 +257,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.mu.Unlock()
 
 	now := s.cfg.Now()
+	s.beat(ctx)
 	n, err := s.store.RecoverAbandoned(s.acting(ctx), s.cfg.Owner, now, s.idempotent)
 	if err != nil {
 		s.mu.Lock()
@@ -362,6 +372,14 @@ func (s *Scheduler) shutdown(ctx context.Context) error {
 	}
 	close(s.renewStop)
 	<-s.renewDone
+	if s.leader.Load() {
+		rctx, cancel := context.WithTimeout(s.acting(context.WithoutCancel(ctx)), storeTimeout)
+		if err := s.store.Resign(rctx, maintenance); err != nil {
+			s.log.Warn().Err(err).Msg("resign the maintenance duty; another process takes it when its term ends")
+		}
+		cancel()
+		s.leader.Store(false)
+	}
 	s.log.Info().Msg("scheduler stopped")
 	if len(errs) == 1 {
 		return errs[0]
