@@ -23,10 +23,16 @@ import (
 //
 //	go test -run '^$' -bench Burst -benchtime 3x ./cmd/herald/
 func BenchmarkBurst(b *testing.B) {
+	// The brand burst: 1,000 deliveries over 100 channels, 100 workers (the
+	// default); the agency burst: 10,000 over 1,000 channels, 1,000 workers.
+	b.Run("brand", func(b *testing.B) { benchBurst(b, 100, 100) })
+	b.Run("agency", func(b *testing.B) { benchBurst(b, 1000, 1000) })
+}
+
+func benchBurst(b *testing.B, channels, workers int) {
 	const (
-		channels = 100
-		perChan  = 10
-		latency  = 50 * time.Millisecond
+		perChan = 10
+		latency = 50 * time.Millisecond
 	)
 	floor := time.Duration(perChan) * latency
 	var ratios, firstMedian, firstWorst []float64
@@ -35,6 +41,7 @@ func BenchmarkBurst(b *testing.B) {
 		fake := webhookfake.New(webhookfake.Options{Latency: latency})
 		cfg := testConfig(b.TempDir())
 		cfg.LogLevel = "error"
+		cfg.Workers = workers
 		tm := mustRunMain(b, cfg)
 		ctx := context.Background()
 		ws := &herald.Workspace{Slug: "bench", Name: "Bench", Timezone: "UTC"}
