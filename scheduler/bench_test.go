@@ -34,21 +34,41 @@ func BenchmarkBurst(b *testing.B) {
 // burst runs one burst and returns its makespan and the worst lateness of a
 // channel's first publish.
 func burst(b *testing.B, workers, channels, perChannel int, latency time.Duration) (makespan, firstLate time.Duration) {
-	st := newFakeStore()
-	pub := newFakePublisher(latency)
-	due := herald.Now().Add(100 * time.Millisecond)
-	ids := make([]int64, 0, channels*perChannel)
-	for range perChannel {
-		for c := range channels {
-			ids = append(ids, st.add(fmt.Sprintf("ch-%03d", c), "fake", due, "post"))
-		}
+	st := newStore(b, nil)
+	names := make([]string, channels)
+	for c := range channels {
+		names[c] = fmt.Sprintf("ch-%03d", c)
+		st.channel(names[c], "fake")
 	}
-	s := New(st, map[string]Publisher{"fake": pub}, Config{Workers: workers, Tick: never})
+	pub := newFakePublisher(latency)
+	due := herald.Now().Add(200 * time.Millisecond).Truncate(time.Millisecond) // as the store keeps it
+	posts := make([]herald.Post, perChannel)
+	for k := range posts {
+		posts[k] = herald.Post{DueAt: due, Channels: names, Text: fmt.Sprintf("post %d", k)}
+	}
+	ids := st.apply(posts...)
+	if len(ids) != channels*perChannel {
+		b.Fatalf("%d deliveries, want %d", len(ids), channels*perChannel)
+	}
+	if late := herald.Now().Sub(due); late > 0 {
+		b.Fatalf("the plan took until %s after the due instant to apply", late)
+	}
+	s := New(st.DB, map[string]Publisher{"fake": pub}, Config{Workers: workers, Tick: never})
 	if err := s.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	eventually(b, func() bool { return st.count(herald.StatusPublished) == len(ids) }, 30*time.Second, "the burst published")
+	finished := func() int {
+		pub.mu.Lock()
+		defer pub.mu.Unlock()
+		return len(pub.finished)
+	}
+	// The store is read only once every publish has returned.
+	eventually(b, func() bool { return finished() == len(ids) && st.count(herald.StatusPublished) == len(ids) },
+		30*time.Second, "the burst published")
 	if err := s.Shutdown(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Close(); err != nil { // at once, not when the benchmark ends
 		b.Fatal(err)
 	}
 

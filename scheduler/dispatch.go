@@ -32,11 +32,12 @@ func (s *Scheduler) loop() {
 
 // dispatch recovers expired leases (at most every recoverEvery), claims due
 // jobs while workers are free and hands them to workers. It returns how long
-// to wait before the next round when there is a future delivery to wait for;
-// ok is false when the loop can rely on a wake-up (a worker finishing, the
-// tick) instead.
+// to wait before the next round when there is a future delivery to wait for
+// (0 when one came due while the claim ran); ok is false when the loop can
+// rely on a wake-up (a worker finishing, the tick) instead.
 func (s *Scheduler) dispatch() (wait time.Duration, ok bool) {
 	s.maybeRecover()
+	var claimedAt time.Time // the now of the last claim
 	for {
 		free, stop := s.freeWorkers()
 		if stop {
@@ -45,8 +46,9 @@ func (s *Scheduler) dispatch() (wait time.Duration, ok bool) {
 		if free == 0 {
 			return 0, false // a finishing worker wakes the loop
 		}
+		claimedAt = s.cfg.Now()
 		ctx, cancel := s.storeCtx()
-		jobs, err := s.store.ClaimDue(ctx, s.cfg.Owner, s.cfg.Now(), s.cfg.Lease, free)
+		jobs, err := s.store.ClaimDue(ctx, s.cfg.Owner, claimedAt, s.cfg.Lease, free)
 		cancel()
 		if err != nil {
 			s.log.Error().Err(err).Msg("claim due deliveries")
@@ -72,6 +74,9 @@ func (s *Scheduler) dispatch() (wait time.Duration, ok bool) {
 	}
 	wait = next.Sub(s.cfg.Now())
 	if wait <= 0 {
+		if next.After(claimedAt) {
+			return 0, true // it came due while the claim ran: claim again at once
+		}
 		// Due but not claimable: its channel is publishing (a worker's
 		// completion wakes us) or held by another process (the tick).
 		return 0, false

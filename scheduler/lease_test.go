@@ -12,39 +12,6 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// openStore opens a migrated SQLite store in a temp directory with one
-// workspace and one channel "c" of platform, and applies one post on it due
-// now; it returns the store and the delivery's id.
-func openStore(t *testing.T, platform string) (*storage.DB, int64, int64) {
-	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "h.db"), storage.Options{SecretKey: make([]byte, 32), Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws := &herald.Workspace{Slug: "acme", Name: "Acme", Timezone: "UTC"}
-	if err := db.CreateWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateChannel(ctx, &herald.Channel{WorkspaceID: ws.ID, Name: "c", Platform: platform}); err != nil {
-		t.Fatal(err)
-	}
-	now := herald.Now()
-	if _, err := db.ApplyPlan(ctx, ws.ID, herald.Plan{Key: "p"}, []herald.Post{{Key: "a", Row: 2, At: now.Format(time.RFC3339),
-		DueAt: now, Channels: []string{"c"}, Text: "hello"}}, false); err != nil {
-		t.Fatal(err)
-	}
-	d, err := db.Calendar(ctx, ws.ID, herald.CalendarFilter{})
-	if err != nil || len(d) != 1 {
-		t.Fatalf("calendar: %v %v", d, err)
-	}
-	return db, ws.ID, d[0].DeliveryID
-}
-
 // gatePublisher holds every publish until open is closed or its context ends.
 type gatePublisher struct {
 	open      chan struct{}
@@ -68,12 +35,13 @@ func (p *gatePublisher) Publish(ctx context.Context, req herald.PublishRequest) 
 // A publish that takes longer than the lease keeps its claim: the lease is
 // renewed while it runs, so no other process may take it over.
 func TestLeaseRenewedWhilePublishing(t *testing.T) {
-	db, wsID, id := openStore(t, "slow")
+	st := newStore(t, nil)
+	id := st.add("c", "slow", herald.Now(), "hello")
 	pub := &gatePublisher{open: make(chan struct{})}
-	start(t, db, map[string]Publisher{"slow": pub}, Config{Tick: never, Lease: time.Second, PublishTimeout: time.Minute})
+	start(t, st.DB, map[string]Publisher{"slow": pub}, Config{Tick: never, Lease: time.Second, PublishTimeout: time.Minute})
 	var first time.Time
 	eventually(t, func() bool {
-		d, err := db.Delivery(context.Background(), wsID, id)
+		d, err := st.Delivery(context.Background(), st.wsID, id)
 		if err != nil || d.LeaseUntil == nil {
 			return false
 		}
@@ -82,12 +50,12 @@ func TestLeaseRenewedWhilePublishing(t *testing.T) {
 		}
 		return d.LeaseUntil.After(first)
 	}, 10*time.Second, "the lease renewed")
-	if n, err := db.RecoverExpired(context.Background(), first.Add(time.Millisecond), nil); err != nil || n != 0 {
+	if n, err := st.RecoverExpired(context.Background(), first.Add(time.Millisecond), nil); err != nil || n != 0 {
 		t.Fatalf("recover at the first lease's end: %d %v, want nothing: the lease was renewed", n, err)
 	}
 	close(pub.open)
 	eventually(t, func() bool {
-		d, _ := db.Delivery(context.Background(), wsID, id)
+		d, _ := st.Delivery(context.Background(), st.wsID, id)
 		return d != nil && d.Status == herald.StatusPublished
 	}, 10*time.Second, "published")
 }
@@ -96,16 +64,17 @@ func TestLeaseRenewedWhilePublishing(t *testing.T) {
 // the renewal finds the lease lost and cancels the publish; the late result
 // is refused, so what the other process decided stands.
 func TestLostLeaseCancelsThePublish(t *testing.T) {
-	db, wsID, id := openStore(t, "slow")
+	st := newStore(t, nil)
+	id := st.add("c", "slow", herald.Now(), "hello")
 	pub := &gatePublisher{open: make(chan struct{})}
-	start(t, db, map[string]Publisher{"slow": pub}, Config{Tick: never, Lease: time.Second, PublishTimeout: time.Minute})
+	start(t, st.DB, map[string]Publisher{"slow": pub}, Config{Tick: never, Lease: time.Second, PublishTimeout: time.Minute})
 	eventually(t, func() bool { return pub.started.Load() == 1 }, 10*time.Second, "the publish started")
 	// Another process's recovery, as if this one had stalled past its lease.
-	if n, err := db.RecoverExpired(context.Background(), herald.Now().Add(time.Hour), nil); err != nil || n != 1 {
+	if n, err := st.RecoverExpired(context.Background(), herald.Now().Add(time.Hour), nil); err != nil || n != 1 {
 		t.Fatalf("takeover: %d %v", n, err)
 	}
 	eventually(t, func() bool { return pub.cancelled.Load() == 1 }, 10*time.Second, "the publish cancelled")
-	d, err := db.Delivery(context.Background(), wsID, id)
+	d, err := st.Delivery(context.Background(), st.wsID, id)
 	if err != nil || d.Status != herald.StatusUnknown || d.Attempts != 1 {
 		t.Fatalf("after the takeover: %+v %v, want unknown as the recovery left it", d, err)
 	}

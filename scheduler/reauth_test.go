@@ -14,7 +14,7 @@ import (
 // A reauth outcome reaches the store as such (held, not failed or unknown),
 // and the held channel is not published again.
 func TestReauthOutcomeIsRecorded(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	id := st.add("a", "fake", herald.Now(), "post")
 	other := st.add("b", "fake", herald.Now(), "post")
 	pub := newFakePublisher(0)
@@ -24,16 +24,19 @@ func TestReauthOutcomeIsRecorded(t *testing.T) {
 		}
 		return herald.Result{Outcome: herald.OutcomePublished, RemoteID: "1"}
 	}
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool {
 		a := st.attemptsOf(id)
-		return len(a) == 1 && a[0].outcome != "" && st.status(other) == herald.StatusPublished
+		return len(a) == 1 && a[0].Outcome != "" && st.status(other) == herald.StatusPublished
 	}, 2*time.Second, "reauth recorded")
-	if a := st.attemptsOf(id)[0]; a.outcome != herald.OutcomeReauth || a.reason != "401 Unauthorized" {
+	if a := st.attemptsOf(id)[0]; a.Outcome != herald.OutcomeReauth || a.Error != "401 Unauthorized" {
 		t.Fatalf("attempt %+v, want reauth with the platform's reason", a)
 	}
 	if d := st.get(id); d.Status != herald.StatusScheduled || d.Error != "401 Unauthorized" {
 		t.Fatalf("delivery %+v, want scheduled (held)", d)
+	}
+	if ch, err := st.Channel(context.Background(), st.wsID, "a"); err != nil || ch.Status != herald.ChannelNeedsReauth {
+		t.Fatalf("channel %+v %v, want needs_reauth: it holds the delivery", ch, err)
 	}
 	if n := pub.callsOf(id); n != 1 {
 		t.Fatalf("held delivery published %d times", n)
@@ -43,7 +46,7 @@ func TestReauthOutcomeIsRecorded(t *testing.T) {
 // Throttled retries wait as asked and never count toward MaxAttempts; other
 // retries still do.
 func TestThrottledRetriesDoNotCount(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	id := st.add("a", "fake", herald.Now(), "post")
 	pub := newFakePublisher(0)
 	var mu sync.Mutex
@@ -57,7 +60,7 @@ func TestThrottledRetriesDoNotCount(t *testing.T) {
 		}
 		return herald.Result{Outcome: herald.OutcomeRetry, Reason: "503"}
 	}
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never, MaxAttempts: 2,
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never, MaxAttempts: 2,
 		BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
 	eventually(t, func() bool { return st.status(id) == herald.StatusFailed }, 5*time.Second, "failed after the real attempts")
 	d := st.get(id)
@@ -71,19 +74,21 @@ func TestThrottledRetriesDoNotCount(t *testing.T) {
 func TestThrottledRetryDelay(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	clk := newClock(t0)
-	st := newFakeStore()
+	st := newStore(t, clk.Now)
 	ids := map[string]int64{}
 	after := map[string]time.Duration{"given": time.Hour, "none": 0}
 	for ch := range after {
-		id := st.add(ch, "fake", t0, "post")
-		st.set(id, func(d *herald.Delivery) { d.Attempts, d.Status = 11, herald.StatusRetrying })
+		// Due an hour ago, tried and retried 11 times then (not throttled),
+		// the last retry asked for t0.
+		id := st.add(ch, "fake", t0.Add(-time.Hour), "post")
+		st.retried(id, 11, t0.Add(-time.Hour), t0)
 		ids[ch] = id
 	}
 	pub := newFakePublisher(0)
 	pub.fn = func(_ context.Context, req herald.PublishRequest) herald.Result {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: after[req.Channel.Name]}
 	}
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 3, Tick: never})
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 3, Tick: never})
 	for ch, id := range ids {
 		eventually(t, func() bool { return st.get(id).Attempts == 12 && st.status(id) == herald.StatusRetrying }, 2*time.Second, ch+" retrying")
 	}
@@ -111,24 +116,13 @@ func (r *fakeReconciler) Reconcile(ctx context.Context, req herald.PublishReques
 	return r.fn(req, since)
 }
 
-func unknownStore(t0 time.Time, texts ...string) (*fakeStore, []int64) {
-	st := newFakeStore()
-	var ids []int64
-	for _, text := range texts {
-		id := st.add("ch-"+text, "rec", t0, text)
-		st.set(id, func(d *herald.Delivery) {
-			d.Status, d.Attempts, d.Error = herald.StatusUnknown, 1, "timeout after sending"
-		})
-		ids = append(ids, id)
-	}
-	return st, ids
-}
-
 func TestReconcileResolvesFoundLeavesOthers(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	st, ids := unknownStore(t0, "found", "missing", "broken")
+	now := t0.Add(time.Hour)
+	st := newStore(t, func() time.Time { return now })
+	ids := st.unknowns(t0, "found", "missing", "broken")
 	plain := st.add("plain", "plain", t0, "found")
-	st.set(plain, func(d *herald.Delivery) { d.Status = herald.StatusUnknown })
+	st.unknownAfter(plain, t0, "timeout after sending")
 	rec := &fakeReconciler{fakePublisher: newFakePublisher(0), looked: map[int64]time.Time{}}
 	rec.fn = func(req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
 		switch req.Message.Text {
@@ -140,7 +134,7 @@ func TestReconcileResolvesFoundLeavesOthers(t *testing.T) {
 		return herald.Result{}, false, nil
 	}
 	plainPub := newFakePublisher(0)
-	s := New(st, map[string]Publisher{"rec": rec, "plain": plainPub}, Config{Now: func() time.Time { return t0.Add(time.Hour) }})
+	s := New(st.DB, map[string]Publisher{"rec": rec, "plain": plainPub}, Config{Now: func() time.Time { return now }})
 	n, err := s.Reconcile(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("Reconcile = %d, %v; want 1 resolved", n, err)
@@ -167,7 +161,8 @@ func TestReconcileResolvesFoundLeavesOthers(t *testing.T) {
 // The pass runs at Start and then every ReconcileEvery, until Shutdown.
 func TestReconcileLoop(t *testing.T) {
 	t0 := herald.Now()
-	st, ids := unknownStore(t0, "found")
+	st := newStore(t, nil)
+	ids := st.unknowns(t0, "found")
 	rec := &fakeReconciler{fakePublisher: newFakePublisher(0), looked: map[int64]time.Time{}}
 	var mu sync.Mutex
 	ready := false
@@ -176,7 +171,7 @@ func TestReconcileLoop(t *testing.T) {
 		defer mu.Unlock()
 		return herald.Result{RemoteID: "r1"}, ready, nil
 	}
-	s := start(t, st, map[string]Publisher{"rec": rec}, Config{Tick: never, ReconcileEvery: 20 * time.Millisecond})
+	s := start(t, st.DB, map[string]Publisher{"rec": rec}, Config{Tick: never, ReconcileEvery: 20 * time.Millisecond})
 	eventually(t, func() bool {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()

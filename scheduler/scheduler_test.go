@@ -2,8 +2,10 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +13,7 @@ import (
 )
 
 func TestDueOrderPerChannelOneAtATimeParallelAcrossChannels(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	pub := newFakePublisher(30 * time.Millisecond)
 	now := herald.Now()
 	want := map[string][]int64{}
@@ -24,7 +26,7 @@ func TestDueOrderPerChannelOneAtATimeParallelAcrossChannels(t *testing.T) {
 		slices.Reverse(ids)
 		want[ch] = ids
 	}
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Workers: 3, Tick: never})
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Workers: 3, Tick: never})
 
 	eventually(t, func() bool {
 		for _, ids := range want {
@@ -53,19 +55,19 @@ func TestDueOrderPerChannelOneAtATimeParallelAcrossChannels(t *testing.T) {
 }
 
 func TestPublishRequestCarriesJob(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	pub := newFakePublisher(0)
 	id := st.add("a", "fake", herald.Now(), "hello")
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 2*time.Second, "published")
 	pub.mu.Lock()
 	req := pub.reqs[id][0]
 	pub.mu.Unlock()
-	if req.Workspace != "ws" || req.DeliveryID != id || req.IdempotencyKey != st.get(id).IdempotencyKey ||
+	if req.Workspace != "ws" || req.DeliveryID != id || req.IdempotencyKey == "" || req.IdempotencyKey != st.get(id).IdempotencyKey ||
 		req.Attempt != 1 || req.Channel.Name != "a" || req.Channel.Credentials["token"] != "SECRET-TOKEN" || req.Message.Text != "hello" {
 		t.Errorf("request = %+v", req)
 	}
-	if d := st.get(id); d.RemoteID != "1" || d.PublishedAt == nil {
+	if d := st.get(id); d.RemoteID != fmt.Sprint(id) || d.PublishedAt == nil {
 		t.Errorf("delivery after publish = %+v", d)
 	}
 }
@@ -73,7 +75,7 @@ func TestPublishRequestCarriesJob(t *testing.T) {
 func TestRetryAtHonoursRetryAfterAndBackoff(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	clk := newClock(t0)
-	st := newFakeStore()
+	st := newStore(t, clk.Now)
 	cases := []struct {
 		ch         string
 		priorTries int
@@ -89,20 +91,21 @@ func TestRetryAtHonoursRetryAfterAndBackoff(t *testing.T) {
 	after := map[string]time.Duration{}
 	ids := map[string]int64{}
 	for _, c := range cases {
-		id := st.add(c.ch, "fake", t0, "post")
-		st.set(id, func(d *herald.Delivery) {
-			d.Attempts = c.priorTries
-			if c.priorTries > 0 {
-				d.Status = herald.StatusRetrying
-			}
-		})
-		ids[c.ch], after[c.ch] = id, c.retryAfter
+		if c.priorTries == 0 {
+			ids[c.ch] = st.add(c.ch, "fake", t0, "post")
+		} else {
+			// Due an hour ago, tried and retried then, the last retry asked for t0.
+			id := st.add(c.ch, "fake", t0.Add(-time.Hour), "post")
+			st.retried(id, c.priorTries, t0.Add(-time.Hour), t0)
+			ids[c.ch] = id
+		}
+		after[c.ch] = c.retryAfter
 	}
 	pub := newFakePublisher(0)
 	pub.fn = func(_ context.Context, req herald.PublishRequest) herald.Result {
 		return herald.Result{Outcome: herald.OutcomeRetry, Reason: "throttled", RetryAfter: after[req.Channel.Name]}
 	}
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 20, Tick: never})
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 20, Tick: never})
 
 	for _, c := range cases {
 		id := ids[c.ch]
@@ -122,7 +125,7 @@ func TestRetryAtHonoursRetryAfterAndBackoff(t *testing.T) {
 }
 
 func TestRetryDelayJitterBounds(t *testing.T) {
-	s := New(newFakeStore(), nil, Config{BaseBackoff: time.Second, MaxBackoff: time.Minute})
+	s := New(newStore(t, nil).DB, nil, Config{BaseBackoff: time.Second, MaxBackoff: time.Minute})
 	for attempt := 1; attempt <= 70; attempt++ {
 		want := min(time.Minute, time.Second<<min(attempt-1, 20))
 		lo, hi := time.Duration(float64(want)*0.8), time.Duration(float64(want)*1.2)
@@ -150,13 +153,13 @@ func TestRetryDelayJitterBounds(t *testing.T) {
 func TestMaxAttemptsFails(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	clk := newClock(t0)
-	st := newFakeStore()
+	st := newStore(t, clk.Now)
 	id := st.add("a", "fake", t0, "post")
 	pub := newFakePublisher(0)
 	pub.fn = func(context.Context, herald.PublishRequest) herald.Result {
 		return herald.Result{Outcome: herald.OutcomeRetry, Reason: "HTTP 503"}
 	}
-	s := start(t, st, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 3, Tick: never})
+	s := start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Now: clk.Now, MaxAttempts: 3, Tick: never})
 
 	for attempt := 1; attempt < 3; attempt++ {
 		eventually(t, func() bool { d := st.get(id); return d.Status == herald.StatusRetrying && d.Attempts == attempt },
@@ -180,7 +183,7 @@ func TestMaxAttemptsFails(t *testing.T) {
 }
 
 func TestPanicMissingPublisherAndBadOutcome(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	now := herald.Now()
 	boom := st.add("a", "panicky", now, "post")
 	ghost := st.add("b", "ghost", now, "post")
@@ -190,7 +193,7 @@ func TestPanicMissingPublisherAndBadOutcome(t *testing.T) {
 	panicky.fn = func(context.Context, herald.PublishRequest) herald.Result { panic("boom: nil map") }
 	emptyPub := newFakePublisher(0)
 	emptyPub.fn = func(context.Context, herald.PublishRequest) herald.Result { return herald.Result{} }
-	start(t, st, map[string]Publisher{"panicky": panicky, "empty": emptyPub, "fake": newFakePublisher(0)}, Config{Tick: never})
+	start(t, st.DB, map[string]Publisher{"panicky": panicky, "empty": emptyPub, "fake": newFakePublisher(0)}, Config{Tick: never})
 
 	eventually(t, func() bool {
 		return st.status(boom).Final() && st.status(ghost).Final() && st.status(empty).Final() && st.status(ok).Final()
@@ -209,9 +212,9 @@ func TestPanicMissingPublisherAndBadOutcome(t *testing.T) {
 }
 
 func TestWakeClaimsImmediately(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	pub := newFakePublisher(0)
-	s := start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	s := start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	// Nothing was due at start, so no timer is armed and the tick never comes:
 	// only Wake can get this delivery out.
 	id := st.add("a", "fake", herald.Now(), "post")
@@ -220,14 +223,14 @@ func TestWakeClaimsImmediately(t *testing.T) {
 }
 
 func TestFinishedWorkerClaimsChannelsNextDelivery(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	pub := newFakePublisher(10 * time.Millisecond)
 	now := herald.Now()
 	var ids []int64
 	for range 5 {
 		ids = append(ids, st.add("a", "fake", now, "post"))
 	}
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool { return st.status(ids[4]) == herald.StatusPublished }, 2*time.Second, "the chain published")
 	pub.mu.Lock()
 	defer pub.mu.Unlock()
@@ -237,11 +240,11 @@ func TestFinishedWorkerClaimsChannelsNextDelivery(t *testing.T) {
 }
 
 func TestPublishesAtDueTimeWithoutTick(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	pub := newFakePublisher(0)
-	due := herald.Now().Add(300 * time.Millisecond)
+	due := herald.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond) // as the store keeps it
 	id := st.add("a", "fake", due, "post")
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool { return pub.callsOf(id) == 1 }, 2*time.Second, "published")
 	if late := pub.startedAt(id).Sub(due); late < 0 || late > 150*time.Millisecond {
 		t.Errorf("published %s after due, want within [0, 150ms]", late)
@@ -249,18 +252,16 @@ func TestPublishesAtDueTimeWithoutTick(t *testing.T) {
 }
 
 func TestStartRecoversExpiredLeases(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	now := herald.Now()
 	expired := now.Add(-time.Minute)
 	live := now.Add(time.Hour)
+	// Each delivery was claimed, when it was due, by a process that died
+	// publishing it: its lease runs until until.
 	seed := func(platform string, until time.Time) int64 {
-		id := st.add("ch-"+platform, platform, now.Add(-10*time.Minute), "post")
-		st.set(id, func(d *herald.Delivery) {
-			d.Status, d.Attempts, d.LeaseOwner, d.LeaseUntil = herald.StatusPublishing, 1, "dead-process", &until
-		})
-		st.mu.Lock()
-		st.recs[id].attempts = []fakeAttempt{{number: 1}}
-		st.mu.Unlock()
+		due := now.Add(-10 * time.Minute)
+		id := st.add("ch-"+platform, platform, due, "post")
+		st.claimAs("dead-process", due, until.Sub(due), id)
 		return id
 	}
 	idem, plain, ghost, held := seed("idem", expired), seed("plain", expired), seed("ghost", expired), seed("held", live)
@@ -269,7 +270,7 @@ func TestStartRecoversExpiredLeases(t *testing.T) {
 	plainPub := newFakePublisher(0)
 	heldPub := newFakePublisher(0)
 	heldPub.idempotent = true
-	start(t, st, map[string]Publisher{"idem": idemPub, "plain": plainPub, "held": heldPub}, Config{Tick: never})
+	start(t, st.DB, map[string]Publisher{"idem": idemPub, "plain": plainPub, "held": heldPub}, Config{Tick: never})
 
 	// Recovery ran inside Start, before it returned.
 	if s := st.status(plain); s != herald.StatusUnknown {
@@ -293,56 +294,76 @@ func TestStartRecoversExpiredLeases(t *testing.T) {
 func TestLoopRecoversLeasesThatExpireLater(t *testing.T) {
 	t0 := herald.Now()
 	clk := newClock(t0)
-	st := newFakeStore()
-	s := start(t, st, map[string]Publisher{}, Config{Now: clk.Now, Tick: never})
+	st := newStore(t, clk.Now)
 	id := st.add("a", "plain", t0, "post")
-	until := t0.Add(time.Second)
-	st.set(id, func(d *herald.Delivery) {
-		d.Status, d.Attempts, d.LeaseOwner, d.LeaseUntil = herald.StatusPublishing, 1, "other", &until
-	})
+	st.claimAs("other", t0, time.Second, id) // its lease runs until t0+1s
+	s := start(t, st.DB, map[string]Publisher{}, Config{Now: clk.Now, Tick: never})
+	if got := st.status(id); got != herald.StatusPublishing {
+		t.Fatalf("after Start: %s, want publishing (its lease has not expired)", got)
+	}
 	clk.Set(t0.Add(recoverEvery + time.Second))
 	s.Wake()
 	eventually(t, func() bool { return st.status(id) == herald.StatusUnknown }, 2*time.Second, "recovered by the loop")
 }
 
 func TestCompleteRetriedOnStoreErrorNotOnLostLease(t *testing.T) {
-	st := newFakeStore()
-	st.failComplete = 2
+	st := newStore(t, nil)
+	busy := &busyComplete{DB: st.DB, fail: 2}
 	id := st.add("a", "fake", herald.Now(), "post")
-	start(t, st, map[string]Publisher{"fake": newFakePublisher(0)}, Config{Tick: never})
+	start(t, busy, map[string]Publisher{"fake": newFakePublisher(0)}, Config{Tick: never})
 	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 5*time.Second, "published despite store errors")
-	st.mu.Lock()
-	if st.completeCalls != 3 {
-		t.Errorf("Complete called %d times, want 3", st.completeCalls)
+	if n := busy.completeCalls(); n != 3 {
+		t.Errorf("Complete called %d times, want 3", n)
 	}
-	st.mu.Unlock()
 
-	st2 := newFakeStore()
-	st2.completeErr = herald.Errorf(herald.ECONFLICT, "lease lost")
-	st2.add("a", "fake", herald.Now(), "post")
-	s2 := start(t, st2, map[string]Publisher{"fake": newFakePublisher(0)}, Config{Tick: never})
+	// The lease is lost while publishing: another process recovers the
+	// delivery, as if this one had stalled past its lease. The store refuses
+	// the late result (ECONFLICT), which is not retried.
+	st2 := newStore(t, nil)
+	counted := &busyComplete{DB: st2.DB}
+	id2 := st2.add("a", "fake", herald.Now(), "post")
+	pub := newFakePublisher(0)
+	var takeover struct {
+		sync.Mutex
+		n   int
+		err error
+	}
+	pub.fn = func(_ context.Context, req herald.PublishRequest) herald.Result {
+		n, err := st2.RecoverExpired(context.Background(), herald.Now().Add(time.Hour), nil)
+		takeover.Lock()
+		takeover.n, takeover.err = n, err
+		takeover.Unlock()
+		return herald.Result{Outcome: herald.OutcomePublished, RemoteID: "late"}
+	}
+	s2 := start(t, counted, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool {
 		s2.mu.Lock()
 		defer s2.mu.Unlock()
-		st2.mu.Lock()
-		defer st2.mu.Unlock()
-		return st2.completeCalls > 0 && s2.busy == 0
+		return counted.completeCalls() > 0 && s2.busy == 0
 	}, 2*time.Second, "worker done")
-	st2.mu.Lock()
-	defer st2.mu.Unlock()
-	if st2.completeCalls != 1 {
-		t.Errorf("Complete called %d times after a lost lease, want 1", st2.completeCalls)
+	takeover.Lock()
+	n, err := takeover.n, takeover.err
+	takeover.Unlock()
+	if n != 1 || err != nil {
+		t.Fatalf("takeover recovered %d: %v, want the delivery", n, err)
+	}
+	if n := counted.completeCalls(); n != 1 {
+		t.Errorf("Complete called %d times after a lost lease, want 1", n)
+	}
+	if d := st2.get(id2); d.Status != herald.StatusUnknown || d.RemoteID != "" {
+		t.Errorf("after the refused result: %s remote id %q, want unknown as the takeover left it", d.Status, d.RemoteID)
 	}
 }
 
 func TestStartValidatesConfig(t *testing.T) {
-	s := New(newFakeStore(), nil, Config{})
+	st := newStore(t, nil)
+	s := New(st.DB, nil, Config{})
 	if s.cfg.Workers != 64 || s.cfg.Lease != 30*time.Second || s.cfg.PublishTimeout != time.Minute ||
 		s.cfg.ShutdownGrace != 30*time.Second || s.cfg.MaxAttempts != 10 || s.cfg.BaseBackoff != 5*time.Second ||
 		s.cfg.MaxBackoff != 30*time.Minute || s.cfg.Tick != "* * * * * *" || s.Owner() == "" {
 		t.Errorf("defaults = %+v", s.cfg)
 	}
-	if o := New(newFakeStore(), nil, Config{}).Owner(); o == s.Owner() {
+	if o := New(st.DB, nil, Config{}).Owner(); o == s.Owner() {
 		t.Errorf("two schedulers share owner %q", o)
 	}
 	for name, cfg := range map[string]Config{
@@ -350,7 +371,7 @@ func TestStartValidatesConfig(t *testing.T) {
 		"tick without seconds":     {Tick: "* * * * *"},
 		"max below base backoff":   {BaseBackoff: time.Minute, MaxBackoff: time.Second},
 	} {
-		if err := New(newFakeStore(), nil, cfg).Start(context.Background()); herald.ErrorCode(err) != herald.EINVALID {
+		if err := New(st.DB, nil, cfg).Start(context.Background()); herald.ErrorCode(err) != herald.EINVALID {
 			t.Errorf("%s: Start = %v, want EINVALID", name, err)
 		}
 	}

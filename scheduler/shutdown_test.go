@@ -3,6 +3,7 @@ package scheduler
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +20,13 @@ func (s *Scheduler) isStopping() bool {
 }
 
 func TestShutdownReleasesUnstartedWaitsInFlightStopsClaiming(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	now := herald.Now()
 	inFlight := st.add("a", "fake", now, "post")
 	unstarted := st.add("b", "fake", now, "post")
 	waiting := st.add("c", "fake", now.Add(time.Millisecond), "post") // no free worker for it
 	pub := newFakePublisher(200 * time.Millisecond)
-	s := New(st, map[string]Publisher{"fake": pub}, Config{Workers: 2, Tick: never})
+	s := New(st.DB, map[string]Publisher{"fake": pub}, Config{Workers: 2, Tick: never})
 	claimedB := make(chan struct{})
 	s.beforeRun = func(job herald.Job) {
 		if job.Delivery.ID != unstarted {
@@ -75,10 +76,10 @@ func TestShutdownCancelsInFlightAfterGraceOrContext(t *testing.T) {
 		"context": {grace: time.Minute, ctxTimeout: 100 * time.Millisecond},
 	} {
 		t.Run(name, func(t *testing.T) {
-			st := newFakeStore()
+			st := newStore(t, nil)
 			id := st.add("a", "fake", herald.Now(), "post")
 			pub := newFakePublisher(time.Minute) // returns unknown when its ctx is cancelled
-			s := New(st, map[string]Publisher{"fake": pub}, Config{ShutdownGrace: tc.grace, Tick: never})
+			s := New(st.DB, map[string]Publisher{"fake": pub}, Config{ShutdownGrace: tc.grace, Tick: never})
 			if err := s.Start(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +101,7 @@ func TestShutdownCancelsInFlightAfterGraceOrContext(t *testing.T) {
 }
 
 func TestShutdownBeforeStart(t *testing.T) {
-	s := New(newFakeStore(), nil, Config{})
+	s := New(newStore(t, nil).DB, nil, Config{})
 	if err := s.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -128,17 +129,17 @@ func (w *syncBuffer) String() string {
 
 func TestLogsAttemptsWithoutTextOrCredentials(t *testing.T) {
 	var buf syncBuffer
-	st := newFakeStore()
+	st := newStore(t, nil)
 	ok := st.add("brand-tg", "fake", herald.Now(), "Our secret launch text")
 	bad := st.add("other", "panicky", herald.Now(), "Another secret text")
 	panicky := newFakePublisher(0)
 	panicky.fn = func(_ context.Context, req herald.PublishRequest) herald.Result { panic("exploded") }
-	start(t, st, map[string]Publisher{"fake": newFakePublisher(0), "panicky": panicky},
+	start(t, st.DB, map[string]Publisher{"fake": newFakePublisher(0), "panicky": panicky},
 		Config{Tick: never, Logger: zerolog.New(&buf)})
 	eventually(t, func() bool { return st.status(ok).Final() && st.status(bad).Final() }, 2*time.Second, "done")
 
 	out := buf.String()
-	for _, want := range []string{`"delivery":1`, `"channel":"brand-tg"`, `"platform":"fake"`, `"outcome":"published"`,
+	for _, want := range []string{fmt.Sprintf(`"delivery":%d`, ok), `"channel":"brand-tg"`, `"platform":"fake"`, `"outcome":"published"`,
 		`"attempt":1`, `"latency":`, `"outcome":"unknown"`, "exploded"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %s:\n%s", want, out)

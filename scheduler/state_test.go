@@ -12,12 +12,20 @@ import (
 // The delivery's saved platform state reaches the publisher (and a
 // reconciler) as PublishRequest.State.
 func TestPublishRequestCarriesState(t *testing.T) {
-	st := newFakeStore()
+	st := newStore(t, nil)
 	pub := newFakePublisher(0)
-	id := st.add("a", "fake", herald.Now(), "hello")
+	pub.idempotent = true
+	now := herald.Now()
+	due := now.Add(-10 * time.Minute)
+	id := st.add("a", "fake", due, "hello")
 	state := map[string]string{"container_id": "c1"}
-	st.set(id, func(d *herald.Delivery) { d.PlatformState = state })
-	start(t, st, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	// A process claimed it, saved a step of a multi-step publish and died;
+	// its lease has expired, so Start recovers it for a retry.
+	st.claimAs("dead-process", due, time.Minute, id)
+	if err := st.SaveDeliveryState(context.Background(), id, state); err != nil {
+		t.Fatal(err)
+	}
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never})
 	eventually(t, func() bool { return st.status(id) == herald.StatusPublished }, 2*time.Second, "published")
 	pub.mu.Lock()
 	req := pub.reqs[id][0]
@@ -27,15 +35,20 @@ func TestPublishRequestCarriesState(t *testing.T) {
 	}
 
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	ust, ids := unknownStore(t0, "x")
-	ust.set(ids[0], func(d *herald.Delivery) { d.PlatformState = state })
+	ust := newStore(t, func() time.Time { return t0 })
+	uid := ust.add("ch-x", "rec", t0, "x")
+	job := ust.claimAs("earlier-process", t0, time.Minute, uid)
+	if err := ust.SaveDeliveryState(context.Background(), uid, state); err != nil {
+		t.Fatal(err)
+	}
+	ust.complete("earlier-process", job, herald.Result{Outcome: herald.OutcomeUnknown, Reason: "timeout after sending"}, t0, time.Time{})
 	rec := &fakeReconciler{fakePublisher: newFakePublisher(0), looked: map[int64]time.Time{}}
 	var got map[string]string
 	rec.fn = func(req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
 		got = req.State
 		return herald.Result{}, false, nil
 	}
-	s := New(ust, map[string]Publisher{"rec": rec}, Config{Now: func() time.Time { return t0 }})
+	s := New(ust.DB, map[string]Publisher{"rec": rec}, Config{Now: func() time.Time { return t0 }})
 	if _, err := s.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}
