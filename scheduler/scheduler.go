@@ -25,6 +25,10 @@ import (
 type Store interface {
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Job, error)
 	Complete(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time) error
+	// CompleteAndClaimNext is Complete, then the claim of the channel's
+	// next delivery when it may go at once (nil when none).
+	CompleteAndClaimNext(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time,
+		lease time.Duration) (*herald.Job, error)
 	Release(ctx context.Context, owner string, ids []int64) error
 	RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error)
 	// RecoverAbandoned runs at Start: it recovers what RecoverExpired does

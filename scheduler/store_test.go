@@ -229,17 +229,30 @@ type busyComplete struct {
 }
 
 func (b *busyComplete) Complete(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time) error {
-	b.mu.Lock()
-	b.calls++
-	fail := b.fail > 0
-	if fail {
-		b.fail--
-	}
-	b.mu.Unlock()
-	if fail {
-		return herald.Errorf(herald.EUNAVAILABLE, "the database is busy; try again in a moment")
+	if err := b.busy(); err != nil {
+		return err
 	}
 	return b.DB.Complete(ctx, owner, job, res, finished, retryAt)
+}
+
+func (b *busyComplete) CompleteAndClaimNext(ctx context.Context, owner string, job herald.Job, res herald.Result,
+	finished, retryAt time.Time, lease time.Duration) (*herald.Job, error) {
+	if err := b.busy(); err != nil {
+		return nil, err
+	}
+	return b.DB.CompleteAndClaimNext(ctx, owner, job, res, finished, retryAt, lease)
+}
+
+// busy counts a call and fails it while fail lasts.
+func (b *busyComplete) busy() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls++
+	if b.fail > 0 {
+		b.fail--
+		return herald.Errorf(herald.EUNAVAILABLE, "the database is busy; try again in a moment")
+	}
+	return nil
 }
 
 func (b *busyComplete) completeCalls() int {

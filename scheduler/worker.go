@@ -10,34 +10,52 @@ import (
 	"github.com/heraldhq/herald"
 )
 
-// run publishes one claimed job and records its result, then frees its
-// worker slot and wakes the loop so the channel's next delivery is claimed
-// at once. When the scheduler is stopping before the publish begins, the job
-// stays in unstarted for Shutdown to release.
+// run publishes claimed jobs one after the other on one worker slot: the
+// job it was given, then each next delivery of the same channel that the
+// store claimed together with the result (CompleteAndClaimNext), so that a
+// channel's chain of posts needs no round through the claim loop. With no
+// next job it frees its slot and wakes the loop. When the scheduler is
+// stopping before a publish begins, that job stays in unstarted for
+// Shutdown to release.
 func (s *Scheduler) run(ctx context.Context, job herald.Job) {
 	defer s.wg.Done()
-	if s.beforeRun != nil {
-		s.beforeRun(job)
-	}
-	s.mu.Lock()
-	if s.stopping {
-		s.mu.Unlock()
-		return
-	}
-	delete(s.unstarted, job.Delivery.ID)
-	s.mu.Unlock()
-
-	defer func() {
+	for {
+		if s.beforeRun != nil {
+			s.beforeRun(job)
+		}
 		s.mu.Lock()
-		s.busy--
+		if s.stopping {
+			s.mu.Unlock()
+			return
+		}
+		delete(s.unstarted, job.Delivery.ID)
+		s.mu.Unlock()
+
+		next := s.runOne(ctx, job)
+
+		s.mu.Lock()
 		if stop, ok := s.leases[job.Delivery.ID]; ok {
 			stop()
 			delete(s.leases, job.Delivery.ID)
 		}
+		if next == nil {
+			s.busy--
+			s.mu.Unlock()
+			s.Wake()
+			return
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(s.pubCtx)
+		s.unstarted[next.Delivery.ID] = *next
+		s.leases[next.Delivery.ID] = cancel
 		s.mu.Unlock()
-		s.Wake()
-	}()
+		job = *next
+	}
+}
 
+// runOne publishes one job and records its result; it returns the channel's
+// next job when the store claimed one with it.
+func (s *Scheduler) runOne(ctx context.Context, job herald.Job) *herald.Job {
 	d := job.Delivery
 	log := s.log.With().Int64("delivery", d.ID).Str("workspace", d.Workspace).
 		Str("channel", job.Channel.Name).Str("platform", job.Channel.Platform).
@@ -79,7 +97,7 @@ func (s *Scheduler) run(ctx context.Context, job herald.Job) {
 	}
 	ev.Msg("delivery attempt finished")
 
-	s.complete(job, res, finished, retryAt)
+	return s.complete(job, res, finished, retryAt)
 }
 
 // publish calls the platform's publisher under PublishTimeout. A missing
@@ -119,24 +137,36 @@ func request(job herald.Job) herald.PublishRequest {
 // (ECONFLICT) is logged and not retried: another process owns the delivery.
 // When every try fails the delivery stays publishing until its lease expires
 // and RecoverExpired resolves it.
-func (s *Scheduler) complete(job herald.Job, res herald.Result, finished, retryAt time.Time) {
+func (s *Scheduler) complete(job herald.Job, res herald.Result, finished, retryAt time.Time) *herald.Job {
 	wait := completeBackoff
 	for try := 1; ; try++ {
 		ctx, cancel := s.storeCtx()
-		err := s.store.Complete(ctx, s.cfg.Owner, job, res, finished, retryAt)
+		lease := s.cfg.Lease
+		s.mu.Lock()
+		if s.stopping {
+			lease = 0 // nothing more is claimed
+		}
+		s.mu.Unlock()
+		var next *herald.Job
+		var err error
+		if lease > 0 {
+			next, err = s.store.CompleteAndClaimNext(ctx, s.cfg.Owner, job, res, finished, retryAt, lease)
+		} else {
+			err = s.store.Complete(ctx, s.cfg.Owner, job, res, finished, retryAt)
+		}
 		cancel()
 		if err == nil {
-			return
+			return next
 		}
 		if herald.ErrorCode(err) == herald.ECONFLICT {
 			s.log.Error().Err(err).Int64("delivery", job.Delivery.ID).Str("outcome", string(res.Outcome)).
 				Msg("lease lost before the result was recorded; another process owns the delivery")
-			return
+			return nil
 		}
 		if try == completeTries {
 			s.log.Error().Err(err).Int64("delivery", job.Delivery.ID).Str("outcome", string(res.Outcome)).
 				Msg("could not record the result; the lease will expire and the delivery be recovered")
-			return
+			return nil
 		}
 		s.log.Warn().Err(err).Int64("delivery", job.Delivery.ID).Int("try", try).Msg("record result failed; retrying")
 		time.Sleep(wait)

@@ -2,7 +2,11 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
+
+	"github.com/heraldhq/herald"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -72,10 +76,13 @@ func (db *DB) runBatch(batch []*completion) {
 			}
 			c.err = conflict
 		}
-		return nil
+		return db.claimNexts(ctx, tx, batch)
 	})
 	if err == nil {
 		return
+	}
+	for _, c := range batch {
+		c.next = nil
 	}
 	if len(batch) == 1 {
 		batch[0].err = err
@@ -86,9 +93,49 @@ func (db *DB) runBatch(batch []*completion) {
 		if err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 			conflict, err := c.apply(ctx, db, tx)
 			c.err = conflict
-			return err
+			if err != nil {
+				return err
+			}
+			return db.claimNexts(ctx, tx, []*completion{c})
 		}); err != nil {
-			c.err = err
+			c.err, c.next = err, nil
 		}
 	}
+}
+
+// claimNexts claims, for the written completions that asked for it, their
+// channels' next deliveries (CompleteAndClaimNext), in one claim per owner.
+func (db *DB) claimNexts(ctx context.Context, tx *sqlx.Tx, batch []*completion) error {
+	// One claim per (owner, lease), at the latest of its completions' times:
+	// what is due by then is due now.
+	type claimer struct {
+		owner string
+		lease time.Duration
+	}
+	var order []claimer
+	channels, now := map[claimer][]int64{}, map[claimer]int64{}
+	for _, c := range batch {
+		if c.lease <= 0 || c.err != nil || c.res.Outcome == herald.OutcomeReauth {
+			continue
+		}
+		k := claimer{c.owner, c.lease}
+		if channels[k] == nil {
+			order = append(order, k)
+		}
+		channels[k] = append(channels[k], c.job.Delivery.ChannelID)
+		now[k] = max(now[k], c.fin)
+	}
+	for _, k := range order {
+		jobs, err := db.claimNext(herald.WithActor(ctx, herald.Actor{Kind: "scheduler", ID: k.owner}), tx, k.owner, fromMs(now[k]), k.lease, channels[k])
+		if err != nil {
+			return fmt.Errorf("claim next: %w", err)
+		}
+		for _, c := range batch {
+			if j, ok := jobs[c.job.Delivery.ChannelID]; ok && c.owner == k.owner && c.lease == k.lease && c.next == nil {
+				c.next = &j
+				delete(jobs, c.job.Delivery.ChannelID)
+			}
+		}
+	}
+	return nil
 }

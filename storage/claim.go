@@ -65,34 +65,82 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 		if err := sel(ctx, tx, &heads, headsSQL, ms(now), ms(now), limit); err != nil || len(heads) == 0 {
 			return err
 		}
-		ids, err := db.moveDeliveries(ctx, tx, heads, move{from: herald.Waiting, to: to(herald.StatusPublishing),
-			set:  "attempts = attempts + 1, lease_owner = ?, lease_until = ?",
-			args: []any{owner, ms(now.Add(lease))}, reason: "claimed by " + owner})
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		q, args, err := in(tx, `INSERT INTO attempts (delivery_id, number, started_at, node)
-			SELECT id, attempts, CAST(? AS BIGINT), CAST(? AS TEXT) FROM deliveries WHERE id IN (?)`, ms(now), db.node, ids)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, q, args...)
-		}
-		if err != nil {
-			return fmt.Errorf("start attempts: %w", busy(err))
-		}
-		var ds []deliveryRow
-		if q, args, err = in(tx, `SELECT `+deliveryCols+` FROM deliveries WHERE id IN (?)`, ids); err == nil {
-			err = sqlx.SelectContext(ctx, tx, &ds, q, args...)
-		}
-		if err != nil {
-			return fmt.Errorf("read claimed deliveries: %w", busy(err))
-		}
-		jobs, err = db.loadJobs(ctx, tx, ds)
+		var err error
+		jobs, err = db.claim(ctx, tx, owner, now, lease, heads)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	return jobs, nil
+}
+
+// claim moves the waiting deliveries heads to publishing under owner's
+// lease, starts their attempts and returns them as jobs, in due order; heads
+// no longer waiting are left out.
+func (db *DB) claim(ctx context.Context, tx *sqlx.Tx, owner string, now time.Time, lease time.Duration, heads []int64) ([]herald.Job, error) {
+	ids, err := db.moveDeliveries(ctx, tx, heads, move{from: herald.Waiting, to: to(herald.StatusPublishing),
+		set:  "attempts = attempts + 1, lease_owner = ?, lease_until = ?",
+		args: []any{owner, ms(now.Add(lease))}, reason: "claimed by " + owner})
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	q, args, err := in(tx, `INSERT INTO attempts (delivery_id, number, started_at, node)
+		SELECT id, attempts, CAST(? AS BIGINT), CAST(? AS TEXT) FROM deliveries WHERE id IN (?)`, ms(now), db.node, ids)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, q, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start attempts: %w", busy(err))
+	}
+	var ds []deliveryRow
+	if q, args, err = in(tx, `SELECT `+deliveryCols+` FROM deliveries WHERE id IN (?)`, ids); err == nil {
+		err = sqlx.SelectContext(ctx, tx, &ds, q, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read claimed deliveries: %w", busy(err))
+	}
+	return db.loadJobs(ctx, tx, ds)
+}
+
+// nextHeadsSQL finds the heads of the given channels (binds: ids, now, now,
+// default lateness) that may be claimed at once: each channel's earliest
+// waiting delivery, when it is due, the channel is active and nothing of it
+// is publishing, and it is still within its lateness window (a late one is
+// left for the claim's missed-marking).
+var nextHeadsSQL = `SELECT d.id FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id
+	WHERE d.id IN (
+		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = c.id AND e.status IN ` + waitingIn + `
+			ORDER BY e.due_at, e.id LIMIT 1)
+		FROM channels c WHERE c.id IN (?) AND c.status <> 'needs_reauth'
+		AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing'))
+	AND d.next_attempt_at <= ?
+	AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END >= ?
+	ORDER BY d.due_at, d.id`
+
+// claimNext claims, in tx, the next delivery of each of channels that is due
+// at now (see nextHeadsSQL), and returns the jobs by channel id.
+func (db *DB) claimNext(ctx context.Context, tx *sqlx.Tx, owner string, now time.Time, lease time.Duration, channels []int64) (map[int64]herald.Job, error) {
+	if len(channels) == 0 {
+		return nil, nil
+	}
+	q, args, err := in(tx, nextHeadsSQL, channels, ms(now), herald.DefaultMaxLateness.Milliseconds(), ms(now))
+	if err != nil {
+		return nil, err
+	}
+	var heads []int64
+	if err := sqlx.SelectContext(ctx, tx, &heads, q, args...); err != nil || len(heads) == 0 {
+		return nil, busy(err)
+	}
+	jobs, err := db.claim(ctx, tx, owner, now, lease, heads)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]herald.Job, len(jobs))
+	for _, j := range jobs {
+		out[j.Delivery.ChannelID] = j
+	}
+	return out, nil
 }
 
 // markMissed moves past their lateness window the deliveries still waiting,

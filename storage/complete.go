@@ -43,6 +43,26 @@ func (db *DB) Complete(ctx context.Context, owner string, job herald.Job, res he
 	return c.err
 }
 
+// CompleteAndClaimNext is Complete, then, in the same transaction, the
+// claim of the channel's next delivery when it may go at once (due at
+// finished, the channel active, within its lateness window): it comes back
+// as a job under owner's lease for lease, ready to publish, so a channel's
+// chain of posts needs no round through the claim loop; nil when there is
+// none. The next claim is made only when the completion was written.
+func (db *DB) CompleteAndClaimNext(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time,
+	lease time.Duration) (*herald.Job, error) {
+	c, err := prepareCompletion(owner, job, res, finished, retryAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.actor, c.lease = herald.ActorOf(ctx), lease
+	db.completer.submit(db, c)
+	return c.next, c.err
+}
+
 func prepareCompletion(owner string, job herald.Job, res herald.Result, finished, retryAt time.Time) (*completion, error) {
 	c := &completion{owner: owner, job: job, res: res, fin: ms(finished), done: make(chan struct{}), lead: make(chan struct{})}
 	switch res.Outcome {
@@ -83,6 +103,8 @@ type completion struct {
 	args  []any
 	retry sql.NullInt64
 	actor herald.Actor // the caller's, for the event (the batch runs on its own context)
+	lease time.Duration // > 0: claim the channel's next delivery under a lease this long
+	next  *herald.Job   // that claim
 
 	err  error
 	done chan struct{} // closed when err is final
