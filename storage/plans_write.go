@@ -1,0 +1,427 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
+)
+
+// The write phase of ApplyPlan: it makes, in the write transaction, the
+// writes the plan phase decided (planWrites), in batches: multi-row INSERTs
+// of writeBatch rows with ids reserved up front (nextIDs), UPDATEs of many ids
+// at once where every row gets the same values, and prepared statements
+// reused for the rest.
+//
+// Every delivery status change an apply makes goes through the four
+// functions at the end of this file — insertDeliveries (new, scheduled),
+// cancelDeliveries, rescheduleDeliveries and reviveDeliveries — each given
+// the deliveries with the status the plan phase read them in, which their
+// UPDATE requires (WHERE … AND status = ?): a delivery that moved since (a
+// worker claimed it: publishing) is left alone and the apply fails with
+// ECONFLICT (errChanged), so nothing of it is applied. When storage gains
+// its one guarded status transition (with a delivery_events row per change),
+// these four are where the applier calls it.
+
+// writeBatch is the number of rows a multi-row statement writes: 500 rows of
+// posts (14 columns) bind 7,000 values, within SQLite's 32,766 and
+// PostgreSQL's 65,535.
+const writeBatch = 500
+
+// planWrites is every write of one apply, as its plan phase decided them.
+type planWrites struct {
+	wsID, now int64
+	plan      herald.Plan
+	planID    int64 // 0: the plan is new
+
+	revive      reviveWrites
+	posts       []newPost     // rows created, in row order
+	deliveries  []newDelivery // new deliveries, in row order
+	updates     []postUpdate  // rows changed
+	moves       []rowMove     // unchanged rows with a new row number or key_derived
+	reschedules []reschedule  // deliveries of changed rows
+	cancels     []deliveryAt  // deliveries of removed rows and dropped channels
+	removed     []int64       // posts of rows no longer in the plan
+}
+
+// reviveWrites brings a deleted plan's rows back (see revive).
+type reviveWrites struct {
+	posts      []int64 // every row the plan had when deleted
+	replace    []int64 // rows to be placed again: their hash is emptied
+	deliveries []int64 // cancelled by the deletion: scheduled again
+	slotLost   []int64 // the same, whose slot another delivery holds now: without it
+}
+
+// newPost is a row to create; its id is reserved by the write phase.
+type newPost struct {
+	post *herald.Post
+	hash string
+}
+
+// newDelivery is a scheduled delivery to create on channelID, of the
+// existing post postID or, when newPost >= 0, of planWrites.posts[newPost].
+type newDelivery struct {
+	postID    int64
+	newPost   int
+	channelID int64
+	due       int64
+	slot      sql.NullInt64
+	hash      string // the post's, for the idempotency key
+	row       int
+}
+
+// postUpdate is a changed row: its post gets the row's content, if its hash
+// is still oldHash.
+type postUpdate struct {
+	id      int64
+	oldHash string
+	post    *herald.Post
+	hash    string
+}
+
+// rowMove is an unchanged row whose row number or derived key changed.
+type rowMove struct {
+	id         int64
+	row        int
+	keyDerived bool
+}
+
+// deliveryAt is a delivery and the status the plan phase read it in.
+type deliveryAt struct {
+	id     int64
+	status herald.DeliveryStatus
+}
+
+// reschedule moves a delivery of a changed row to its new due time and slot,
+// to status to (scheduled, or pending_approval where it was), with a new
+// idempotency key.
+type reschedule struct {
+	deliveryAt
+	to   herald.DeliveryStatus
+	due  int64
+	slot sql.NullInt64
+	key  string
+	row  int
+}
+
+// errChanged is the ECONFLICT of a row or delivery that changed between the
+// plan phase and the write phase.
+func errChanged(what string) error {
+	return herald.Errorf(herald.ECONFLICT, "%s changed while the plan was applied; apply the plan again", what)
+}
+
+// run makes the writes in tx.
+func (w *planWrites) run(ctx context.Context, tx *sqlx.Tx) error {
+	planID, err := w.savePlan(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := w.reviveRows(ctx, tx); err != nil {
+		return err
+	}
+	postIDs, err := w.insertPosts(ctx, tx, planID)
+	if err != nil {
+		return err
+	}
+	if err := w.updatePosts(ctx, tx); err != nil {
+		return err
+	}
+	if err := cancelDeliveries(ctx, tx, w.now, w.cancels); err != nil {
+		return err
+	}
+	if err := rescheduleDeliveries(ctx, tx, w.now, w.reschedules); err != nil {
+		return err
+	}
+	if err := insertDeliveries(ctx, tx, w.wsID, w.now, w.deliveries, postIDs); err != nil {
+		return err
+	}
+	if _, err := updateIDs(ctx, tx, `UPDATE posts SET removed = 1, updated_at = ? WHERE removed = 0 AND id IN (?)`,
+		[]any{w.now}, w.removed, "a removed row"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// reviveRows brings back a deleted plan's rows and the deliveries its
+// deletion cancelled.
+func (w *planWrites) reviveRows(ctx context.Context, tx *sqlx.Tx) error {
+	rw := w.revive
+	if len(rw.posts) == 0 {
+		return nil
+	}
+	if _, err := updateIDs(ctx, tx, `UPDATE posts SET hash = '' WHERE id IN (?)`, nil, rw.replace, ""); err != nil {
+		return err
+	}
+	if err := reviveDeliveries(ctx, tx, w.now, rw.deliveries, true); err != nil {
+		return err
+	}
+	if err := reviveDeliveries(ctx, tx, w.now, rw.slotLost, false); err != nil {
+		return err
+	}
+	_, err := updateIDs(ctx, tx, `UPDATE posts SET removed = 0, plan_deleted = 0, updated_at = ? WHERE plan_deleted = 1 AND id IN (?)`,
+		[]any{w.now}, rw.posts, "a row of the deleted plan")
+	return err
+}
+
+// insertPosts creates the new rows' posts and returns their ids, in order.
+func (w *planWrites) insertPosts(ctx context.Context, tx *sqlx.Tx, planID int64) ([]int64, error) {
+	if len(w.posts) == 0 {
+		return nil, nil
+	}
+	ids, err := nextIDs(ctx, tx, "posts", len(w.posts))
+	if err != nil {
+		return nil, fmt.Errorf("apply plan: post ids: %w", busy(err))
+	}
+	// What is the same for every row is written in the statement, not bound.
+	row := fmt.Sprintf("(?, %d, %d, ?, ?, ?, ?, ?, ?, ?, ?, ?, %d, %d)", w.wsID, planID, w.now, w.now)
+	var enc channelsJSON
+	err = inBatches(ctx, tx, `INSERT INTO posts (id, workspace_id, plan_id, key, key_derived, row_num, at, due_at, channels, rubric,
+		content, hash, created_at, updated_at) VALUES `, row, len(w.posts), func(args []any, i int) ([]any, error) {
+		p := w.posts[i].post
+		channels, err := enc.encode(p.Channels)
+		if err != nil {
+			return nil, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
+		}
+		content, err := encodeContent(p)
+		if err != nil {
+			return nil, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
+		}
+		return append(args, ids[i], p.Key, boolInt(p.KeyDerived), p.Row, p.At, ms(p.DueAt), channels, p.Rubric, content, w.posts[i].hash), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply plan: posts: %w", busy(err))
+	}
+	return ids, nil
+}
+
+// updatePosts writes the changed rows' content and the moved rows' numbers.
+func (w *planWrites) updatePosts(ctx context.Context, tx *sqlx.Tx) error {
+	if len(w.updates) > 0 {
+		stmt, err := tx.PreparexContext(ctx, tx.Rebind(`UPDATE posts SET key_derived = ?, row_num = ?, at = ?, due_at = ?, channels = ?,
+			rubric = ?, content = ?, hash = ?, updated_at = ? WHERE id = ? AND hash = ?`))
+		if err != nil {
+			return fmt.Errorf("apply plan: update posts: %w", busy(err))
+		}
+		defer stmt.Close()
+		for _, u := range w.updates {
+			p := u.post
+			channels, content, err := encodePost(p)
+			if err != nil {
+				return fmt.Errorf("apply plan: row %d: %w", p.Row, err)
+			}
+			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", p.Row), boolInt(p.KeyDerived), p.Row, p.At, ms(p.DueAt), channels,
+				p.Rubric, content, u.hash, w.now, u.id, u.oldHash); err != nil {
+				return err
+			}
+		}
+	}
+	if len(w.moves) > 0 {
+		stmt, err := tx.PreparexContext(ctx, tx.Rebind(`UPDATE posts SET row_num = ?, key_derived = ? WHERE id = ? AND removed = 0`))
+		if err != nil {
+			return fmt.Errorf("apply plan: move rows: %w", busy(err))
+		}
+		defer stmt.Close()
+		for _, m := range w.moves {
+			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", m.row), m.row, boolInt(m.keyDerived), m.id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// execOne runs a prepared UPDATE of one row: ECONFLICT naming what when it
+// matches none.
+func execOne(ctx context.Context, stmt *sqlx.Stmt, what string, args ...any) error {
+	res, err := stmt.ExecContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("apply plan: %s: %w", what, busy(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("apply plan: %s: %w", what, err)
+	} else if n == 0 {
+		return errChanged(what)
+	}
+	return nil
+}
+
+// inBatches runs the multi-row INSERT head (ending in "VALUES ") over n
+// rows of the template row ("(?, ?, 0)"), writeBatch rows a statement,
+// prepared once per batch size; add appends row i's binds to args.
+func inBatches(ctx context.Context, tx *sqlx.Tx, head, row string, n int, add func(args []any, i int) ([]any, error)) error {
+	var stmt *sqlx.Stmt
+	stmtRows := 0
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
+	args := make([]any, 0, min(n, writeBatch)*strings.Count(row, "?"))
+	for from := 0; from < n; from += writeBatch {
+		rows := min(writeBatch, n-from)
+		if rows != stmtRows {
+			if stmt != nil {
+				stmt.Close()
+			}
+			var err error
+			if stmt, err = tx.PreparexContext(ctx, tx.Rebind(head+valuesList(row, rows))); err != nil {
+				return err
+			}
+			stmtRows = rows
+		}
+		args = args[:0]
+		for i := from; i < from+rows; i++ {
+			var err error
+			if args, err = add(args, i); err != nil {
+				return err
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valuesList returns row rows times: "(?, ?), (?, ?)".
+func valuesList(one string, rows int) string {
+	var b strings.Builder
+	b.Grow(rows * (len(one) + 2))
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
+
+// updateIDs runs an UPDATE whose last bind is "IN (?)" over ids, writeBatch
+// ids a statement, after the binds before, and returns the rows it changed.
+// Unless what is empty, fewer rows than ids is ECONFLICT (errChanged(what)).
+func updateIDs(ctx context.Context, tx *sqlx.Tx, query string, before []any, ids []int64, what string) (int64, error) {
+	var total int64
+	for from := 0; from < len(ids); from += writeBatch {
+		chunk := ids[from:min(from+writeBatch, len(ids))]
+		q, args, err := in(tx, query, append(append([]any{}, before...), chunk)...)
+		if err != nil {
+			return total, fmt.Errorf("apply plan: %w", err)
+		}
+		n, err := exec(ctx, tx, q, args...)
+		if err != nil {
+			return total, fmt.Errorf("apply plan: %w", err)
+		}
+		total += n
+	}
+	if what != "" && total < int64(len(ids)) {
+		return total, errChanged(what)
+	}
+	return total, nil
+}
+
+// statusGroup is deliveries read in one status.
+type statusGroup struct {
+	status herald.DeliveryStatus
+	ids    []int64
+}
+
+// byStatus groups deliveries by the status they were read in, in the order
+// of herald.Statuses.
+func byStatus(ds []deliveryAt) []statusGroup {
+	group := map[herald.DeliveryStatus][]int64{}
+	for _, d := range ds {
+		group[d.status] = append(group[d.status], d.id)
+	}
+	var out []statusGroup
+	for _, s := range herald.Statuses {
+		if ids := group[s]; len(ids) > 0 {
+			out = append(out, statusGroup{s, ids})
+		}
+	}
+	return out
+}
+
+// Delivery status changes: every one an apply makes is below.
+
+// insertDeliveries creates the new deliveries, scheduled, with ids reserved
+// up front so that each row carries its idempotency key; postIDs are the ids
+// of the created posts.
+func insertDeliveries(ctx context.Context, tx *sqlx.Tx, wsID, now int64, ds []newDelivery, postIDs []int64) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	ids, err := nextIDs(ctx, tx, "deliveries", len(ds))
+	if err != nil {
+		return fmt.Errorf("apply plan: delivery ids: %w", busy(err))
+	}
+	row := fmt.Sprintf("(?, %d, ?, ?, 'scheduled', ?, ?, ?, ?, %d, %d)", wsID, now, now)
+	err = inBatches(ctx, tx, `INSERT INTO deliveries (id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at,
+		slot_at, idempotency_key, created_at, updated_at) VALUES `, row, len(ds), func(args []any, i int) ([]any, error) {
+		d := &ds[i]
+		postID := d.postID
+		if d.newPost >= 0 {
+			postID = postIDs[d.newPost]
+		}
+		return append(args, ids[i], postID, d.channelID, d.due, d.due, d.slot, idempotencyKey(ids[i], d.hash)), nil
+	})
+	if err != nil {
+		return deliveryError(0, err)
+	}
+	return nil
+}
+
+// cancelDeliveries cancels deliveries of removed rows and of channels a row
+// dropped, each only from the status it was read in.
+func cancelDeliveries(ctx context.Context, tx *sqlx.Tx, now int64, ds []deliveryAt) error {
+	for _, g := range byStatus(ds) {
+		if _, err := updateIDs(ctx, tx, `UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE status = ? AND id IN (?)`,
+			[]any{now, string(g.status)}, g.ids, "a delivery of the plan"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rescheduleDeliveries moves the deliveries of changed rows to their new
+// due times and slots, back to scheduled (pending_approval stays), with new
+// idempotency keys and no error, retry time or platform state left; each
+// only from the status it was read in.
+func rescheduleDeliveries(ctx context.Context, tx *sqlx.Tx, now int64, rs []reschedule) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	stmt, err := tx.PreparexContext(ctx, tx.Rebind(`UPDATE deliveries SET due_at = ?, next_attempt_at = ?, retried_at = NULL, slot_at = ?,
+		idempotency_key = ?, error = '', platform_state = '{}', status = ?, updated_at = ? WHERE id = ? AND status = ?`))
+	if err != nil {
+		return fmt.Errorf("apply plan: reschedule: %w", busy(err))
+	}
+	defer stmt.Close()
+	for _, r := range rs {
+		res, err := stmt.ExecContext(ctx, r.due, r.due, r.slot, r.key, string(r.to), now, r.id, string(r.status))
+		if err != nil {
+			return deliveryError(r.row, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("apply plan: row %d: delivery: %w", r.row, err)
+		} else if n == 0 {
+			return errChanged(fmt.Sprintf("row %d: a delivery", r.row))
+		}
+	}
+	return nil
+}
+
+// reviveDeliveries schedules again, at their due times, deliveries a plan's
+// deletion cancelled, from cancelled only; without their slot unless
+// keepSlot.
+func reviveDeliveries(ctx context.Context, tx *sqlx.Tx, now int64, ids []int64, keepSlot bool) error {
+	set := `status = 'scheduled', next_attempt_at = due_at, retried_at = NULL, error = '', updated_at = ?`
+	if !keepSlot {
+		set += `, slot_at = NULL`
+	}
+	_, err := updateIDs(ctx, tx, `UPDATE deliveries SET `+set+` WHERE status = 'cancelled' AND id IN (?)`,
+		[]any{now}, ids, "a delivery of the deleted plan")
+	return err
+}
