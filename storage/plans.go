@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/heraldhq/herald"
 	"github.com/jmoiron/sqlx"
@@ -75,15 +78,16 @@ func (db *DB) ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts
 		}
 		seen[p.Key] = struct{}{}
 	}
+	hashes := hashPosts(posts) // before the transaction: the write lock is held for less
 	if dryRun {
-		return db.dryRunPlan(ctx, wsID, plan, posts)
+		return db.dryRunPlan(ctx, wsID, plan, posts, hashes)
 	}
 	tx, err := db.w.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("apply plan: begin: %w", busy(err))
 	}
 	defer tx.Rollback()
-	p, err := planApply(ctx, tx, wsID, db.nowMs(), plan, posts)
+	p, err := planApply(ctx, tx, wsID, db.nowMs(), plan, posts, hashes)
 	if err != nil {
 		return nil, err
 	}
@@ -103,18 +107,58 @@ func (db *DB) ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts
 // transaction on the read pool: one consistent snapshot (a deferred
 // transaction in WAL on SQLite, REPEATABLE READ elsewhere) that waits on no
 // writer.
-func (db *DB) dryRunPlan(ctx context.Context, wsID int64, plan herald.Plan, posts []herald.Post) (*herald.PlanResult, error) {
+func (db *DB) dryRunPlan(ctx context.Context, wsID int64, plan herald.Plan, posts []herald.Post, hashes []string) (*herald.PlanResult, error) {
 	tx, err := db.r.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return nil, fmt.Errorf("apply plan: begin: %w", busy(err))
 	}
 	defer tx.Rollback()
-	p, err := planApply(ctx, tx, wsID, db.nowMs(), plan, posts)
+	p, err := planApply(ctx, tx, wsID, db.nowMs(), plan, posts, hashes)
 	if err != nil {
 		return nil, err
 	}
 	p.res.DryRun = true
 	return p.res, nil
+}
+
+// hashPosts returns each post's Hash.
+func hashPosts(posts []herald.Post) []string {
+	hashes := make([]string, len(posts))
+	parallel(len(posts), func(i int) error {
+		hashes[i] = posts[i].Hash()
+		return nil
+	})
+	return hashes
+}
+
+// parallel calls fn(i) for every i in [0, n), spread over GOMAXPROCS
+// goroutines when n is large, and returns the first error once all calls
+// have returned.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n/1024)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w * chunk; i < min((w+1)*chunk, n); i++ {
+				if err := fn(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // testHookPlanned, when set (by tests), runs in a real apply's transaction
@@ -141,17 +185,6 @@ func deliveryError(row int, err error) error {
 // so retries of the same content reuse it and changed content gets a new one.
 func idempotencyKey(deliveryID int64, hash string) string {
 	return fmt.Sprintf("herald-%d-%s", deliveryID, hash[:min(12, len(hash))])
-}
-
-func encodePost(p *herald.Post) (channels, content string, err error) {
-	b, err := json.Marshal(uniq(p.Channels))
-	if err != nil {
-		return "", "", fmt.Errorf("encode channels: %w", err)
-	}
-	if content, err = encodeContent(p); err != nil {
-		return "", "", err
-	}
-	return string(b), content, nil
 }
 
 // encodeContent returns what posts.content holds for p.

@@ -44,14 +44,15 @@ type oldDelivery struct {
 	slotTaken       bool
 }
 
-// liveChannel is a live channel of the workspace.
-type liveChannel struct {
-	ID       int64  `db:"id"`
-	Name     string `db:"name"`
-	Platform string `db:"platform"`
-	Config   string `db:"config"`
-	Timezone string `db:"timezone"`
-	Slots    string `db:"slots"`
+// planChannel is a channel of the workspace.
+type planChannel struct {
+	ID       int64         `db:"id"`
+	Name     string        `db:"name"`
+	Platform string        `db:"platform"`
+	Config   string        `db:"config"`
+	Timezone string        `db:"timezone"`
+	Slots    string        `db:"slots"`
+	Deleted  sql.NullInt64 `db:"deleted_at"`
 }
 
 // planner is the plan phase of one ApplyPlan.
@@ -62,8 +63,9 @@ type planner struct {
 	now    int64
 	wsZone string
 
-	chans    []liveChannel
+	chans    []planChannel    // live channels
 	channels map[string]int64 // live channels by name
+	chanName map[int64]string // every channel's name (deliveries on deleted ones too)
 	// platforms and names of the live channels by id, for the warnings
 	// against other plans (plan_warnings.go)
 	platforms map[int64]string
@@ -83,28 +85,35 @@ type planner struct {
 // planApply runs the plan phase in q for workspace wsID at now (Unix ms).
 // Its errors are ApplyPlan's, but for the concurrent changes the write phase
 // finds.
-func planApply(ctx context.Context, q sqlx.ExtContext, wsID, now int64, plan herald.Plan, posts []herald.Post) (*planner, error) {
+// hashes[i] is posts[i].Hash().
+func planApply(ctx context.Context, q sqlx.ExtContext, wsID, now int64, plan herald.Plan, posts []herald.Post, hashes []string) (*planner, error) {
 	p := &planner{ctx: ctx, q: q, wsID: wsID, now: now,
 		writes: &planWrites{wsID: wsID, now: now, plan: plan}}
-	if err := p.plan(plan, posts); err != nil {
+	if err := p.plan(plan, posts, hashes); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *planner) plan(plan herald.Plan, posts []herald.Post) error {
+func (p *planner) plan(plan herald.Plan, posts []herald.Post, hashes []string) error {
 	if err := get(p.ctx, p.q, &p.wsZone, `SELECT timezone FROM workspaces WHERE id = ?`, p.wsID); notFound(err) {
 		return herald.Errorf(herald.ENOTFOUND, "workspace not found")
 	} else if err != nil {
 		return fmt.Errorf("apply plan: %w", err)
 	}
-	if err := sel(p.ctx, p.q, &p.chans, `SELECT id, name, platform, config, timezone, slots FROM channels
-		WHERE workspace_id = ? AND deleted_at IS NULL`, p.wsID); err != nil {
+	var chans []planChannel
+	if err := sel(p.ctx, p.q, &chans, `SELECT id, name, platform, config, timezone, slots, deleted_at FROM channels
+		WHERE workspace_id = ?`, p.wsID); err != nil {
 		return fmt.Errorf("apply plan: %w", err)
 	}
-	p.channels = make(map[string]int64, len(p.chans))
-	p.platforms, p.names = make(map[int64]string, len(p.chans)), make(map[int64]string, len(p.chans))
-	for _, c := range p.chans {
+	p.channels, p.chanName = make(map[string]int64, len(chans)), make(map[int64]string, len(chans))
+	p.platforms, p.names = make(map[int64]string, len(chans)), make(map[int64]string, len(chans))
+	for _, c := range chans {
+		p.chanName[c.ID] = c.Name
+		if c.Deleted.Valid {
+			continue
+		}
+		p.chans = append(p.chans, c)
 		p.channels[c.Name] = c.ID
 		p.platforms[c.ID], p.names[c.ID] = textPlatform(c.Platform, c.Config), c.Name
 	}
@@ -150,10 +159,10 @@ func (p *planner) plan(plan herald.Plan, posts []herald.Post) error {
 	for i := range posts {
 		post := &posts[i]
 		if o, ok := old[post.Key]; ok {
-			p.res.Add(p.change(o, post))
+			p.res.Add(p.change(o, post, hashes[i]))
 			delete(old, post.Key)
 		} else {
-			p.res.Add(p.create(post))
+			p.res.Add(p.create(post, hashes[i]))
 		}
 	}
 	if len(p.problems) > 0 {
@@ -182,50 +191,52 @@ func (p *planner) plan(plan herald.Plan, posts []herald.Post) error {
 // query: its live rows, or for a deleted plan the rows it had when deleted
 // (with what revive needs to know of their deliveries).
 func (p *planner) loadPosts() (map[string]*oldPost, error) {
-	which, taken := `p.removed = 0`, `0`
+	query := `SELECT p.id, p.key, p.row_num, p.key_derived, p.hash, d.id, d.channel_id, d.status, d.slot_at
+		FROM posts p LEFT JOIN deliveries d ON d.post_id = p.id WHERE p.workspace_id = ? AND p.plan_id = ? AND p.removed = 0`
 	if p.revived {
-		which = `p.plan_deleted = 1`
-		taken = `CASE WHEN d.status = 'cancelled' AND d.slot_at IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries o
-			WHERE o.channel_id = d.channel_id AND o.slot_at = d.slot_at AND o.id <> d.id AND o.status NOT IN ('cancelled', 'missed', 'failed'))
-			THEN 1 ELSE 0 END`
+		query = `SELECT p.id, p.key, p.row_num, p.key_derived, p.hash, d.id, d.channel_id, d.status, d.slot_at, d.error,
+			CASE WHEN d.status = 'cancelled' AND d.slot_at IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries o
+				WHERE o.channel_id = d.channel_id AND o.slot_at = d.slot_at AND o.id <> d.id AND o.status NOT IN ('cancelled', 'missed', 'failed'))
+			THEN 1 ELSE 0 END
+			FROM posts p LEFT JOIN deliveries d ON d.post_id = p.id WHERE p.workspace_id = ? AND p.plan_id = ? AND p.plan_deleted = 1`
 	}
-	rows, err := p.q.QueryContext(p.ctx, p.q.Rebind(`SELECT p.id, p.key, p.row_num, p.key_derived, p.hash,
-		d.id, d.channel_id, c.name, d.status, d.slot_at, d.error, c.deleted_at, `+taken+`
-		FROM posts p LEFT JOIN deliveries d ON d.post_id = p.id LEFT JOIN channels c ON c.id = d.channel_id
-		WHERE p.workspace_id = ? AND p.plan_id = ? AND `+which), p.wsID, p.planID)
+	rows, err := p.q.QueryContext(p.ctx, p.q.Rebind(query), p.wsID, p.planID)
 	if err != nil {
 		return nil, fmt.Errorf("apply plan: load posts: %w", busy(err))
 	}
 	defer rows.Close()
 	byKey := map[string]*oldPost{}
-	var last *oldPost
+	var (
+		last      *oldPost
+		o         oldPost
+		id, chID  sql.NullInt64
+		st        sql.NullString
+		slot      sql.NullInt64
+		errText   sql.NullString
+		slotTaken int
+	)
+	dest := []any{&o.ID, &o.Key, &o.Row, &o.KeyDerived, &o.Hash, &id, &chID, &st, &slot}
+	if p.revived {
+		dest = append(dest, &errText, &slotTaken)
+	}
 	for rows.Next() {
-		var (
-			o         oldPost
-			d         oldDelivery
-			id, chID  sql.NullInt64
-			name, st  sql.NullString
-			errText   sql.NullString
-			chDeleted sql.NullInt64
-			slotTaken int
-		)
-		if err := rows.Scan(&o.ID, &o.Key, &o.Row, &o.KeyDerived, &o.Hash, &id, &chID, &name, &st, &d.SlotAt,
-			&errText, &chDeleted, &slotTaken); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("apply plan: load posts: %w", err)
 		}
 		post := last
 		if post == nil || post.ID != o.ID {
 			if post = byKey[o.Key]; post == nil {
-				post = &o
+				post = &oldPost{ID: o.ID, Key: o.Key, Row: o.Row, KeyDerived: o.KeyDerived, Hash: o.Hash}
 				byKey[o.Key] = post
 			}
 			last = post
 		}
 		if id.Valid {
-			d.ID, d.ChannelID, d.Channel, d.Status = id.Int64, chID.Int64, name.String, st.String
-			d.deletedWithPlan = errText.String == planDeletedReason
-			d.channelLive = !chDeleted.Valid
-			d.slotTaken = slotTaken != 0
+			d := oldDelivery{ID: id.Int64, ChannelID: chID.Int64, Channel: p.chanName[chID.Int64], Status: st.String, SlotAt: slot}
+			if p.revived {
+				_, live := p.names[d.ChannelID]
+				d.deletedWithPlan, d.channelLive, d.slotTaken = errText.String == planDeletedReason, live, slotTaken != 0
+			}
 			post.deliveries = append(post.deliveries, d)
 		}
 	}
@@ -246,8 +257,7 @@ func (p *planner) loadPosts() (map[string]*oldPost, error) {
 	return byKey, nil
 }
 
-func (p *planner) create(post *herald.Post) herald.RowResult {
-	hash := post.Hash()
+func (p *planner) create(post *herald.Post, hash string) herald.RowResult {
 	p.writes.posts = append(p.writes.posts, newPost{post: post, hash: hash})
 	for _, name := range uniq(post.Channels) {
 		p.addDelivery(-1, len(p.writes.posts)-1, p.channels[name], post, hash)
@@ -268,17 +278,16 @@ func (p *planner) addDelivery(postID int64, newIdx int, chID int64, post *herald
 	p.touch(post, chID, due)
 }
 
-func (p *planner) change(o *oldPost, post *herald.Post) herald.RowResult {
-	row := p.diff(o, post)
+func (p *planner) change(o *oldPost, post *herald.Post, hash string) herald.RowResult {
+	row := p.diff(o, post, hash)
 	if p.revived {
 		row.Message = strings.TrimSuffix("restored with the deleted plan; "+row.Message, "; ")
 	}
 	return row
 }
 
-func (p *planner) diff(o *oldPost, post *herald.Post) herald.RowResult {
+func (p *planner) diff(o *oldPost, post *herald.Post, hash string) herald.RowResult {
 	row := herald.RowResult{Key: post.Key, Row: post.Row, KeyDerived: post.KeyDerived}
-	hash := post.Hash()
 	if hash == o.Hash {
 		row.Action = herald.ActionUnchanged
 		if o.Row != post.Row || o.KeyDerived != post.KeyDerived {

@@ -57,8 +57,9 @@ type reviveWrites struct {
 
 // newPost is a row to create; its id is reserved by the write phase.
 type newPost struct {
-	post *herald.Post
-	hash string
+	post    *herald.Post
+	hash    string
+	content string // posts.content, made by encode
 }
 
 // newDelivery is a scheduled delivery to create on channelID, of the
@@ -80,6 +81,7 @@ type postUpdate struct {
 	oldHash string
 	post    *herald.Post
 	hash    string
+	content string // posts.content, made by encode
 }
 
 // rowMove is an unchanged row whose row number or derived key changed.
@@ -122,6 +124,9 @@ func (w *planWrites) run(ctx context.Context, tx *sqlx.Tx) error {
 	if err := w.reviveRows(ctx, tx); err != nil {
 		return err
 	}
+	if err := w.encode(); err != nil {
+		return err
+	}
 	postIDs, err := w.insertPosts(ctx, tx, planID)
 	if err != nil {
 		return err
@@ -143,6 +148,32 @@ func (w *planWrites) run(ctx context.Context, tx *sqlx.Tx) error {
 		return err
 	}
 	return nil
+}
+
+// encode makes the content of the created and changed rows' posts, on
+// every CPU for a large plan.
+func (w *planWrites) encode() error {
+	err := parallel(len(w.posts), func(i int) error {
+		p := &w.posts[i]
+		c, err := encodeContent(p.post)
+		if err != nil {
+			return fmt.Errorf("apply plan: row %d: %w", p.post.Row, err)
+		}
+		p.content = c
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return parallel(len(w.updates), func(i int) error {
+		u := &w.updates[i]
+		c, err := encodeContent(u.post)
+		if err != nil {
+			return fmt.Errorf("apply plan: row %d: %w", u.post.Row, err)
+		}
+		u.content = c
+		return nil
+	})
 }
 
 // reviveRows brings back a deleted plan's rows and the deliveries its
@@ -185,11 +216,8 @@ func (w *planWrites) insertPosts(ctx context.Context, tx *sqlx.Tx, planID int64)
 		if err != nil {
 			return nil, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
 		}
-		content, err := encodeContent(p)
-		if err != nil {
-			return nil, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
-		}
-		return append(args, ids[i], p.Key, boolInt(p.KeyDerived), p.Row, p.At, ms(p.DueAt), channels, p.Rubric, content, w.posts[i].hash), nil
+		return append(args, ids[i], p.Key, int64(boolInt(p.KeyDerived)), int64(p.Row), p.At, ms(p.DueAt), channels, p.Rubric,
+			w.posts[i].content, w.posts[i].hash), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apply plan: posts: %w", busy(err))
@@ -206,14 +234,15 @@ func (w *planWrites) updatePosts(ctx context.Context, tx *sqlx.Tx) error {
 			return fmt.Errorf("apply plan: update posts: %w", busy(err))
 		}
 		defer stmt.Close()
+		var enc channelsJSON
 		for _, u := range w.updates {
 			p := u.post
-			channels, content, err := encodePost(p)
+			channels, err := enc.encode(p.Channels)
 			if err != nil {
 				return fmt.Errorf("apply plan: row %d: %w", p.Row, err)
 			}
-			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", p.Row), boolInt(p.KeyDerived), p.Row, p.At, ms(p.DueAt), channels,
-				p.Rubric, content, u.hash, w.now, u.id, u.oldHash); err != nil {
+			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", p.Row), int64(boolInt(p.KeyDerived)), int64(p.Row), p.At, ms(p.DueAt), channels,
+				p.Rubric, u.content, u.hash, w.now, u.id, u.oldHash); err != nil {
 				return err
 			}
 		}
@@ -250,7 +279,9 @@ func execOne(ctx context.Context, stmt *sqlx.Stmt, what string, args ...any) err
 
 // inBatches runs the multi-row INSERT head (ending in "VALUES ") over n
 // rows of the template row ("(?, ?, 0)"), writeBatch rows a statement,
-// prepared once per batch size; add appends row i's binds to args.
+// prepared once per batch size; add appends row i's binds to args, as
+// int64, string or nil: the driver takes those as they are (an int it
+// converts, and allocates, again).
 func inBatches(ctx context.Context, tx *sqlx.Tx, head, row string, n int, add func(args []any, i int) ([]any, error)) error {
 	var stmt *sqlx.Stmt
 	stmtRows := 0
@@ -365,7 +396,11 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, wsID, now int64, ds []ne
 		if d.newPost >= 0 {
 			postID = postIDs[d.newPost]
 		}
-		return append(args, ids[i], postID, d.channelID, d.due, d.due, d.slot, idempotencyKey(ids[i], d.hash)), nil
+		var slot any // binds as NULL
+		if d.slot.Valid {
+			slot = d.slot.Int64
+		}
+		return append(args, ids[i], postID, d.channelID, d.due, d.due, slot, idempotencyKey(ids[i], d.hash)), nil
 	})
 	if err != nil {
 		return deliveryError(0, err)
