@@ -140,7 +140,7 @@ func (w *planWrites) run(ctx context.Context, tx *sqlx.Tx) error {
 	if err := rescheduleDeliveries(ctx, tx, w.now, w.reschedules); err != nil {
 		return err
 	}
-	if err := insertDeliveries(ctx, tx, w.wsID, w.now, w.deliveries, postIDs); err != nil {
+	if err := insertDeliveries(ctx, tx, w.wsID, w.now, w.deliveries, w.posts, postIDs); err != nil {
 		return err
 	}
 	if _, err := updateIDs(ctx, tx, `UPDATE posts SET removed = 1, updated_at = ? WHERE removed = 0 AND id IN (?)`,
@@ -378,9 +378,12 @@ func byStatus(ds []deliveryAt) []statusGroup {
 // Delivery status changes: every one an apply makes is below.
 
 // insertDeliveries creates the new deliveries, scheduled, with ids reserved
-// up front so that each row carries its idempotency key; postIDs are the ids
-// of the created posts.
-func insertDeliveries(ctx context.Context, tx *sqlx.Tx, wsID, now int64, ds []newDelivery, postIDs []int64) error {
+// up front (in row order) so that each row carries its idempotency key;
+// posts and postIDs are the created posts and their ids. Runs of created
+// fixed-time rows that share their channels — most of a large plan — are
+// made from their posts, one INSERT … SELECT a channel (insertRun); the
+// rest with multi-row INSERTs.
+func insertDeliveries(ctx context.Context, tx *sqlx.Tx, wsID, now int64, ds []newDelivery, posts []newPost, postIDs []int64) error {
 	if len(ds) == 0 {
 		return nil
 	}
@@ -388,9 +391,27 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, wsID, now int64, ds []ne
 	if err != nil {
 		return fmt.Errorf("apply plan: delivery ids: %w", busy(err))
 	}
+	var rest []int // indexes in ds of the deliveries outside runs
+	for i := 0; i < len(ds); {
+		rows, chs := deliveryRun(ds, i, posts, postIDs, ids)
+		if rows >= minRun {
+			for k := range chs {
+				if err := insertRun(ctx, tx, wsID, now, ds[i+k].channelID, ids[i]+int64(k), int64(chs), postIDs[ds[i].newPost], rows); err != nil {
+					return deliveryError(0, err)
+				}
+			}
+			i += rows * chs
+			continue
+		}
+		for range max(chs, 1) {
+			rest = append(rest, i)
+			i++
+		}
+	}
 	row := fmt.Sprintf("(?, %d, ?, ?, 'scheduled', ?, ?, ?, ?, %d, %d)", wsID, now, now)
 	err = inBatches(ctx, tx, `INSERT INTO deliveries (id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at,
-		slot_at, idempotency_key, created_at, updated_at) VALUES `, row, len(ds), func(args []any, i int) ([]any, error) {
+		slot_at, idempotency_key, created_at, updated_at) VALUES `, row, len(rest), func(args []any, j int) ([]any, error) {
+		i := rest[j]
 		d := &ds[i]
 		postID := d.postID
 		if d.newPost >= 0 {
@@ -407,6 +428,62 @@ func insertDeliveries(ctx context.Context, tx *sqlx.Tx, wsID, now int64, ds []ne
 	}
 	return nil
 }
+
+// minRun is the fewest rows insertRun is worth a statement for (a
+// variable for tests).
+var minRun = 64
+
+// deliveryRun measures the run of deliveries starting at ds[i]: rows
+// consecutive created posts, each due at its post's time (no slot) on the
+// same chs channels in the same order, with consecutive post ids and
+// consecutive delivery ids (row r's delivery on its k-th channel is
+// ids[i] + r*chs + k). chs is the first row's channel count, 0 when ds[i]
+// starts no run.
+func deliveryRun(ds []newDelivery, i int, posts []newPost, postIDs, ids []int64) (rows, chs int) {
+	first := &ds[i]
+	if first.newPost < 0 || (i > 0 && ds[i-1].newPost == first.newPost) {
+		return 0, 0
+	}
+	fixed := func(d *newDelivery, np int) bool {
+		return d.newPost == np && !d.slot.Valid && d.due == ms(posts[np].post.DueAt)
+	}
+	for i+chs < len(ds) && ds[i+chs].newPost == first.newPost {
+		if !fixed(&ds[i+chs], first.newPost) {
+			return 0, chs + 1
+		}
+		chs++
+	}
+	for rows = 1; ; rows++ {
+		at, np := i+rows*chs, first.newPost+rows
+		if at+chs > len(ds) || np >= len(posts) || postIDs[np] != postIDs[first.newPost]+int64(rows) {
+			return rows, chs
+		}
+		if at+chs < len(ds) && ds[at+chs].newPost == np { // more channels than the first row
+			return rows, chs
+		}
+		for k := range chs {
+			d := &ds[at+k]
+			if !fixed(d, np) || d.channelID != ds[i+k].channelID || ids[at+k] != ids[i]+int64(rows*chs+k) {
+				return rows, chs
+			}
+		}
+	}
+}
+
+// insertRun creates, for the rows posts firstPost … firstPost+rows-1, their
+// deliveries on channel chID, due at their posts' times, with ids first,
+// first+stride, …; the idempotency key is idempotencyKey's, in SQL.
+func insertRun(ctx context.Context, tx *sqlx.Tx, wsID, now, chID, first, stride, firstPost int64, rows int) error {
+	_, err := exec(ctx, tx, `INSERT INTO deliveries (id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at,
+		slot_at, idempotency_key, created_at, updated_at)
+		SELECT d.id, ?, d.post_id, ?, 'scheduled', d.due_at, d.due_at, NULL, `+idempotencyKeySQL+`, ?, ?
+		FROM (SELECT ? + (id - ?) * ? AS id, id AS post_id, due_at, hash FROM posts WHERE id BETWEEN ? AND ?) d`,
+		wsID, chID, now, now, first, firstPost, stride, firstPost, firstPost+int64(rows)-1)
+	return err
+}
+
+// idempotencyKeySQL is idempotencyKey in SQL, of the columns id and hash.
+const idempotencyKeySQL = `'herald-' || d.id || '-' || substr(d.hash, 1, 12)`
 
 // cancelDeliveries cancels deliveries of removed rows and of channels a row
 // dropped, each only from the status it was read in.

@@ -204,3 +204,68 @@ func TestUnpublishedIsUnpublishedIn(t *testing.T) {
 		}
 	}
 }
+
+// Deliveries of runs of created rows that share their channels are made
+// from their posts in SQL (insertRun); the database ends exactly as with
+// multi-row INSERTs alone: the same ids in row order, due times and keys.
+func TestApplyPlanDeliveryRuns(t *testing.T) {
+	uploads := func() [][]herald.Post {
+		var first []herald.Post
+		add := func(n int, next bool, chs ...string) {
+			for range n {
+				i := len(first)
+				p := mkPost(fmt.Sprintf("r%03d", i), i+2, t0.Add(time.Duration(i)*time.Minute), fmt.Sprintf("text %d", i), chs...)
+				if next {
+					p = nextPost(p.Key, p.Row, p.Text, chs...)
+				}
+				first = append(first, p)
+			}
+		}
+		add(70, false, "tg")
+		add(1, true, "s")
+		add(65, false, "masto", "tg")
+		add(3, false, "tg")
+		add(66, false, "tg", "tg", "masto")
+		add(2, true, "s")
+		add(64, false, "tg")
+		second := append([]herald.Post(nil), first...)
+		for i := 0; i < 40; i++ {
+			second[i].Channels = []string{"tg", "masto"} // updated: a delivery added
+		}
+		for i := range 100 {
+			n := len(second)
+			second = append(second, mkPost(fmt.Sprintf("n%03d", i), n+2, t0.Add(time.Duration(n)*time.Minute), "new", "masto"))
+		}
+		return [][]herald.Post{first, second}
+	}
+	run := func(min int) *DB {
+		minRun = min
+		defer func() { minRun = 64 }()
+		db := MustOpenDB(t)
+		ws := mustWorkspace(t, db, "acme")
+		mustChannel(t, db, ws.ID, "tg", "telegram")
+		mustChannel(t, db, ws.ID, "masto", "mastodon")
+		slotChannelFor(t, db, ws.ID, "s", "UTC", "mon 10:00", "wed 10:00", "fri 10:00")
+		for _, posts := range uploads() {
+			applyPlan(t, db, ws.ID, herald.Plan{Key: "p"}, posts)
+		}
+		checkIdempotencyKeys(t, db)
+		return db
+	}
+	dump := func(db *DB) string {
+		var b strings.Builder
+		for _, line := range strings.Split(snapshot(t, db), "\n") {
+			if !strings.HasPrefix(line, "channels ") { // sealed credentials differ
+				b.WriteString(line + "\n")
+			}
+		}
+		return b.String()
+	}
+	values, runs := dump(run(1<<30)), dump(run(1))
+	if values != runs {
+		t.Fatalf("with runs:\n%s\nwithout:\n%s", runs, values)
+	}
+	if db := run(64); dump(db) != values {
+		t.Fatal("with the default runs the database differs")
+	}
+}
