@@ -82,10 +82,9 @@ type planner struct {
 	writes    *planWrites        // what the write phase does
 }
 
-// planApply runs the plan phase in q for workspace wsID at now (Unix ms).
-// Its errors are ApplyPlan's, but for the concurrent changes the write phase
-// finds.
-// hashes[i] is posts[i].Hash().
+// planApply runs the plan phase in q for workspace wsID at now (Unix ms);
+// hashes[i] is posts[i].Hash(). Its errors are ApplyPlan's but for those of
+// concurrent changes, which the write phase finds.
 func planApply(ctx context.Context, q sqlx.ExtContext, wsID, now int64, plan herald.Plan, posts []herald.Post, hashes []string) (*planner, error) {
 	p := &planner{ctx: ctx, q: q, wsID: wsID, now: now,
 		writes: &planWrites{wsID: wsID, now: now, plan: plan}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/heraldhq/herald"
 	"github.com/jmoiron/sqlx"
@@ -12,8 +11,9 @@ import (
 
 // The write phase of ApplyPlan: it makes, in the write transaction, the
 // writes the plan phase decided (planWrites), in batches: multi-row INSERTs
-// of writeBatch rows with ids reserved up front (nextIDs), UPDATEs of many ids
-// at once where every row gets the same values, and prepared statements
+// of writeBatch rows with ids reserved up front (nextIDs), INSERT … SELECT
+// for the deliveries of runs of created rows (insertRun), UPDATEs of many
+// ids at once where every row gets the same values, and prepared statements
 // reused for the rest.
 //
 // Every delivery status change an apply makes goes through the four
@@ -25,11 +25,6 @@ import (
 // ECONFLICT (errChanged), so nothing of it is applied. When storage gains
 // its one guarded status transition (with a delivery_events row per change),
 // these four are where the applier calls it.
-
-// writeBatch is the number of rows a multi-row statement writes: 500 rows of
-// posts (14 columns) bind 7,000 values, within SQLite's 32,766 and
-// PostgreSQL's 65,535.
-const writeBatch = 500
 
 // planWrites is every write of one apply, as its plan phase decided them.
 type planWrites struct {
@@ -254,103 +249,12 @@ func (w *planWrites) updatePosts(ctx context.Context, tx *sqlx.Tx) error {
 		}
 		defer stmt.Close()
 		for _, m := range w.moves {
-			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", m.row), m.row, boolInt(m.keyDerived), m.id); err != nil {
+			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", m.row), int64(m.row), int64(boolInt(m.keyDerived)), m.id); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// execOne runs a prepared UPDATE of one row: ECONFLICT naming what when it
-// matches none.
-func execOne(ctx context.Context, stmt *sqlx.Stmt, what string, args ...any) error {
-	res, err := stmt.ExecContext(ctx, args...)
-	if err != nil {
-		return fmt.Errorf("apply plan: %s: %w", what, busy(err))
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("apply plan: %s: %w", what, err)
-	} else if n == 0 {
-		return errChanged(what)
-	}
-	return nil
-}
-
-// inBatches runs the multi-row INSERT head (ending in "VALUES ") over n
-// rows of the template row ("(?, ?, 0)"), writeBatch rows a statement,
-// prepared once per batch size; add appends row i's binds to args, as
-// int64, string or nil: the driver takes those as they are (an int it
-// converts, and allocates, again).
-func inBatches(ctx context.Context, tx *sqlx.Tx, head, row string, n int, add func(args []any, i int) ([]any, error)) error {
-	var stmt *sqlx.Stmt
-	stmtRows := 0
-	defer func() {
-		if stmt != nil {
-			stmt.Close()
-		}
-	}()
-	args := make([]any, 0, min(n, writeBatch)*strings.Count(row, "?"))
-	for from := 0; from < n; from += writeBatch {
-		rows := min(writeBatch, n-from)
-		if rows != stmtRows {
-			if stmt != nil {
-				stmt.Close()
-			}
-			var err error
-			if stmt, err = tx.PreparexContext(ctx, tx.Rebind(head+valuesList(row, rows))); err != nil {
-				return err
-			}
-			stmtRows = rows
-		}
-		args = args[:0]
-		for i := from; i < from+rows; i++ {
-			var err error
-			if args, err = add(args, i); err != nil {
-				return err
-			}
-		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// valuesList returns row rows times: "(?, ?), (?, ?)".
-func valuesList(one string, rows int) string {
-	var b strings.Builder
-	b.Grow(rows * (len(one) + 2))
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(one)
-	}
-	return b.String()
-}
-
-// updateIDs runs an UPDATE whose last bind is "IN (?)" over ids, writeBatch
-// ids a statement, after the binds before, and returns the rows it changed.
-// Unless what is empty, fewer rows than ids is ECONFLICT (errChanged(what)).
-func updateIDs(ctx context.Context, tx *sqlx.Tx, query string, before []any, ids []int64, what string) (int64, error) {
-	var total int64
-	for from := 0; from < len(ids); from += writeBatch {
-		chunk := ids[from:min(from+writeBatch, len(ids))]
-		q, args, err := in(tx, query, append(append([]any{}, before...), chunk)...)
-		if err != nil {
-			return total, fmt.Errorf("apply plan: %w", err)
-		}
-		n, err := exec(ctx, tx, q, args...)
-		if err != nil {
-			return total, fmt.Errorf("apply plan: %w", err)
-		}
-		total += n
-	}
-	if what != "" && total < int64(len(ids)) {
-		return total, errChanged(what)
-	}
-	return total, nil
 }
 
 // statusGroup is deliveries read in one status.
@@ -470,7 +374,7 @@ func deliveryRun(ds []newDelivery, i int, posts []newPost, postIDs, ids []int64)
 	}
 }
 
-// insertRun creates, for the rows posts firstPost … firstPost+rows-1, their
+// insertRun creates, for the posts firstPost … firstPost+rows-1, their
 // deliveries on channel chID, due at their posts' times, with ids first,
 // first+stride, …; the idempotency key is idempotencyKey's, in SQL.
 func insertRun(ctx context.Context, tx *sqlx.Tx, wsID, now, chID, first, stride, firstPost int64, rows int) error {
