@@ -31,14 +31,15 @@ func benchPlanCSV(n int) []byte {
 // BenchmarkApplyPlan100k measures a 100,000-row CSV plan parsed with
 // contentplans.Build and applied with ApplyPlan in one transaction on a
 // SQLite file: "apply" into an empty plan (100,000 posts and deliveries
-// created), "reapply" the same file again (all unchanged). One op is one
-// whole upload; build-s and apply-s are the parse and the transaction,
-// rows/s the rows over both.
+// created), "reapply" the same file again (all unchanged), "dryrun" the
+// first upload as a dry run (100,000 would be created; nothing written, no
+// write lock). One op is one whole upload; build-s and apply-s are the parse
+// and ApplyPlan, rows/s the rows over both.
 func BenchmarkApplyPlan100k(b *testing.B) {
 	body := benchPlanCSV(benchPlanRows)
 	up := herald.PlanUpload{Key: "year", Body: body, Format: "csv", Timezone: "UTC", Now: t0,
 		Channels: map[string]*herald.Channel{"out": {Name: "out", Platform: "outbox"}}}
-	run := func(b *testing.B, db *DB, wsID int64, want string) (build, apply time.Duration) {
+	run := func(b *testing.B, db *DB, wsID int64, want string, dryRun bool) (build, apply time.Duration) {
 		b.Helper()
 		start := time.Now()
 		plan, posts, _, err := contentplans.Build(up)
@@ -47,8 +48,8 @@ func BenchmarkApplyPlan100k(b *testing.B) {
 		}
 		build = time.Since(start)
 		start = time.Now()
-		res, err := db.ApplyPlan(ctx, wsID, plan, posts, false)
-		if err != nil {
+		res, err := db.ApplyPlan(ctx, wsID, plan, posts, dryRun)
+		if err != nil || res.DryRun != dryRun {
 			b.Fatalf("apply: %v", err)
 		}
 		apply = time.Since(start)
@@ -76,7 +77,7 @@ func BenchmarkApplyPlan100k(b *testing.B) {
 			b.StopTimer()
 			db, wsID := setup(b)
 			b.StartTimer()
-			bt, at := run(b, db, wsID, herald.ActionCreated)
+			bt, at := run(b, db, wsID, herald.ActionCreated, false)
 			build, apply = build+bt, apply+at
 		}
 		report(b, build, apply)
@@ -84,11 +85,22 @@ func BenchmarkApplyPlan100k(b *testing.B) {
 	b.Run("reapply", func(b *testing.B) {
 		b.StopTimer()
 		db, wsID := setup(b)
-		run(b, db, wsID, herald.ActionCreated)
+		run(b, db, wsID, herald.ActionCreated, false)
 		b.StartTimer()
 		var build, apply time.Duration
 		for range b.N {
-			bt, at := run(b, db, wsID, herald.ActionUnchanged)
+			bt, at := run(b, db, wsID, herald.ActionUnchanged, false)
+			build, apply = build+bt, apply+at
+		}
+		report(b, build, apply)
+	})
+	b.Run("dryrun", func(b *testing.B) {
+		b.StopTimer()
+		db, wsID := setup(b)
+		b.StartTimer()
+		var build, apply time.Duration
+		for range b.N {
+			bt, at := run(b, db, wsID, herald.ActionCreated, true)
 			build, apply = build+bt, apply+at
 		}
 		report(b, build, apply)

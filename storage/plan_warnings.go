@@ -34,11 +34,11 @@ type touchedDelivery struct {
 // touch records a delivery of a created or updated row for the warnings.
 // A fixed-time row without a time (never built by content-plans) has no
 // instant to compare and is left out.
-func (a *applier) touch(p *herald.Post, channelID, due int64) {
-	if !p.NextSlot && p.DueAt.IsZero() {
+func (p *planner) touch(post *herald.Post, channelID, due int64) {
+	if !post.NextSlot && post.DueAt.IsZero() {
 		return
 	}
-	a.touched = append(a.touched, touchedDelivery{post: p, channelID: channelID, due: due})
+	p.touched = append(p.touched, touchedDelivery{post: post, channelID: channelID, due: due})
 }
 
 // otherDelivery is a live delivery of another plan on a channel.
@@ -54,12 +54,12 @@ type otherDelivery struct {
 // the touched deliveries against the live deliveries of the workspace's
 // other plans, ordered by row, then code, then message. Each names the
 // nearest other post (and how many more there are in the window).
-func (a *applier) otherPlanWarnings() ([]herald.Problem, error) {
-	if len(a.touched) == 0 {
+func (p *planner) otherPlanWarnings() ([]herald.Problem, error) {
+	if len(p.touched) == 0 {
 		return nil, nil
 	}
 	byChannel := map[int64][]int{}
-	for i, t := range a.touched {
+	for i, t := range p.touched {
 		byChannel[t.channelID] = append(byChannel[t.channelID], i)
 	}
 	ids := make([]int64, 0, len(byChannel))
@@ -70,22 +70,22 @@ func (a *applier) otherPlanWarnings() ([]herald.Problem, error) {
 	var ws []herald.Problem
 	for _, chID := range ids {
 		idx := byChannel[chID]
-		lo, hi := a.touched[idx[0]].due, a.touched[idx[0]].due
+		lo, hi := p.touched[idx[0]].due, p.touched[idx[0]].due
 		for _, i := range idx[1:] {
-			lo, hi = min(lo, a.touched[i].due), max(hi, a.touched[i].due)
+			lo, hi = min(lo, p.touched[i].due), max(hi, p.touched[i].due)
 		}
 		window := herald.DuplicateWindow.Milliseconds()
 		var others []otherDelivery
-		if err := sel(a.ctx, a.tx, &others, `SELECT d.due_at, d.id, p.row_num, pl.key AS plan_key, p.content
+		if err := sel(p.ctx, p.q, &others, `SELECT d.due_at, d.id, p.row_num, pl.key AS plan_key, p.content
 			FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN plans pl ON pl.id = p.plan_id
 			WHERE d.channel_id = ? AND d.status IN `+liveIn+` AND d.due_at BETWEEN ? AND ? AND p.plan_id <> ?`,
-			chID, lo-window, hi+window, a.planID); err != nil {
+			chID, lo-window, hi+window, p.planID); err != nil {
 			return nil, fmt.Errorf("apply plan: other plans' posts: %w", err)
 		}
 		if len(others) == 0 {
 			continue
 		}
-		cw, err := a.channelWarnings(chID, idx, others)
+		cw, err := p.channelWarnings(chID, idx, others)
 		if err != nil {
 			return nil, err
 		}
@@ -106,8 +106,8 @@ func (a *applier) otherPlanWarnings() ([]herald.Problem, error) {
 
 // channelWarnings compares the touched deliveries idx of channel chID with
 // others, the live deliveries of other plans there around them.
-func (a *applier) channelWarnings(chID int64, idx []int, others []otherDelivery) ([]herald.Problem, error) {
-	name, platform := a.names[chID], a.platforms[chID]
+func (p *planner) channelWarnings(chID int64, idx []int, others []otherDelivery) ([]herald.Problem, error) {
+	name, platform := p.names[chID], p.platforms[chID]
 	sort.Slice(others, func(i, j int) bool {
 		if others[i].Due != others[j].Due {
 			return others[i].Due < others[j].Due
@@ -126,15 +126,15 @@ func (a *applier) channelWarnings(chID int64, idx []int, others []otherDelivery)
 		if err := json.Unmarshal([]byte(o.Content), &c); err != nil {
 			return nil, fmt.Errorf("apply plan: plan %q row %d: content: %w", o.Plan, o.Row, err)
 		}
-		p := c.post()
-		if body := strings.TrimSpace(p.Message(platform).Body()); body != "" {
+		post := c.post()
+		if body := strings.TrimSpace(post.Message(platform).Body()); body != "" {
 			byBody[body] = append(byBody[body], i)
 		}
 	}
 	var ws []herald.Problem
 	closeMs := herald.ClosePostsWindow.Milliseconds()
 	for _, ti := range idx {
-		t := a.touched[ti]
+		t := p.touched[ti]
 		// close_posts: the others due within ClosePostsWindow either side.
 		from := sort.Search(len(dues), func(i int) bool { return dues[i] >= t.due-closeMs })
 		to := sort.Search(len(dues), func(i int) bool { return dues[i] > t.due+closeMs })

@@ -51,45 +51,38 @@ type slotPlacer struct {
 	channels map[int64]*slotChannel
 }
 
+// heldSlot is a slot a delivery holds on a channel.
+type heldSlot struct {
+	ChannelID int64 `db:"channel_id"`
+	SlotAt    int64 `db:"slot_at"`
+}
+
 // loadSlots prepares the placer for the plan's "next free slot" posts (nil
-// when it has none), before the apply changes anything. It returns a no_slots
-// problem for each such post's channel without slots.
-func (a *applier) loadSlots(plan herald.Plan, posts []herald.Post) (*slotPlacer, []herald.Problem, error) {
+// when it has none), from the state the apply began with and the slots
+// revived deliveries keep (p.keptSlots). It returns a no_slots problem for
+// each such post's channel without slots.
+func (p *planner) loadSlots(plan herald.Plan, posts []herald.Post) (*slotPlacer, []herald.Problem, error) {
 	used := map[int64]bool{}
-	for _, p := range posts {
-		if p.NextSlot {
-			for _, name := range p.Channels {
-				used[a.channels[name]] = true
+	for _, post := range posts {
+		if post.NextSlot {
+			for _, name := range post.Channels {
+				used[p.channels[name]] = true
 			}
 		}
 	}
 	if len(used) == 0 {
 		return nil, nil, nil
 	}
-	var wsZone string
-	if err := get(a.ctx, a.tx, &wsZone, `SELECT timezone FROM workspaces WHERE id = ?`, a.wsID); err != nil {
-		return nil, nil, fmt.Errorf("apply plan: slots: %w", err)
-	}
-	wsLoc, err := herald.LoadLocation(wsZone)
+	wsLoc, err := herald.LoadLocation(p.wsZone)
 	if err != nil {
 		wsLoc = time.UTC
 	}
-	var rows []struct {
-		ID       int64  `db:"id"`
-		Name     string `db:"name"`
-		Timezone string `db:"timezone"`
-		Slots    string `db:"slots"`
-	}
-	if err := sel(a.ctx, a.tx, &rows, `SELECT id, name, timezone, slots FROM channels WHERE workspace_id = ? AND deleted_at IS NULL`,
-		a.wsID); err != nil {
-		return nil, nil, fmt.Errorf("apply plan: slots: %w", err)
-	}
-	sp := &slotPlacer{from: fromMs(a.now), channels: map[int64]*slotChannel{}}
+	sp := &slotPlacer{from: fromMs(p.now), channels: map[int64]*slotChannel{}}
 	if plan.Start != nil && plan.Start.After(sp.from) {
 		sp.from = plan.Start.UTC()
 	}
 	ids := make([]int64, 0, len(used))
-	for _, r := range rows {
+	for _, r := range p.chans {
 		if !used[r.ID] {
 			continue
 		}
@@ -101,13 +94,13 @@ func (a *applier) loadSlots(plan herald.Plan, posts []herald.Post) (*slotPlacer,
 		ids = append(ids, r.ID)
 	}
 	var problems []herald.Problem
-	for _, p := range posts {
-		if !p.NextSlot {
+	for _, post := range posts {
+		if !post.NextSlot {
 			continue
 		}
-		for _, name := range uniq(p.Channels) {
-			if c := sp.channels[a.channels[name]]; c != nil && c.empty() {
-				problems = append(problems, herald.Problem{Row: p.Row, Column: "channels", Code: "no_slots",
+		for _, name := range uniq(post.Channels) {
+			if c := sp.channels[p.channels[name]]; c != nil && c.empty() {
+				problems = append(problems, herald.Problem{Row: post.Row, Column: "channels", Code: "no_slots",
 					Message: fmt.Sprintf("the row takes the next free slot, but channel %s has no posting slots; give the channel slots or give the row a time", name)})
 			}
 		}
@@ -115,20 +108,19 @@ func (a *applier) loadSlots(plan herald.Plan, posts []herald.Post) (*slotPlacer,
 	if len(problems) > 0 {
 		return nil, problems, nil
 	}
-	var held []struct {
-		ChannelID int64 `db:"channel_id"`
-		SlotAt    int64 `db:"slot_at"`
-	}
-	q, args, err := in(a.tx, `SELECT channel_id, slot_at FROM deliveries WHERE channel_id IN (?) AND slot_at >= ? AND `+slotHeld,
+	var held []heldSlot
+	q, args, err := in(p.q, `SELECT channel_id, slot_at FROM deliveries WHERE channel_id IN (?) AND slot_at >= ? AND `+slotHeld,
 		ids, ms(sp.from))
 	if err == nil {
-		err = sqlx.SelectContext(a.ctx, a.tx, &held, q, args...)
+		err = sqlx.SelectContext(p.ctx, p.q, &held, q, args...)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("apply plan: taken slots: %w", err)
+		return nil, nil, fmt.Errorf("apply plan: taken slots: %w", busy(err))
 	}
-	for _, h := range held {
-		sp.channels[h.ChannelID].taken[h.SlotAt] = true
+	for _, h := range append(held, p.keptSlots...) {
+		if c := sp.channels[h.ChannelID]; c != nil && h.SlotAt >= ms(sp.from) {
+			c.taken[h.SlotAt] = true
+		}
 	}
 	return sp, nil, nil
 }
@@ -214,44 +206,44 @@ func (c *slotChannel) take(from time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// when decides a delivery's due instant and slot on channel chID for post p.
-// A fixed-time post is due at p.DueAt with no slot. A "next free slot" post
+// when decides a delivery's due instant and slot on channel chID for post.
+// A fixed-time post is due at post.DueAt with no slot. A "next free slot" post
 // keeps the slot its delivery old (nil for a new one) holds when that
 // delivery is live and the slot not before the earliest allowed instant, and
 // otherwise takes the channel's next free slot. When none is free, it records
 // a no_free_slot problem and returns false.
-func (a *applier) when(p *herald.Post, chID int64, old *oldDelivery) (int64, sql.NullInt64, bool) {
-	if !p.NextSlot {
-		return ms(p.DueAt), sql.NullInt64{}, true
+func (p *planner) when(post *herald.Post, chID int64, old *oldDelivery) (int64, sql.NullInt64, bool) {
+	if !post.NextSlot {
+		return ms(post.DueAt), sql.NullInt64{}, true
 	}
-	c := a.slots.channels[chID]
-	if old != nil && old.SlotAt.Valid && holdsSlot(old.Status) && old.SlotAt.Int64 >= ms(a.slots.from) {
-		a.noteSlot(c, fromMs(old.SlotAt.Int64))
+	c := p.slots.channels[chID]
+	if old != nil && old.SlotAt.Valid && holdsSlot(old.Status) && old.SlotAt.Int64 >= ms(p.slots.from) {
+		p.noteSlot(c, fromMs(old.SlotAt.Int64))
 		return old.SlotAt.Int64, old.SlotAt, true
 	}
-	at, ok := c.take(a.slots.from)
+	at, ok := c.take(p.slots.from)
 	if !ok {
-		a.problems = append(a.problems, herald.Problem{Row: p.Row, Column: "channels", Code: "no_free_slot",
+		p.problems = append(p.problems, herald.Problem{Row: post.Row, Column: "channels", Code: "no_free_slot",
 			Message: fmt.Sprintf("channel %s has no free slot between %s and %s; add slots to the channel or give the row a time",
-				c.name, a.slots.from.In(c.loc).Format("2006-01-02 15:04"), a.slots.from.Add(slotHorizon).In(c.loc).Format("2006-01-02 15:04 MST"))})
+				c.name, p.slots.from.In(c.loc).Format("2006-01-02 15:04"), p.slots.from.Add(slotHorizon).In(c.loc).Format("2006-01-02 15:04 MST"))})
 		return 0, sql.NullInt64{}, false
 	}
-	a.noteSlot(c, at)
+	p.noteSlot(c, at)
 	return ms(at), sql.NullInt64{Int64: ms(at), Valid: true}, true
 }
 
 // noteSlot records, for the row's result message, the slot a delivery holds.
-func (a *applier) noteSlot(c *slotChannel, at time.Time) {
-	a.slotNotes = append(a.slotNotes, fmt.Sprintf("%s %s", c.name, at.In(c.loc).Format("Mon 2006-01-02 15:04 MST")))
+func (p *planner) noteSlot(c *slotChannel, at time.Time) {
+	p.slotNotes = append(p.slotNotes, fmt.Sprintf("%s %s", c.name, at.In(c.loc).Format("Mon 2006-01-02 15:04 MST")))
 }
 
 // slotMessage returns the row message listing the slots noted since the
 // last call ("" when none) and forgets them.
-func (a *applier) slotMessage() string {
-	if len(a.slotNotes) == 0 {
+func (p *planner) slotMessage() string {
+	if len(p.slotNotes) == 0 {
 		return ""
 	}
-	msg := "next free slot: " + strings.Join(a.slotNotes, ", ")
-	a.slotNotes = a.slotNotes[:0]
+	msg := "next free slot: " + strings.Join(p.slotNotes, ", ")
+	p.slotNotes = p.slotNotes[:0]
 	return msg
 }

@@ -121,7 +121,9 @@ func (db *DB) openSQLite(dsn string) error {
 	if memory {
 		return nil // each connection would get its own in-memory database
 	}
-	r, err := sqlx.Open("sqlite3", full)
+	// A read transaction (a plan's dry run) never takes the write lock.
+	params.Set("_txlock", "deferred")
+	r, err := sqlx.Open("sqlite3", uri+"?"+params.Encode())
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("open database: %w", err)
