@@ -102,7 +102,7 @@ type completion struct {
 	set   string // assignments besides the status and the lease
 	args  []any
 	retry sql.NullInt64
-	actor herald.Actor // the caller's, for the event (the batch runs on its own context)
+	actor herald.Actor  // the caller's, for the event (the batch runs on its own context)
 	lease time.Duration // > 0: claim the channel's next delivery under a lease this long
 	next  *herald.Job   // that claim
 

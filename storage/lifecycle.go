@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/heraldhq/herald"
@@ -176,17 +177,21 @@ func (db *DB) moveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, m mo
 // first status).
 func (db *DB) recordCreated(ctx context.Context, tx *sqlx.Tx, ids []int64, reason string) error {
 	now, actor := db.nowMs(), herald.ActorOf(ctx).String()
-	for start := 0; start < len(ids); start += moveChunk {
-		chunk := ids[start:min(start+moveChunk, len(ids))]
-		q, args, err := in(tx, `INSERT INTO delivery_events (delivery_id, workspace_id, from_status, to_status, at, node, actor, reason, attempt)
-			SELECT id, workspace_id, '', status, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), attempts
-			FROM deliveries WHERE id IN (?)`, now, db.node, actor, reason, chunk)
-		if err != nil {
-			return err
+	const insert = `INSERT INTO delivery_events (delivery_id, workspace_id, from_status, to_status, at, node, actor, reason, attempt)
+		SELECT id, workspace_id, '', status, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), attempts
+		FROM deliveries WHERE `
+	// A plan's new deliveries have consecutive ids: one statement a run.
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	for start := 0; start < len(sorted); {
+		end := start + 1
+		for end < len(sorted) && sorted[end] == sorted[end-1]+1 {
+			end++
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("record delivery events: %w", busy(err))
+		if _, err := exec(ctx, tx, insert+`id BETWEEN ? AND ?`, now, db.node, actor, reason, sorted[start], sorted[end-1]); err != nil {
+			return fmt.Errorf("record delivery events: %w", err)
 		}
+		start = end
 	}
 	return nil
 }
