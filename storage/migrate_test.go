@@ -206,10 +206,14 @@ func TestMigrateConcurrently(t *testing.T) {
 			}()
 		}
 		close(start)
-		for range n {
+		var failed []error
+		for range n { // every one ends before the test does
 			if err := <-errs; err != nil {
-				t.Fatalf("trial %d: concurrent migrate: %v", trial, err)
+				failed = append(failed, err)
 			}
+		}
+		if len(failed) > 0 {
+			t.Fatalf("trial %d: %d of %d concurrent migrations failed, first: %v", trial, len(failed), n, failed[0])
 		}
 		ms, _ := dbs[0].d.migrations()
 		var versions []int
