@@ -485,4 +485,3 @@ func mustExec(t *testing.T, db *DB, q string, args ...any) {
 		t.Fatal(err)
 	}
 }
-
