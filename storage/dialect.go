@@ -35,6 +35,13 @@ type dialect struct {
 	// lockTokens, run first in CreateFirstToken's transaction, makes
 	// processes creating the first token take turns ("" on SQLite).
 	lockTokens string
+
+	// claimLock ends the subquery that chooses the deliveries a claim takes
+	// (alias d): on PostgreSQL "FOR UPDATE OF d SKIP LOCKED", so that
+	// claimers running at once (replicas) pass over the rows another is
+	// taking instead of waiting for them, or taking them twice; "" on
+	// SQLite, where the claim's write transaction is the only writer.
+	claimLock string
 }
 
 // dialects are every dialect: an error value comes from exactly one driver,

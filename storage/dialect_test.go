@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	osexec "os/exec"
@@ -60,12 +62,25 @@ func runPasses(m *testing.M) int {
 	fmt.Printf("storage: the same tests on PostgreSQL (%s)\n", redactURL(pgURL))
 	cmd := osexec.Command(os.Args[0], childArgs(os.Args[1:])...)
 	cmd.Env = append(os.Environ(), dialectEnv+"=postgres")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(os.Stdout, &out), os.Stderr
 	if err := cmd.Run(); err != nil {
-		fmt.Printf("storage: the PostgreSQL pass failed: %v\n", err)
+		fmt.Printf("storage: the PostgreSQL pass failed (%v): %s\n", err, strings.Join(failedTests(out.String()), ", "))
 		return 1
 	}
 	return code
+}
+
+// failedTests names the tests a test binary's output says failed.
+func failedTests(out string) []string {
+	var names []string
+	for _, line := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "--- FAIL: "); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // childArgs are the test flags for the PostgreSQL pass: all of this
@@ -241,4 +256,32 @@ func waitLockWait(tb testing.TB, db *DB, done <-chan struct{}) bool {
 	}
 	tb.Fatal("nothing waited for the lock within 10s")
 	return false
+}
+
+// The PostgreSQL pass gets this process's flags but not the files it
+// writes; its failures are named.
+func TestChildArgsAndFailures(t *testing.T) {
+	got := strings.Join(childArgs([]string{"-test.testlogfile=/tmp/x/testlog.txt", "-test.paniconexit0", "-test.timeout=10m0s",
+		"-test.run", "^TestClaim", "-test.coverprofile", "/tmp/c.out", "-test.v=true", "-test.cpuprofile=cpu.out"}), " ")
+	if want := "-test.paniconexit0 -test.timeout=10m0s -test.run ^TestClaim -test.v=true"; got != want {
+		t.Errorf("childArgs = %q, want %q", got, want)
+	}
+	out := "=== RUN   TestA\n--- FAIL: TestA (0.01s)\n    a_test.go:1: boom\n    --- FAIL: TestB/sub (0.00s)\n--- PASS: TestC (0.00s)\nFAIL\n"
+	if got := strings.Join(failedTests(out), " "); got != "TestA TestB/sub" {
+		t.Errorf("failedTests = %q", got)
+	}
+}
+
+// The claim's lock clause is PostgreSQL that runs (claim.go puts it after
+// its choice of deliveries).
+func TestClaimLockRuns(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ids []int64
+		return sel(ctx, tx, &ids, `SELECT d.id FROM deliveries d WHERE d.status IN ('scheduled', 'retrying')
+			ORDER BY d.due_at, d.id LIMIT ?`+db.d.claimLock, 10)
+	})
+	if err != nil {
+		t.Fatalf("%s claim lock %q: %v", db.d.name, db.d.claimLock, err)
+	}
 }

@@ -34,6 +34,7 @@ var postgresDialect = dialect{
 	forUpdate:      " FOR UPDATE",
 	lockMigrations: `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(migrationLockKey, 10) + `)`,
 	lockTokens:     `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(firstTokenLockKey, 10) + `)`,
+	claimLock:      " FOR UPDATE OF d SKIP LOCKED",
 }
 
 // postgresPoolSize is how many connections a process holds at most: reads
