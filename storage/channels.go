@@ -205,12 +205,14 @@ func (db *DB) DeleteChannel(ctx context.Context, wsID int64, name string) error 
 			return fmt.Errorf("delete channel: %w", err)
 		}
 		var id int64
-		err := get(ctx, tx, &id, `SELECT id FROM channels WHERE workspace_id = ? AND name = ? AND deleted_at IS NULL`+db.d.forUpdate, wsID, name)
+		err := get(ctx, tx, &id, `SELECT id FROM channels WHERE workspace_id = ? AND name = ? AND deleted_at IS NULL`, wsID, name)
 		if notFound(err) {
 			return herald.Errorf(herald.ENOTFOUND, "channel %q not found", name)
 		} else if err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
+		// The deliveries, not the channel's row: a Complete holding one of
+		// them may still have to write the channel (config, needs_reauth).
 		if err := db.lockClaimable(ctx, tx, `channel_id = ?`, id); err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
