@@ -14,6 +14,7 @@ import (
 // Another process holding the write lock past the busy timeout makes a
 // write EUNAVAILABLE (503 with Retry-After in the API), never an internal error.
 func TestBusyDatabaseIsUnavailable(t *testing.T) {
+	sqliteOnly(t, "SQLite's write lock and busy timeout (TestPostgresLockTimeoutIsUnavailable is the PostgreSQL twin)")
 	path := filepath.Join(t.TempDir(), "herald.db")
 	db, err := Open("file:"+path+"?_busy_timeout=50", Options{SecretKey: testKey, Now: (&Clock{t: t0}).Now, Logger: zerolog.Nop()})
 	if err != nil {
@@ -48,6 +49,7 @@ func TestBusyDatabaseIsUnavailable(t *testing.T) {
 // The database, its journal files and a directory Herald creates for them
 // are the owner's alone, whatever the umask.
 func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
+	sqliteOnly(t, "file modes of the database file, its WAL and its directory")
 	dir := filepath.Join(t.TempDir(), "new", "data")
 	db := mustOpenRaw(t, filepath.Join(dir, "herald.db"))
 	if err := db.Migrate(context.Background()); err != nil {

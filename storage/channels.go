@@ -158,7 +158,8 @@ func (db *DB) UpdateChannel(ctx context.Context, ch *herald.Channel) error {
 	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var r channelRow
-		err := get(ctx, tx, &r, `SELECT `+channelCols+` FROM channels WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL`, ch.ID, ch.WorkspaceID)
+		err := get(ctx, tx, &r, `SELECT `+channelCols+` FROM channels WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL`+db.d.forUpdate,
+			ch.ID, ch.WorkspaceID)
 		if notFound(err) {
 			return herald.Errorf(herald.ENOTFOUND, "channel %q not found", ch.Name)
 		} else if err != nil {
@@ -198,11 +199,21 @@ func (db *DB) UpdateChannel(ctx context.Context, ch *herald.Channel) error {
 // is publishing.
 func (db *DB) DeleteChannel(ctx context.Context, wsID int64, name string) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := db.lockWorkspace(ctx, tx, wsID); herald.ErrorCode(err) == herald.ENOTFOUND {
+			return herald.Errorf(herald.ENOTFOUND, "channel %q not found", name)
+		} else if err != nil {
+			return fmt.Errorf("delete channel: %w", err)
+		}
 		var id int64
 		err := get(ctx, tx, &id, `SELECT id FROM channels WHERE workspace_id = ? AND name = ? AND deleted_at IS NULL`, wsID, name)
 		if notFound(err) {
 			return herald.Errorf(herald.ENOTFOUND, "channel %q not found", name)
 		} else if err != nil {
+			return fmt.Errorf("delete channel: %w", err)
+		}
+		// The deliveries, not the channel's row: a Complete holding one of
+		// them may still have to write the channel (config, needs_reauth).
+		if err := db.lockClaimable(ctx, tx, `channel_id = ?`, id); err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
 		var busy int
@@ -239,7 +250,7 @@ func (db *DB) UpdateChannelConfig(ctx context.Context, channelID int64, update m
 
 func (db *DB) mergeConfig(ctx context.Context, tx *sqlx.Tx, channelID int64, update map[string]any) error {
 	var raw string
-	if err := get(ctx, tx, &raw, `SELECT config FROM channels WHERE id = ?`, channelID); notFound(err) {
+	if err := get(ctx, tx, &raw, `SELECT config FROM channels WHERE id = ?`+db.d.forUpdate, channelID); notFound(err) {
 		return herald.Errorf(herald.ENOTFOUND, "channel %d not found", channelID)
 	} else if err != nil {
 		return fmt.Errorf("update channel config: %w", err)
@@ -277,7 +288,7 @@ func (db *DB) UpdateChannelCredentials(ctx context.Context, channelID int64, cre
 	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var sealed []byte
-		err := get(ctx, tx, &sealed, `SELECT credentials FROM channels WHERE id = ? AND deleted_at IS NULL`, channelID)
+		err := get(ctx, tx, &sealed, `SELECT credentials FROM channels WHERE id = ? AND deleted_at IS NULL`+db.d.forUpdate, channelID)
 		if notFound(err) {
 			return herald.Errorf(herald.ENOTFOUND, "channel %d not found", channelID)
 		} else if err != nil {

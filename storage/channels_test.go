@@ -20,7 +20,7 @@ func TestChannelCredentialsEncrypted(t *testing.T) {
 	}
 
 	var blobs [][]byte
-	if err := db.w.SelectContext(ctx, &blobs, `SELECT credentials FROM channels ORDER BY id`); err != nil {
+	if err := sel(ctx, db.w, &blobs, `SELECT credentials FROM channels ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
 	for _, blob := range blobs {
@@ -42,7 +42,7 @@ func TestChannelCredentialsEncrypted(t *testing.T) {
 
 	// Another key cannot read them.
 	other := []byte("ffffffffffffffffffffffffffffffff")
-	db2, err := Open(db.filePath(t), Options{SecretKey: other, Logger: zerolog.Nop()})
+	db2, err := Open(dsnOf(db), Options{SecretKey: other, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,16 +50,6 @@ func TestChannelCredentialsEncrypted(t *testing.T) {
 	if _, err := db2.Channel(ctx, ws.ID, "tg-main"); err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Fatalf("read with another key: %v", err)
 	}
-}
-
-// filePath returns the database file (tests only).
-func (db *DB) filePath(t *testing.T) string {
-	var seq int
-	var name, file string
-	if err := db.w.QueryRowxContext(ctx, `PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-		t.Fatal(err)
-	}
-	return file
 }
 
 func TestChannelUpdateDelete(t *testing.T) {
@@ -119,7 +109,7 @@ func TestChannelUpdateDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, db.DeleteChannel(ctx, ws.ID, "tg-main"), herald.ECONFLICT) // b is publishing
-	if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = 'scheduled' WHERE id = ?`, ids[[2]string{"b", "tg-main"}]); err != nil {
+	if _, err := exec(ctx, db.w, `UPDATE deliveries SET status = 'scheduled' WHERE id = ?`, ids[[2]string{"b", "tg-main"}]); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.DeleteChannel(ctx, ws.ID, "tg-main"); err != nil {

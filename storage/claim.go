@@ -34,7 +34,7 @@ var headsSQL = `SELECT d.id FROM (
 			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth')) q
 	) h
 	JOIN deliveries d ON d.id = h.id
-	WHERE d.next_attempt_at <= ?
+	WHERE d.next_attempt_at <= ? AND d.status IN ` + waitingIn + `
 	ORDER BY d.due_at, d.id
 	LIMIT ?`
 
@@ -62,7 +62,7 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 			return nil
 		}
 		var heads []int64
-		if err := sel(ctx, tx, &heads, headsSQL, ms(now), ms(now), limit); err != nil || len(heads) == 0 {
+		if err := sel(ctx, tx, &heads, headsSQL+db.d.claimLock, ms(now), ms(now), limit); err != nil || len(heads) == 0 {
 			return err
 		}
 		var err error
@@ -116,6 +116,7 @@ var nextHeadsSQL = `SELECT d.id FROM deliveries d JOIN workspaces w ON w.id = d.
 		AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing'))
 	AND d.next_attempt_at <= ?
 	AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END >= ?
+	AND d.status IN ` + waitingIn + `
 	ORDER BY d.due_at, d.id`
 
 // claimNext claims, in tx, the next delivery of each of channels that is due
@@ -124,7 +125,7 @@ func (db *DB) claimNext(ctx context.Context, tx *sqlx.Tx, owner string, now time
 	if len(channels) == 0 {
 		return nil, nil
 	}
-	q, args, err := in(tx, nextHeadsSQL, channels, ms(now), herald.DefaultMaxLateness.Milliseconds(), ms(now))
+	q, args, err := in(tx, nextHeadsSQL+db.d.claimLock, channels, ms(now), herald.DefaultMaxLateness.Milliseconds(), ms(now))
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +165,8 @@ func (db *DB) markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 		FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.status IN `+waitingIn+`
 		AND d.due_at < CAST(? AS BIGINT) - (SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE CAST(? AS BIGINT) END) FROM workspaces)
-		AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END < ?`,
-		def, now, def, def, now); err != nil {
+		AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END < ?
+		ORDER BY d.id`, def, now, def, def, now); err != nil {
 		return err
 	}
 	for _, d := range late {

@@ -230,7 +230,7 @@ func TestClaimConcurrent(t *testing.T) {
 		}
 	}
 	var published int
-	db.w.GetContext(ctx, &published, `SELECT COUNT(*) FROM deliveries WHERE status = 'published' AND attempts = 1`)
+	get(ctx, db.w, &published, `SELECT COUNT(*) FROM deliveries WHERE status = 'published' AND attempts = 1`)
 	if published != channels*perChannel {
 		t.Fatalf("published %d", published)
 	}

@@ -32,7 +32,7 @@ func TestRetryCancelRules(t *testing.T) {
 		{herald.StatusCancelled, true, false},
 	}
 	set := func(s herald.DeliveryStatus) {
-		if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = ?, error = 'boom', next_attempt_at = 0 WHERE id = ?`, string(s), id); err != nil {
+		if _, err := exec(ctx, db.w, `UPDATE deliveries SET status = ?, error = 'boom', next_attempt_at = 0 WHERE id = ?`, string(s), id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -44,9 +44,11 @@ func (db *DB) SaveDeliveryState(ctx context.Context, deliveryID int64, state map
 		if err != nil {
 			return fmt.Errorf("save delivery state %d: %w", deliveryID, err)
 		}
-		if _, err := exec(ctx, tx, `UPDATE deliveries SET platform_state = ?, updated_at = ? WHERE id = ? AND status = 'publishing'`,
+		if n, err := exec(ctx, tx, `UPDATE deliveries SET platform_state = ?, updated_at = ? WHERE id = ? AND status = 'publishing'`,
 			string(b), db.nowMs(), deliveryID); err != nil {
 			return fmt.Errorf("save delivery state %d: %w", deliveryID, err)
+		} else if n == 0 {
+			return herald.Errorf(herald.ECONFLICT, "delivery %d is no longer publishing", deliveryID)
 		}
 		return nil
 	})

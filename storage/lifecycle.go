@@ -222,7 +222,12 @@ func (db *DB) whyNotMoved(ctx context.Context, tx *sqlx.Tx, ids []int64, rows []
 // lockRows is the clause that locks the rows a move reads until its
 // transaction ends (none on SQLite, whose write transaction is the only
 // writer).
-func (db *DB) lockRows(alias string) string { return "" }
+func (db *DB) lockRows(alias string) string {
+	if db.d.forUpdate == "" {
+		return ""
+	}
+	return db.d.forUpdate + " OF " + alias
+}
 
 func uniqIDs(ids []int64) map[int64]bool {
 	m := make(map[int64]bool, len(ids))

@@ -112,10 +112,10 @@ func TestPlanWarningsOnlyLiveDeliveries(t *testing.T) {
 	wantWarnings(t, res)
 	// A published one does.
 	var id int64
-	if err := db.w.GetContext(ctx, &id, `SELECT d.id FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE p.key = 'b'`); err != nil {
+	if err := get(ctx, db.w, &id, `SELECT d.id FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE p.key = 'b'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = 'published' WHERE id = ?`, id); err != nil {
+	if _, err := exec(ctx, db.w, `UPDATE deliveries SET status = 'published' WHERE id = ?`, id); err != nil {
 		t.Fatal(err)
 	}
 	res = mustApply(t, db, wsID, "other", []herald.Post{mkPost("x", 2, base.Add(time.Hour+time.Second), "Big sale!", "tg-main")})

@@ -87,6 +87,12 @@ func (db *DB) ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts
 		return nil, fmt.Errorf("apply plan: begin: %w", busy(err))
 	}
 	defer tx.Rollback()
+	// Applies to one workspace take turns (on PostgreSQL; SQLite's write
+	// transaction already does): each places its rows in the slots the one
+	// before it left free.
+	if _, err := db.lockWorkspace(ctx, tx, wsID); err != nil {
+		return nil, fmt.Errorf("apply plan: %w", busy(err))
+	}
 	p, err := planApply(ctx, tx, wsID, db.nowMs(), plan, posts, hashes)
 	if err != nil {
 		return nil, err

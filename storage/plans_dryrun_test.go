@@ -53,7 +53,7 @@ var dryRunCases = []dryRunCase{
 		slotChannelFor(t, db, ws.ID, "u", "UTC", "wed 10:00")
 		applyPlan(t, db, ws.ID, herald.Plan{Key: "a"}, []herald.Post{nextPost("n", 2, "N", "s"), nextPost("m", 3, "M", "s", "u"), nextPost("k", 4, "K", "s")})
 		ids := deliveryIDs(t, db, ws.ID)
-		if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = 'published' WHERE id = ?`, ids[[2]string{"m", "u"}]); err != nil {
+		if _, err := exec(ctx, db.w, `UPDATE deliveries SET status = 'published' WHERE id = ?`, ids[[2]string{"m", "u"}]); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.DeletePlan(ctx, ws.ID, "a"); err != nil {

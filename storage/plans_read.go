@@ -33,10 +33,11 @@ func (r planRow) plan() herald.Plan {
 // or for a deleted plan the rows it had when it was deleted.
 const reportedPost = `(p.removed = 0 OR p.plan_deleted = 1)`
 
-// getPlan reads the workspace's plan with this key, deleted or not.
-func getPlan(ctx context.Context, q sqlx.ExtContext, wsID int64, key string) (planRow, error) {
+// getPlan reads the workspace's plan with this key, deleted or not; lock
+// ends the query ("" or the dialect's forUpdate).
+func getPlan(ctx context.Context, q sqlx.ExtContext, wsID int64, key, lock string) (planRow, error) {
 	var r planRow
-	err := get(ctx, q, &r, `SELECT `+planCols+` FROM plans WHERE workspace_id = ? AND key = ?`, wsID, key)
+	err := get(ctx, q, &r, `SELECT `+planCols+` FROM plans WHERE workspace_id = ? AND key = ?`+lock, wsID, key)
 	if notFound(err) {
 		return r, herald.Errorf(herald.ENOTFOUND, "plan %q not found", key)
 	} else if err != nil {
@@ -48,7 +49,7 @@ func getPlan(ctx context.Context, q sqlx.ExtContext, wsID int64, key string) (pl
 // Plan returns the workspace's plan with this key; a deleted plan has
 // DeletedAt set. An unknown plan gives ENOTFOUND.
 func (db *DB) Plan(ctx context.Context, wsID int64, key string) (*herald.Plan, error) {
-	r, err := getPlan(ctx, db.r, wsID, key)
+	r, err := getPlan(ctx, db.r, wsID, key, "")
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +121,12 @@ func (db *DB) ListPlans(ctx context.Context, wsID int64, after string, limit int
 func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, error) {
 	var cancelled int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		p, err := getPlan(ctx, tx, wsID, key)
+		if _, err := db.lockWorkspace(ctx, tx, wsID); herald.ErrorCode(err) == herald.ENOTFOUND {
+			return herald.Errorf(herald.ENOTFOUND, "plan %q not found", key)
+		} else if err != nil {
+			return fmt.Errorf("delete plan: %w", err)
+		}
+		p, err := getPlan(ctx, tx, wsID, key, db.d.forUpdate)
 		if err != nil || p.DeletedAt.Valid {
 			return err
 		}
@@ -173,7 +179,7 @@ var stillToGo = herald.StatusSet{herald.StatusScheduled, herald.StatusRetrying, 
 // the text as sent to that channel (the platform's variant, as the scheduler
 // picks it) and the delivery's last error. An unknown plan gives ENOTFOUND.
 func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.ReportRow, error) {
-	p, err := getPlan(ctx, db.r, wsID, key)
+	p, err := getPlan(ctx, db.r, wsID, key, "")
 	if err != nil {
 		return nil, err
 	}

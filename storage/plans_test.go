@@ -62,7 +62,7 @@ func TestApplyPlanDiff(t *testing.T) {
 	db, ws := setupPublished(t)
 	before := deliveryIDs(t, db, ws.ID)
 	var oldKey string
-	db.w.GetContext(ctx, &oldKey, `SELECT idempotency_key FROM deliveries WHERE id = ?`, before[[2]string{"b", "masto"}])
+	get(ctx, db.w, &oldKey, `SELECT idempotency_key FROM deliveries WHERE id = ?`, before[[2]string{"b", "masto"}])
 
 	again := mustApply(t, db, ws.ID, "2026-12", planV1())
 	if again.Unchanged != 5 || again.Created+again.Updated+again.Cancelled+again.Conflicts != 0 {
@@ -150,7 +150,7 @@ func TestApplyPlanConflictStatuses(t *testing.T) {
 		mustChannel(t, db, ws.ID, "masto", "mastodon")
 		mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, t0, "A", "tg", "masto")})
 		ids := deliveryIDs(t, db, ws.ID)
-		if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = ? WHERE id = ?`, string(st), ids[[2]string{"a", "masto"}]); err != nil {
+		if _, err := exec(ctx, db.w, `UPDATE deliveries SET status = ? WHERE id = ?`, string(st), ids[[2]string{"a", "masto"}]); err != nil {
 			t.Fatal(err)
 		}
 		res := mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, t0.Add(time.Hour), "A edited", "tg", "masto")})
@@ -235,7 +235,7 @@ func TestApplyPlanErrors(t *testing.T) {
 	_, err = db.ApplyPlan(ctx, ws.ID, herald.Plan{}, nil, false)
 	wantCode(t, err, herald.EINVALID)
 	var n int
-	if err := db.w.GetContext(ctx, &n, `SELECT COUNT(*) FROM posts`); err != nil || n != 0 {
+	if err := get(ctx, db.w, &n, `SELECT COUNT(*) FROM posts`); err != nil || n != 0 {
 		t.Fatalf("a failed apply left %d posts (%v)", n, err)
 	}
 }

@@ -199,7 +199,7 @@ func (w *planWrites) insertPosts(ctx context.Context, tx *sqlx.Tx, planID int64)
 	if len(w.posts) == 0 {
 		return nil, nil
 	}
-	ids, err := nextIDs(ctx, tx, "posts", len(w.posts))
+	ids, err := w.db.d.nextIDs(ctx, tx, "posts", len(w.posts))
 	if err != nil {
 		return nil, fmt.Errorf("apply plan: post ids: %w", busy(err))
 	}
@@ -294,7 +294,7 @@ func (w *planWrites) insertDeliveries(ctx context.Context, tx *sqlx.Tx, ds []new
 		return nil
 	}
 	wsID, now := w.wsID, w.now
-	ids, err := nextIDs(ctx, tx, "deliveries", len(ds))
+	ids, err := w.db.d.nextIDs(ctx, tx, "deliveries", len(ds))
 	if err != nil {
 		return fmt.Errorf("apply plan: delivery ids: %w", busy(err))
 	}

@@ -31,7 +31,7 @@ func TestApplyPlanWritesRequireWhatWasRead(t *testing.T) {
 		return func(t *testing.T, db *DB, wsID int64) func(*sqlx.Tx) error {
 			id := deliveryIDs(t, db, wsID)[[2]string{key, channel}]
 			return func(tx *sqlx.Tx) error {
-				_, err := tx.Exec(`UPDATE deliveries SET status = 'publishing', lease_owner = 'w9' WHERE id = ?`, id)
+				_, err := exec(ctx, tx, `UPDATE deliveries SET status = 'publishing', lease_owner = 'w9' WHERE id = ?`, id)
 				return err
 			}
 		}
@@ -94,7 +94,7 @@ func TestReviveRequiresWhatWasRead(t *testing.T) {
 	id := deliveryIDs(t, db, ws.ID)[[2]string{"a", "tg"}]
 	before := snapshot(t, db)
 	between(t, func(tx *sqlx.Tx) error {
-		_, err := tx.Exec(`UPDATE deliveries SET status = 'scheduled' WHERE id = ?`, id)
+		_, err := exec(ctx, tx, `UPDATE deliveries SET status = 'scheduled' WHERE id = ?`, id)
 		return err
 	})
 	_, err := db.ApplyPlan(ctx, ws.ID, herald.Plan{Key: "dec", Title: "Plan dec", Timezone: "UTC"}, posts, false)
@@ -124,10 +124,10 @@ func TestReservedIDsNeverReused(t *testing.T) {
 	}
 	// The newest rows go (no code path deletes them; a restore or an
 	// operator might): their ids stay used.
-	if _, err := db.w.Exec(`DELETE FROM deliveries WHERE id = ?`, maxDelivery); err != nil {
+	if _, err := exec(ctx, db.w, `DELETE FROM deliveries WHERE id = ?`, maxDelivery); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.w.Exec(`DELETE FROM posts WHERE id = ?`, maxPost); err != nil {
+	if _, err := exec(ctx, db.w, `DELETE FROM posts WHERE id = ?`, maxPost); err != nil {
 		t.Fatal(err)
 	}
 	mustApply(t, db, ws.ID, "q", []herald.Post{mkPost("c", 2, t0, "C", "tg")})
@@ -141,7 +141,7 @@ func TestReservedIDsNeverReused(t *testing.T) {
 	}
 	// A row inserted the ordinary way takes the id after the reserved ones.
 	var next int64
-	if err := db.w.Get(&next, `INSERT INTO posts (workspace_id, plan_id, key, row_num, due_at, hash, created_at, updated_at)
+	if err := get(ctx, db.w, &next, `INSERT INTO posts (workspace_id, plan_id, key, row_num, due_at, hash, created_at, updated_at)
 		SELECT workspace_id, plan_id, 'z', 9, 0, '', 0, 0 FROM posts WHERE id = ? RETURNING id`, postID); err != nil || next != postID+1 {
 		t.Fatalf("ordinary insert got id %d (%v), want %d", next, err, postID+1)
 	}

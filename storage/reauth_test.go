@@ -219,7 +219,7 @@ func TestUnknownDeliveriesSkipNeedsReauth(t *testing.T) {
 	if err := db.Complete(ctx, "w1", jobs["masto"], herald.Result{Outcome: herald.OutcomeReauth, Reason: "401"}, t0, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = 'unknown' WHERE id = ?`, jobs["masto"].Delivery.ID); err != nil {
+	if _, err := exec(ctx, db.w, `UPDATE deliveries SET status = 'unknown' WHERE id = ?`, jobs["masto"].Delivery.ID); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.UnknownDeliveries(ctx, 10)

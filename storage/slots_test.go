@@ -53,7 +53,7 @@ func liveSlots(tb testing.TB, db *DB, wsID int64) string {
 		DueAt   int64  `db:"due_at"`
 		SlotAt  *int64 `db:"slot_at"`
 	}
-	if err := db.w.SelectContext(ctx, &rows, `SELECT pl.key AS plan, p.key, c.name, d.due_at, d.slot_at FROM deliveries d
+	if err := sel(ctx, db.w, &rows, `SELECT pl.key AS plan, p.key, c.name, d.due_at, d.slot_at FROM deliveries d
 		JOIN posts p ON p.id = d.post_id JOIN plans pl ON pl.id = p.plan_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.workspace_id = ? AND d.status NOT IN ('cancelled', 'missed', 'failed')`, wsID); err != nil {
 		tb.Fatal(err)
@@ -197,7 +197,7 @@ func TestDeadDeliveryFreesSlot(t *testing.T) {
 	db, ws := threeZones(t)
 	applyPlan(t, db, ws.ID, herald.Plan{Key: "p1"}, []herald.Post{nextPost("a", 2, "A", "tg")})
 	ids := deliveryIDs(t, db, ws.ID)
-	if _, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = 'failed' WHERE id = ?`, ids[[2]string{"a", "tg"}]); err != nil {
+	if _, err := exec(ctx, db.w, `UPDATE deliveries SET status = 'failed' WHERE id = ?`, ids[[2]string{"a", "tg"}]); err != nil {
 		t.Fatal(err)
 	}
 	applyPlan(t, db, ws.ID, herald.Plan{Key: "p2"}, []herald.Post{nextPost("x", 2, "X", "tg")})
@@ -213,7 +213,7 @@ func TestDeadDeliveryFreesSlot(t *testing.T) {
 		t.Errorf("retried due %v", d.DueAt)
 	}
 	var slot *int64
-	if err := db.w.GetContext(ctx, &slot, `SELECT slot_at FROM deliveries WHERE id = ?`, d.ID); err != nil || slot != nil {
+	if err := get(ctx, db.w, &slot, `SELECT slot_at FROM deliveries WHERE id = ?`, d.ID); err != nil || slot != nil {
 		t.Errorf("retried delivery still holds slot %v (%v)", slot, err)
 	}
 	// Editing the row places it in the next free slot.
@@ -370,10 +370,10 @@ func TestNoTwoDeliveriesOnOneSlot(t *testing.T) {
 		}
 	}
 	var n, distinct int
-	if err := db1.w.GetContext(ctx, &n, `SELECT COUNT(*) FROM deliveries WHERE slot_at IS NOT NULL`); err != nil {
+	if err := get(ctx, db1.w, &n, `SELECT COUNT(*) FROM deliveries WHERE slot_at IS NOT NULL`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db1.w.GetContext(ctx, &distinct, `SELECT COUNT(*) FROM (SELECT DISTINCT channel_id, slot_at FROM deliveries)`); err != nil {
+	if err := get(ctx, db1.w, &distinct, `SELECT COUNT(*) FROM (SELECT DISTINCT channel_id, slot_at FROM deliveries) s`); err != nil {
 		t.Fatal(err)
 	}
 	if n != plans*rows*2 || distinct != n {
@@ -386,17 +386,17 @@ func TestNoTwoDeliveriesOnOneSlot(t *testing.T) {
 		ChannelID int64 `db:"channel_id"`
 		SlotAt    int64 `db:"slot_at"`
 	}
-	if err := db1.w.GetContext(ctx, &d, `SELECT id, channel_id, slot_at FROM deliveries ORDER BY id LIMIT 1`); err != nil {
+	if err := get(ctx, db1.w, &d, `SELECT id, channel_id, slot_at FROM deliveries ORDER BY id LIMIT 1`); err != nil {
 		t.Fatal(err)
 	}
 	const steal = `UPDATE deliveries SET slot_at = ? WHERE id = (SELECT MAX(id) FROM deliveries WHERE channel_id = ?)`
-	if _, err := db1.w.ExecContext(ctx, steal, d.SlotAt, d.ChannelID); !isUnique(err) {
+	if _, err := exec(ctx, db1.w, steal, d.SlotAt, d.ChannelID); !isUnique(err) {
 		t.Fatalf("second live delivery on a slot: %v", err)
 	}
-	if _, err := db1.w.ExecContext(ctx, `UPDATE deliveries SET status = 'cancelled' WHERE id = (SELECT MAX(id) FROM deliveries WHERE channel_id = ?)`, d.ChannelID); err != nil {
+	if _, err := exec(ctx, db1.w, `UPDATE deliveries SET status = 'cancelled' WHERE id = (SELECT MAX(id) FROM deliveries WHERE channel_id = ?)`, d.ChannelID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db1.w.ExecContext(ctx, steal, d.SlotAt, d.ChannelID); err != nil {
+	if _, err := exec(ctx, db1.w, steal, d.SlotAt, d.ChannelID); err != nil {
 		t.Fatalf("cancelled delivery on a held slot: %v", err)
 	}
 }

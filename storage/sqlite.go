@@ -16,8 +16,8 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// The SQLite-specific part of the store: the connection string and how
-// constraint errors look. A PostgreSQL dialect adds its own file beside this.
+// The SQLite-specific part of the store: the connection string, the two
+// pools, the WAL checkpoints and how errors look (postgres.go is its twin).
 
 // sqliteDefaults are applied to every connection unless the dsn sets them.
 // _txlock=immediate takes the write lock at BEGIN, so two writers never
@@ -33,30 +33,17 @@ var sqliteDefaults = map[string]string{
 	"_stmt_cache_size": "128",
 }
 
-// sqlTableExists counts the tables named by its argument.
-const sqlTableExists = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
-
-// CheckDSN tells, touching nothing, whether Open can open dsn: it gives an
-// EUNSUPPORTED *herald.Error for a PostgreSQL URL (not supported yet) or any
-// other URL that is not a "file:" URI, and an EINVALID one for an empty dsn.
-func CheckDSN(dsn string) error {
-	lower := strings.ToLower(dsn)
-	if strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
-		return herald.Errorf(herald.EUNSUPPORTED, "PostgreSQL is not supported yet; Herald runs on SQLite: use a SQLite file path")
-	}
-	if scheme, _, ok := strings.Cut(lower, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
-		return herald.Errorf(herald.EUNSUPPORTED, "%s databases are not supported; Herald runs on SQLite: use a SQLite file path", scheme)
-	}
-	if dsn == "" {
-		return herald.Errorf(herald.EINVALID, "database path is empty")
-	}
-	return nil
+// sqliteDialect is SQLite's part of the store (see dialect).
+var sqliteDialect = dialect{
+	name:        "sqlite",
+	tableExists: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
+	isBusy:      sqliteBusy,
+	isUnique:    sqliteUnique,
+	nextIDs:     sqliteNextIDs,
 }
 
 func (db *DB) openSQLite(dsn string) error {
-	if err := CheckDSN(dsn); err != nil {
-		return err
-	}
+	db.d = &sqliteDialect
 	path, rawQuery := dsn, ""
 	if i := strings.IndexByte(dsn, '?'); i >= 0 && strings.HasPrefix(dsn, "file:") {
 		path, rawQuery = dsn[:i], dsn[i+1:]
@@ -177,14 +164,14 @@ func hasAlias(params url.Values, k string) bool {
 	return alias != "" && ok
 }
 
-// isBusy reports whether err is SQLite's "database is locked" or "busy".
-func isBusy(err error) bool {
+// sqliteBusy reports whether err is SQLite's "database is locked" or "busy".
+func sqliteBusy(err error) bool {
 	var e sqlite3.Error
 	return errors.As(err, &e) && (e.Code == sqlite3.ErrBusy || e.Code == sqlite3.ErrLocked)
 }
 
-// isUnique reports whether err is a unique-constraint violation.
-func isUnique(err error) bool {
+// sqliteUnique reports whether err is SQLite's unique-constraint violation.
+func sqliteUnique(err error) bool {
 	var e sqlite3.Error
 	if errors.As(err, &e) {
 		return e.ExtendedCode == sqlite3.ErrConstraintUnique || e.ExtendedCode == sqlite3.ErrConstraintPrimaryKey

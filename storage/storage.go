@@ -1,10 +1,12 @@
 // Package storage keeps Herald's workspaces, channels, plans, posts,
-// deliveries, attempts and API tokens in SQLite (sqlx over go-sqlite3).
+// deliveries, attempts and API tokens in SQLite (sqlx over go-sqlite3) or
+// PostgreSQL (sqlx over pgx).
 //
-// The SQL is written to carry over to PostgreSQL: times are BIGINT Unix
-// milliseconds UTC, booleans INTEGER 0/1, structured content JSON text, binds
-// are "?" rebound per driver, and the few SQLite-only pieces (connection
-// string, constraint errors, DDL) live in sqlite.go and migrations/.
+// One set of SQL serves both: times are BIGINT Unix milliseconds UTC,
+// booleans INTEGER 0/1, structured content JSON text, binds are "?" rebound
+// per driver. What differs (connection, pools, error codes, locking, DDL)
+// is a dialect value (dialect.go) with its file, sqlite.go or postgres.go,
+// and its migrations, migrations/sqlite/ or migrations/postgres/.
 package storage
 
 import (
@@ -14,12 +16,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
 	"github.com/rs/zerolog"
 )
@@ -42,10 +46,12 @@ type Options struct {
 
 // DB is Herald's store. It is safe for concurrent use.
 //
-// Writes go through one connection (w) so that goroutines of this process
-// queue in Go instead of spinning on SQLite's busy handler; reads use a pool
-// (r) that WAL lets run beside the writer.
+// On SQLite, writes go through one connection (w) so that goroutines of this
+// process queue in Go instead of spinning on SQLite's busy handler; reads use
+// a pool (r) that WAL lets run beside the writer. On PostgreSQL w and r are
+// one pool.
 type DB struct {
+	d         *dialect
 	w, r      *sqlx.DB
 	aead      cipher.AEAD
 	channels  channelCache
@@ -57,7 +63,7 @@ type DB struct {
 	sole      bool         // Options.Sole, and a file to lock
 	soleLock  *os.File     // the held lock file, nil when none
 
-	stop, stopped chan struct{} // the checkpoint goroutine's (nil for :memory:)
+	stop, stopped chan struct{} // the checkpoint goroutine's (nil for :memory: and PostgreSQL)
 	// touches carries tokens' uses to the goroutine that records them, so
 	// that no request waits on the writer to say it was made.
 	touches     chan touch
@@ -66,13 +72,20 @@ type DB struct {
 	closeErr    error
 }
 
-// Open opens (creating if missing, with its parent directory) a SQLite
-// database. dsn is a file path or a "file:" URI; connection parameters of the
-// URI override Herald's defaults (WAL, busy_timeout 10s, foreign keys on,
-// immediate write transactions, synchronous NORMAL). A dsn CheckDSN refuses
-// (a PostgreSQL URL, …) returns its error, a secret key that is not 32 bytes
-// an EINVALID *herald.Error. Open does not migrate.
+// Open opens the database dsn names. A "postgres://" or "postgresql://" URL
+// is a PostgreSQL database, which must exist: Open connects (pgx reads the
+// URL: sslmode, search_path and other run-time parameters in its query) and
+// creates nothing. Anything else is a SQLite database, opened and created if
+// missing, with its parent directory: a file path or a "file:" URI, whose
+// connection parameters override Herald's defaults (WAL, busy_timeout 10s,
+// foreign keys on, immediate write transactions, synchronous NORMAL). A dsn
+// CheckDSN refuses returns its error, a secret key that is not 32 bytes an
+// EINVALID *herald.Error, a database that cannot be opened or reached the
+// driver's error wrapped. Open does not migrate.
 func Open(dsn string, opts Options) (*DB, error) {
+	if err := CheckDSN(dsn); err != nil {
+		return nil, err
+	}
 	aead, err := newAEAD(opts.SecretKey)
 	if err != nil {
 		return nil, err
@@ -84,7 +97,12 @@ func Open(dsn string, opts Options) (*DB, error) {
 	if db.node == "" {
 		db.node = herald.DefaultNode()
 	}
-	if err := db.openSQLite(dsn); err != nil {
+	if isPostgresURL(dsn) {
+		err = db.openPostgres(dsn)
+	} else {
+		err = db.openSQLite(dsn)
+	}
+	if err != nil {
 		if db.soleLock != nil {
 			db.soleLock.Close()
 		}
@@ -93,6 +111,28 @@ func Open(dsn string, opts Options) (*DB, error) {
 	db.touches, db.touchesDone = make(chan touch, 1024), make(chan struct{})
 	go db.recordTouches()
 	return db, nil
+}
+
+// CheckDSN tells, touching nothing, whether Open can open dsn: a PostgreSQL
+// URL ("postgres://…" or "postgresql://…") that pgx can read, or a SQLite
+// file path or "file:" URI. It gives an EINVALID *herald.Error for an empty
+// dsn or a PostgreSQL URL that does not parse (its password left out), and
+// an EUNSUPPORTED one for any other URL (mysql://, …).
+func CheckDSN(dsn string) error {
+	if isPostgresURL(dsn) {
+		if _, err := pgconn.ParseConfig(pgxURL(dsn)); err != nil {
+			return herald.Errorf(herald.EINVALID, "invalid PostgreSQL URL: %v", err) // pgconn masks the password
+		}
+		return nil
+	}
+	lower := strings.ToLower(dsn)
+	if scheme, _, ok := strings.Cut(lower, "://"); ok && scheme != "file" && !strings.ContainsAny(scheme, `/\.`) {
+		return herald.Errorf(herald.EUNSUPPORTED, "%s databases are not supported; Herald runs on SQLite (a file path) or PostgreSQL (a postgres:// URL)", scheme)
+	}
+	if dsn == "" {
+		return herald.Errorf(herald.EINVALID, "database path is empty")
+	}
+	return nil
 }
 
 // Close closes the database. Calling it again returns the first call's error.
@@ -157,12 +197,14 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
-// busy turns "the database is locked or busy" (another process holds the
-// write lock past the busy timeout) into EUNAVAILABLE, which the API answers
-// as 503 with Retry-After; any other error is returned as it is.
+// busy turns "the database is busy or unavailable" (SQLite: another process
+// holds the write lock past the busy timeout; PostgreSQL: see postgresBusy)
+// into EUNAVAILABLE, which the API answers as 503 with Retry-After, keeping
+// the driver's error in the text for the log; any other error is returned as
+// it is.
 func busy(err error) error {
 	if isBusy(err) {
-		return herald.Errorf(herald.EUNAVAILABLE, "the database is busy; try again in a moment")
+		return fmt.Errorf("%w (%v)", herald.Errorf(herald.EUNAVAILABLE, "the database is busy or unavailable; try again in a moment"), err)
 	}
 	return err
 }

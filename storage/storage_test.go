@@ -34,8 +34,10 @@ func (c *Clock) Set(t time.Time) {
 	c.t = t
 }
 
-// MustOpenDB opens and migrates a database in a temp directory, closed when
-// the test ends. Its clock starts at t0 (see clockOf).
+// MustOpenDB opens and migrates a database of its own for the test, closed
+// when the test ends: a SQLite file in a temp directory, or in the
+// PostgreSQL pass a fresh schema (see testDSN). Its clock starts at t0 (see
+// clockOf).
 func MustOpenDB(tb testing.TB) *DB {
 	tb.Helper()
 	db := mustOpenRaw(tb, filepath.Join(tb.TempDir(), "herald.db"))
@@ -45,14 +47,23 @@ func MustOpenDB(tb testing.TB) *DB {
 	return db
 }
 
+// mustOpenRaw opens, without migrating, the test database path names (see
+// testDSN): each call is another handle, as another process has; closed when
+// the test ends.
 func mustOpenRaw(tb testing.TB, path string) *DB {
 	tb.Helper()
+	return mustOpenDSN(tb, testDSN(tb, path), zerolog.Nop())
+}
+
+func mustOpenDSN(tb testing.TB, dsn string, log zerolog.Logger) *DB {
+	tb.Helper()
 	clk := &Clock{t: t0}
-	db, err := Open(path, Options{SecretKey: testKey, Now: clk.Now, Logger: zerolog.Nop()})
+	db, err := Open(dsn, Options{SecretKey: testKey, Now: clk.Now, Logger: log})
 	if err != nil {
 		tb.Fatalf("open: %v", err)
 	}
 	clocks.Store(db, clk)
+	dsns.Store(db, dsn)
 	tb.Cleanup(func() {
 		if err := db.Close(); err != nil {
 			tb.Errorf("close: %v", err)
@@ -61,11 +72,20 @@ func mustOpenRaw(tb testing.TB, path string) *DB {
 	return db
 }
 
-var clocks sync.Map // *DB → *Clock
+var (
+	clocks sync.Map // *DB → *Clock
+	dsns   sync.Map // *DB → what mustOpenDSN opened
+)
 
 func clockOf(db *DB) *Clock {
 	c, _ := clocks.Load(db)
 	return c.(*Clock)
+}
+
+// dsnOf is what a test database was opened with, to open it again.
+func dsnOf(db *DB) string {
+	d, _ := dsns.Load(db)
+	return d.(string)
 }
 
 var ctx = context.Background()
@@ -113,7 +133,7 @@ func wantCode(tb testing.TB, err error, code string) {
 func statusOf(tb testing.TB, db *DB, id int64) herald.DeliveryStatus {
 	tb.Helper()
 	var s string
-	if err := db.w.GetContext(ctx, &s, `SELECT status FROM deliveries WHERE id = ?`, id); err != nil {
+	if err := get(ctx, db.w, &s, `SELECT status FROM deliveries WHERE id = ?`, id); err != nil {
 		tb.Fatalf("status of %d: %v", id, err)
 	}
 	return herald.DeliveryStatus(s)
@@ -127,7 +147,7 @@ func deliveryIDs(tb testing.TB, db *DB, wsID int64) map[[2]string]int64 {
 		Key     string `db:"key"`
 		Channel string `db:"name"`
 	}
-	if err := db.w.SelectContext(ctx, &rows, `SELECT d.id, p.key, c.name FROM deliveries d JOIN posts p ON p.id = d.post_id
+	if err := sel(ctx, db.w, &rows, `SELECT d.id, p.key, c.name FROM deliveries d JOIN posts p ON p.id = d.post_id
 		JOIN channels c ON c.id = d.channel_id WHERE d.workspace_id = ?`, wsID); err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
 )
 
 // tokenPrefix starts every API token secret.
@@ -67,7 +68,19 @@ func (db *DB) createToken(ctx context.Context, name, role string, onlyFirst bool
 	if onlyFirst {
 		q += ` WHERE NOT EXISTS (SELECT 1 FROM api_tokens)`
 	}
-	id, err := insertID(ctx, db.w, q, name, role, hashSecret(secret), now)
+	var id int64
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Two PostgreSQL transactions would both see no token and both
+		// insert one: the first token's creators take turns.
+		if onlyFirst && db.d.lockTokens != "" {
+			if _, err := tx.ExecContext(ctx, db.d.lockTokens); err != nil {
+				return busy(err)
+			}
+		}
+		var err error
+		id, err = insertID(ctx, tx, q, name, role, hashSecret(secret), now)
+		return err
+	})
 	if onlyFirst && notFound(err) {
 		return "", nil, nil
 	}

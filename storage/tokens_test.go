@@ -26,7 +26,7 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("secret %q token %+v", secret, tok)
 	}
 	var stored []string
-	if err := db.w.SelectContext(ctx, &stored, `SELECT name || role || hash FROM api_tokens`); err != nil {
+	if err := sel(ctx, db.w, &stored, `SELECT name || role || hash FROM api_tokens`); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(stored[0], secret[5:]) || !strings.Contains(stored[0], hashSecret(secret)) {
@@ -132,7 +132,7 @@ func waitLastUsed(t *testing.T, db *DB, id int64, want time.Time) int64 {
 	t.Helper()
 	var last sql.NullInt64
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		if err := db.r.GetContext(ctx, &last, `SELECT last_used_at FROM api_tokens WHERE id = ?`, id); err != nil {
+		if err := get(ctx, db.r, &last, `SELECT last_used_at FROM api_tokens WHERE id = ?`, id); err != nil {
 			t.Fatal(err)
 		}
 		if last.Int64 == want.UnixMilli() || time.Now().After(deadline) {

@@ -101,10 +101,11 @@ func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 // and ECONFLICT while one of its deliveries is publishing.
 func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var slug string
-		if err := get(ctx, tx, &slug, `SELECT slug FROM workspaces WHERE id = ?`, wsID); notFound(err) {
-			return herald.Errorf(herald.ENOTFOUND, "workspace not found")
-		} else if err != nil {
+		slug, err := db.lockWorkspace(ctx, tx, wsID)
+		if err != nil {
+			return fmt.Errorf("delete workspace: %w", err)
+		}
+		if err := db.lockClaimable(ctx, tx, `workspace_id = ?`, wsID); err != nil {
 			return fmt.Errorf("delete workspace: %w", err)
 		}
 		var busy int
@@ -129,4 +130,31 @@ func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 		}
 		return nil
 	})
+}
+
+// lockWorkspace reads the workspace's slug in tx and, on PostgreSQL, locks
+// its row until tx ends, so that the transactions that change what a
+// workspace holds on the strength of what they read of it (deleting it, one
+// of its channels or plans) take turns. An unknown id gives ENOTFOUND.
+func (db *DB) lockWorkspace(ctx context.Context, tx *sqlx.Tx, wsID int64) (string, error) {
+	var slug string
+	err := get(ctx, tx, &slug, `SELECT slug FROM workspaces WHERE id = ?`+db.d.forUpdate, wsID)
+	if notFound(err) {
+		return "", herald.Errorf(herald.ENOTFOUND, "workspace not found")
+	}
+	return slug, err
+}
+
+// lockClaimable locks, on PostgreSQL, the deliveries matching where that a
+// claim could move (waiting ones) or that are publishing, until tx ends:
+// a claim committed before the lock is then seen by the caller's next
+// statement (a publishing delivery, to refuse on), and one after it finds
+// the caller's changes. SQLite's write transaction already excludes claims.
+func (db *DB) lockClaimable(ctx context.Context, tx *sqlx.Tx, where string, args ...any) error {
+	if db.d.forUpdate == "" {
+		return nil
+	}
+	var ids []int64
+	return sel(ctx, tx, &ids, `SELECT id FROM deliveries WHERE status IN ('scheduled', 'retrying', 'publishing') AND `+where+
+		` ORDER BY id`+db.d.forUpdate, args...)
 }

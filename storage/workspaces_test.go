@@ -69,15 +69,15 @@ func TestDeleteWorkspace(t *testing.T) {
 	wantCode(t, err, herald.ENOTFOUND)
 	for _, table := range []string{"channels", "plans", "posts", "deliveries"} {
 		var n int
-		if err := db.w.GetContext(ctx, &n, `SELECT COUNT(*) FROM `+table+` WHERE workspace_id = ?`, ws.ID); err != nil || n != 0 {
+		if err := get(ctx, db.w, &n, `SELECT COUNT(*) FROM `+table+` WHERE workspace_id = ?`, ws.ID); err != nil || n != 0 {
 			t.Errorf("%s left: %d %v", table, n, err)
 		}
-		if err := db.w.GetContext(ctx, &n, `SELECT COUNT(*) FROM `+table+` WHERE workspace_id = ?`, other.ID); err != nil || n != 1 {
+		if err := get(ctx, db.w, &n, `SELECT COUNT(*) FROM `+table+` WHERE workspace_id = ?`, other.ID); err != nil || n != 1 {
 			t.Errorf("other workspace's %s: %d %v", table, n, err)
 		}
 	}
 	var n int
-	if err := db.w.GetContext(ctx, &n, `SELECT COUNT(*) FROM attempts`); err != nil || n != 0 {
+	if err := get(ctx, db.w, &n, `SELECT COUNT(*) FROM attempts`); err != nil || n != 0 {
 		t.Errorf("attempts left: %d %v", n, err)
 	}
 }

@@ -92,45 +92,50 @@ func TestCommands(t *testing.T) {
 	}
 }
 
-// PostgreSQL is not supported yet: every command that opens the database
-// says so in one line and exits 2 before it writes anything (no data
-// directory, no secret.key), whether --db or HERALD_DATABASE_URL names it.
-func TestPostgresRefusedBeforeAnythingIsWritten(t *testing.T) {
+// A database Herald cannot open — another kind, or a PostgreSQL URL that
+// does not parse — is refused by every command that opens the database in
+// one line, without the password, with exit 2 before anything is written (no
+// data directory, no secret.key), whether --db or HERALD_DATABASE_URL names it.
+func TestUnopenableDatabaseRefusedBeforeAnythingIsWritten(t *testing.T) {
 	t.Setenv("HERALD_SECRET_KEY", "")
-	const url = "postgres://herald:s3cret@127.0.0.1:5432/herald?sslmode=disable"
-	for _, tc := range []struct {
-		args []string
-		env  string
-	}{
-		{[]string{"migrate", "--db", url}, ""},
-		{[]string{"migrate"}, url},
-		{[]string{"token", "create", "--name", "ci", "--db", url}, ""},
-		{[]string{"serve", "--addr", "127.0.0.1:0"}, url},
+	for _, c := range []struct{ url, says string }{
+		{"mysql://herald:s3cret@127.0.0.1:3306/herald", "mysql databases are not supported"},
+		{"postgres://herald:s3cret@127.0.0.1:notaport/herald", "invalid PostgreSQL URL"},
 	} {
-		t.Setenv("HERALD_DATABASE_URL", tc.env)
+		for _, tc := range []struct {
+			args []string
+			env  string
+		}{
+			{[]string{"migrate", "--db", c.url}, ""},
+			{[]string{"migrate"}, c.url},
+			{[]string{"token", "create", "--name", "ci", "--db", c.url}, ""},
+			{[]string{"serve", "--addr", "127.0.0.1:0"}, c.url},
+		} {
+			t.Setenv("HERALD_DATABASE_URL", tc.env)
+			dir := filepath.Join(t.TempDir(), "data")
+			var out, errb syncBuffer
+			code := run(context.Background(), append(tc.args, "--data-dir", dir), &out, &errb)
+			msg := errb.String()
+			if code != exitUsage || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, c.says) ||
+				!strings.Contains(msg, "SQLite") || strings.Contains(msg, "s3cret") || strings.Contains(msg, "code=") {
+				t.Errorf("herald %v (HERALD_DATABASE_URL=%q): exit %d, stderr %q; want exit 2 and one clear line", tc.args, tc.env, code, msg)
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Errorf("herald %v wrote into the data directory: %v", tc.args, err)
+			}
+		}
+
+		// Main refuses it too, before it creates the data directory.
 		dir := filepath.Join(t.TempDir(), "data")
-		var out, errb syncBuffer
-		code := run(context.Background(), append(tc.args, "--data-dir", dir), &out, &errb)
-		msg := errb.String()
-		if code != exitUsage || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "PostgreSQL is not supported yet") ||
-			!strings.Contains(msg, "SQLite") || strings.Contains(msg, "s3cret") || strings.Contains(msg, "code=") {
-			t.Errorf("herald %v (HERALD_DATABASE_URL=%q): exit %d, stderr %q; want exit 2 and one clear line", tc.args, tc.env, code, msg)
+		cfg := testConfig(dir)
+		cfg.DatabaseURL = c.url
+		m := NewMain(cfg, io.Discard, io.Discard)
+		defer m.Close()
+		if err := m.OpenDB(context.Background()); err == nil {
+			t.Fatalf("OpenDB accepted %s", c.url)
 		}
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {
-			t.Errorf("herald %v wrote into the data directory: %v", tc.args, err)
+			t.Errorf("OpenDB wrote into the data directory: %v", err)
 		}
-	}
-
-	// Main refuses it too, before it creates the data directory.
-	dir := filepath.Join(t.TempDir(), "data")
-	cfg := testConfig(dir)
-	cfg.DatabaseURL = url
-	m := NewMain(cfg, io.Discard, io.Discard)
-	defer m.Close()
-	if err := m.OpenDB(context.Background()); err == nil {
-		t.Fatal("OpenDB accepted a PostgreSQL URL")
-	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Errorf("OpenDB wrote into the data directory: %v", err)
 	}
 }

@@ -94,7 +94,7 @@ func (c *Config) addrFlag(fs *flag.FlagSet) {
 // dbFlags registers what opening the database takes: --data-dir, --db, --log-level.
 func (c *Config) dbFlags(fs *flag.FlagSet) {
 	stringFlag(fs, &c.DataDir, "data-dir", "HERALD_DATA_DIR", "./data", "data directory: SQLite database, secret key, outbox")
-	stringFlag(fs, &c.DatabaseURL, "db", "HERALD_DATABASE_URL", "", "database: a SQLite file path or file: URI")
+	stringFlag(fs, &c.DatabaseURL, "db", "HERALD_DATABASE_URL", "", "database: a SQLite file path or file: URI, or a postgres:// URL")
 	stringFlag(fs, &c.LogLevel, "log-level", "HERALD_LOG_LEVEL", "info", "debug, info, warn or error")
 }
 
@@ -184,7 +184,8 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 }
 
 // checkDatabase refuses, before anything is written (data directory, secret
-// key), a database Herald cannot open: PostgreSQL, for now.
+// key), a database Herald cannot open: another kind (mysql://, …) or a
+// PostgreSQL URL that does not parse.
 func (c *Config) checkDatabase() error {
 	if err := storage.CheckDSN(c.dsn()); err != nil {
 		return fmt.Errorf("--db (HERALD_DATABASE_URL): %s, or leave it unset for SQLite at %s",

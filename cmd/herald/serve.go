@@ -62,8 +62,9 @@ func newLogger(level string, w io.Writer) zerolog.Logger {
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
 }
 
-// OpenDB opens the database and brings its schema up to date.
-// It refuses a database it cannot open (PostgreSQL) before it writes anything.
+// OpenDB opens the database (SQLite under the data directory by default, or
+// what --db names: a SQLite file or a postgres:// URL) and brings its schema
+// up to date. It refuses a database it cannot open before it writes anything.
 func (m *Main) OpenDB(ctx context.Context) error {
 	if err := m.Config.checkDatabase(); err != nil {
 		return err

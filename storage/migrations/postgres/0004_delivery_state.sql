@@ -1,0 +1,8 @@
+-- PostgreSQL dialect: the same statements as migrations/sqlite/0004_delivery_state.sql.
+--
+-- Delivery platform state: what a publisher saved mid-publish (an Instagram
+-- or Threads container id, …) as a JSON object of strings, so that a retry
+-- after a crash resumes the same publish instead of starting over. It is
+-- cleared when the delivery is published or its content changes.
+
+ALTER TABLE deliveries ADD COLUMN platform_state TEXT NOT NULL DEFAULT '{}';
