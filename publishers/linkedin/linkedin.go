@@ -165,8 +165,9 @@ func Escape(text string) string {
 // MaxImages fail it before anything is sent.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := p.conv(&req.Channel)
+	c := p.conv(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limit())
 	c.finish(&res)
 	httpcall.LogPublish(&p.log, "linkedin", req, res, start)
 	return res
@@ -180,7 +181,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 // member's token, a token without the openid scope, a channel without
 // author or access_token). Messages carry LinkedIn's reason, never the token.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := p.conv(ch)
+	c := p.conv(ch, nil)
 	if c.author == "" || c.token == "" {
 		return herald.Errorf(herald.EINVALID, "the channel has no author or access_token configured")
 	}

@@ -104,14 +104,20 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 // ConfigUpdate{"chat_id": "<new id>"} whatever the resend's outcome.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	res := p.publish(ctx, req)
+	lim := p.limits.Begin(req.Blocks)
+	res := p.publish(ctx, lim, req)
 	token := req.Channel.Credentials["bot_token"]
+	chat := req.Channel.ConfigString("chat_id")
+	if migrated, ok := res.ConfigUpdate["chat_id"].(string); ok {
+		chat = migrated // where the channel's next message goes
+	}
+	lim.Finish(&res, limits(token, chat)...)
 	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, token) })
 	httpcall.LogPublish(&p.log, "telegram", req, res, start)
 	return res
 }
 
-func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+func (p *Publisher) publish(ctx context.Context, lim *ratelimit.Call, req herald.PublishRequest) herald.Result {
 	ch := req.Channel
 	token := ch.Credentials["bot_token"]
 	chat := ch.ConfigString("chat_id")
@@ -121,7 +127,7 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	if n := len(req.Message.Media); n > MaxAlbum {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "a Telegram album holds at most 10 images; this post has " + strconv.Itoa(n)}
 	}
-	if wait := p.limits.DelayAll(limits(token, chat)...); wait > 0 {
+	if wait := lim.DelayAll(limits(token, chat)...); wait > 0 {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: wait,
 			Reason: fmt.Sprintf("held back by Telegram's rate limits for chat %s (about 1 message/s per chat, 20/min to a group); next in %s", chat, wait)}
 	}
@@ -131,13 +137,13 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	}
 	parseMode := ch.ConfigString("parse_mode")
 	res, migrateTo := c.send(ctx, chat, parseMode, req.Message)
-	p.throttled(token, chat, &res)
+	throttled(lim, token, chat, &res)
 	if migrateTo == 0 {
 		return res
 	}
 	newChat := strconv.FormatInt(migrateTo, 10)
 	res2, again := c.send(ctx, newChat, parseMode, req.Message)
-	p.throttled(token, newChat, &res2)
+	throttled(lim, token, newChat, &res2)
 	res2.Request = res.Request + "\n" + res2.Request
 	res2.Response = res.Response + "\n" + res2.Response
 	if again != 0 {

@@ -175,8 +175,9 @@ func GUID(req herald.PublishRequest) string {
 // post; more than MaxPhotos fail it before anything is sent.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := p.conversation(&req.Channel)
+	c := p.conversation(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limit())
 	httpcall.Finish(&res, c.redact)
 	httpcall.LogPublish(&p.log, "vk", req, res, start)
 	return res
@@ -190,7 +191,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 // otherwise (a wrong owner_id, a user who is not an admin, a channel
 // without owner_id or access_token). Messages carry VK's reason, never the token.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := p.conversation(ch)
+	c := p.conversation(ch, nil)
 	if c.owner == 0 || c.token == "" {
 		return herald.Errorf(herald.EINVALID, "the channel has no valid owner_id or access_token configured")
 	}
@@ -215,9 +216,12 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 	return nil
 }
 
-func (p *Publisher) conversation(ch *herald.Channel) *conversation {
+// conversation starts talking to VK for ch, with blocks
+// (PublishRequest.Blocks) imported into the publisher's limits.
+func (p *Publisher) conversation(ch *herald.Channel, blocks map[string]time.Time) *conversation {
 	c := &conversation{
 		p:       p,
+		lim:     p.limits.Begin(blocks),
 		base:    strings.TrimRight(ch.ConfigString("base_url"), "/"),
 		version: ch.ConfigString("api_version"),
 		token:   ch.Credentials["access_token"],

@@ -153,7 +153,9 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 // gives a throttled retry without calling the receiver.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	res := p.publish(ctx, req)
+	lim := p.limits.Begin(req.Blocks)
+	res := p.publish(ctx, lim, req)
+	lim.Finish(&res, ratelimit.Limit{Key: limitKey(req.Channel)})
 	secret := req.Channel.Credentials["secret"]
 	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, secret) })
 	httpcall.LogPublish(&p.log, "webhook", req, res, start)

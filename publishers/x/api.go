@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // conv is one Publish or Check call's conversation with X: the channel,
@@ -20,7 +21,8 @@ import (
 type conv struct {
 	p          *Publisher
 	ch         *herald.Channel
-	key        string // the channel's key in Publisher.tokens and the rate limits
+	key        string          // the channel's key in Publisher.tokens and the rate limits
+	lim        *ratelimit.Call // this conversation's use of Publisher.limits
 	base       string
 	uploadBase string
 	tok        pair
@@ -30,7 +32,9 @@ type conv struct {
 	last       *httpcall.Response
 }
 
-func (p *Publisher) conv(ch *herald.Channel) *conv {
+// conv starts a conversation on ch, with blocks (PublishRequest.Blocks)
+// imported into the publisher's limits.
+func (p *Publisher) conv(ch *herald.Channel, blocks map[string]time.Time) *conv {
 	base := strings.TrimRight(ch.ConfigString("base_url"), "/")
 	if base == "" {
 		base = DefaultBaseURL
@@ -43,7 +47,7 @@ func (p *Publisher) conv(ch *herald.Channel) *conv {
 	if ch.ID != 0 {
 		key = strconv.FormatInt(ch.ID, 10)
 	}
-	c := &conv{p: p, ch: ch, key: key, base: base, uploadBase: upload, tok: pairOf(ch.Credentials)}
+	c := &conv{p: p, ch: ch, key: key, lim: p.limits.Begin(blocks), base: base, uploadBase: upload, tok: pairOf(ch.Credentials)}
 	c.secret(ch.Credentials["access_token"], ch.Credentials["refresh_token"], ch.Credentials["client_secret"])
 	return c
 }
@@ -51,6 +55,11 @@ func (p *Publisher) conv(ch *herald.Channel) *conv {
 func (c *conv) secret(s ...string) { c.secrets = append(c.secrets, s...) }
 
 func (c *conv) limitKey() string { return "x:" + c.key }
+
+// limit is the channel's pace of posts.
+func (c *conv) limit() ratelimit.Limit {
+	return ratelimit.Limit{Key: c.limitKey(), Every: c.p.opts.TweetEvery, Burst: c.p.opts.TweetBurst}
+}
 
 // result builds a Result carrying the conversation so far.
 func (c *conv) result(o herald.Outcome, reason string) herald.Result {
@@ -147,7 +156,7 @@ func (c *conv) throttled(h http.Header, reason string) herald.Result {
 		wait = max(reset.Sub(now), time.Second)
 	}
 	r := c.result(herald.OutcomeRetry, fmt.Sprintf("%s (X's rate limit resets in %s)", reason, wait.Round(time.Second)))
-	c.p.limits.Throttle(c.limitKey(), &r, wait)
+	c.lim.Throttle(c.limitKey(), &r, wait)
 	return r
 }
 

@@ -155,8 +155,9 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 // fails before anything is sent.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := p.conv(&req.Channel)
+	c := p.conv(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limit())
 	c.finish(&res)
 	httpcall.LogPublish(&p.log, "x", req, res, start)
 	return res
@@ -169,7 +170,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 // EINVALID otherwise (e.g. the token belongs to another account), with X's
 // reason in Message.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := p.conv(ch)
+	c := p.conv(ch, nil)
 	res := c.check(ctx)
 	c.finish(&res)
 	if res.Outcome == herald.OutcomePublished {
