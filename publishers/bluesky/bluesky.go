@@ -121,6 +121,10 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 // PDS); reauth when the PDS rejects the app password or the session
 // (AuthenticationRequired, InvalidToken, 401); failed for other refusals
 // (InvalidRequest…), more than 4 images, or an image that cannot be used.
+// For other processes a 429's block (key "bluesky:<channel id>") comes in
+// req.Blocks and goes back in Result.Blocks, and Result.NotBefore is the
+// channel's pace: a day's writes spread evenly, 24h/WritesPerDay after a
+// post.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	a := p.api(req.Channel, req.Blocks)

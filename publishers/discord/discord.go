@@ -166,7 +166,9 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 // cannot be used (not found, too large, not an image or video) fail the
 // post; a media host that is down retries. Herald's own pace per webhook
 // (PaceEvery, PaceBurst) and blocks from Discord's rate-limit headers give
-// a throttled retry without calling Discord.
+// a throttled retry without calling Discord. For other processes the
+// blocks (key "discord:<channel id>") come in req.Blocks and go back in
+// Result.Blocks, and Result.NotBefore is PaceEvery after a message.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	lim := p.limits.Begin(req.Blocks)

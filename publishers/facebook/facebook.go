@@ -22,6 +22,12 @@
 // is_transient and 5xx retry; 10, 100 and 200–299 (permissions,
 // parameters) and every other code fail with Facebook's message. Facebook
 // has no idempotency key, so a post whose answer was lost is unknown.
+//
+// Throttling blocks the token (key "facebook:token:<hash>"), for every
+// Page posting with it: a later call is a throttled retry without calling
+// Facebook. The blocks come in PublishRequest.Blocks and go back in
+// Result.Blocks and Result.NotBefore, for other processes; Facebook names
+// no pace, so NotBefore is zero unless the token is blocked.
 package facebook
 
 import (

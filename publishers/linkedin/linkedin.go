@@ -26,8 +26,12 @@
 // unknown, not retried. 401 needs new credentials (reauth); 422
 // DUPLICATE_POST fails naming the post already published; 429 is
 // throttling (LinkedIn sends no reset time: DefaultThrottleWait, or
-// Retry-After when given); 5xx retries; other refusals fail with
-// LinkedIn's message.
+// Retry-After when given), which blocks the channel (key "linkedin:<channel
+// id>": a later publish is a throttled retry without calling); 5xx
+// retries; other refusals fail with LinkedIn's message. Blocks come in
+// PublishRequest.Blocks and go back in Result.Blocks and Result.NotBefore,
+// for other processes; LinkedIn names no pace, so NotBefore is zero unless
+// the channel is blocked.
 package linkedin
 
 import (

@@ -127,7 +127,9 @@ func validVisibility(v string) bool {
 // The account is paced at StatusEvery with bursts of StatusBurst (300
 // statuses in 3 hours), and held back until X-RateLimit-Reset after a 429
 // or an answer with X-RateLimit-Remaining 0: a publish then is a throttled
-// retry without calling the instance.
+// retry without calling the instance. The hold (key "mastodon:<channel
+// id>") goes back in Result.Blocks and Result.NotBefore, at least
+// StatusEvery after a status, for other processes (PublishRequest.Blocks).
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	a := p.api(req.Channel, req.Blocks)

@@ -126,8 +126,11 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 // team_disabled, token_revoked, token_expired reauth; other 4xx
 // (invalid_payload, no_text, invalid_blocks, action_prohibited,
 // channel_not_found, channel_is_archived) failed; 5xx retry; no answer after
-// sending unknown. Herald's own pace per webhook gives a throttled retry
-// without calling Slack.
+// sending unknown. Herald's own pace per webhook, and the wait of an
+// earlier 429, give a throttled retry without calling Slack. For other
+// processes the 429's block (key "slack:<channel id>") comes in req.Blocks
+// and goes back in Result.Blocks, and Result.NotBefore is PaceEvery after
+// a message.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	lim := p.limits.Begin(req.Blocks)

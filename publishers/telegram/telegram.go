@@ -11,9 +11,12 @@
 // (the bot token refused) is a reauth outcome. Messages are paced per chat
 // and per bot as the bot FAQ asks (see ChatEvery, GroupEvery, BotEvery):
 // a message over the pace, or to a chat Telegram answered 429 for within
-// its retry_after, is a throttled retry without calling Telegram. The bot
-// token travels in the URL path; it is scrubbed from every Result field and
-// log line.
+// its retry_after, is a throttled retry without calling Telegram. Several
+// processes share that through the database: a retry_after block of the
+// chat (key "telegram:<bot id>:<chat>") comes in PublishRequest.Blocks
+// and goes back in Result.Blocks, and Result.NotBefore is ChatEvery
+// (GroupEvery for a group) after the message. The bot token travels in
+// the URL path; it is scrubbed from every Result field and log line.
 package telegram
 
 import (

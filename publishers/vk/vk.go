@@ -16,7 +16,11 @@
 // with HTTP 200 and an error code: 1 and 10 retry; 5 (and 27, a community
 // token) need new credentials (reauth); 6, 9 and 29 are throttling (a
 // retry that waits); 14 (captcha) and every other code fail with VK's
-// message. Calls are paced below VK's 3 requests a second per user token.
+// message. Calls are paced below VK's 3 requests a second per user token,
+// and the throttling codes block the token (key "vk:token:<hash>"), for
+// every channel posting with it: the blocks come in PublishRequest.Blocks
+// and go back in Result.Blocks, and Result.NotBefore is when the token's
+// pace allows the next call (RateEvery after a text post).
 package vk
 
 import (

@@ -150,7 +150,10 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 
 // Publish POSTs the signed Payload of req to the channel's url and
 // classifies the answer (see the package doc). A block from an earlier 429
-// gives a throttled retry without calling the receiver.
+// gives a throttled retry without calling the receiver. For other
+// processes the block (key "webhook:<channel id>") comes in req.Blocks and
+// goes back in Result.Blocks and Result.NotBefore; receivers name no pace,
+// so NotBefore is zero unless the channel is blocked.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
 	lim := p.limits.Begin(req.Blocks)

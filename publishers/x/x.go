@@ -15,6 +15,12 @@
 // callers that waited on it reuse its new pair, and the pair is stored
 // through Options.SaveCredentials before anything else is sent.
 //
+// Posts are paced per channel (TweetEvery, TweetBurst) and a 429 or an
+// exhausted x-rate-limit-remaining blocks the channel (key "x:<channel
+// id>") until the reset; the block goes back in Result.Blocks and
+// Result.NotBefore (TweetEvery after a post) for other processes, whose
+// blocks come in PublishRequest.Blocks.
+//
 // X has no idempotency key: a tweet that may have reached X without an
 // answer is unknown, never retried blindly (X refuses an identical text as
 // a duplicate, the only guard).

@@ -11,6 +11,12 @@
 // when found, unknown when it can't be told. So only an answer lost on the
 // publish call itself leaves a delivery unknown, and Publisher.Reconcile
 // settles it from the stored container's status.
+//
+// Throttling and the publishing cap block the account (key
+// "<platform>:<user id>"): a later publish is a throttled retry without
+// calling. The blocks come in PublishRequest.Blocks and go back in
+// Result.Blocks and Result.NotBefore, for other processes; the platforms
+// name no pace, so NotBefore is zero unless the account is blocked.
 package container
 
 import (
