@@ -56,9 +56,23 @@ func (c *conv) secret(s ...string) { c.secrets = append(c.secrets, s...) }
 
 func (c *conv) limitKey() string { return "x:" + c.key }
 
-// limit is the channel's pace of posts.
-func (c *conv) limit() ratelimit.Limit {
-	return ratelimit.Limit{Key: c.limitKey(), Every: c.p.opts.TweetEvery, Burst: c.p.opts.TweetBurst}
+// appKey is the rate-limit key of the channel's app (its client_id, which
+// is public), or "" without one: X's 24-hour app cap holds every channel
+// posting with the app.
+func (c *conv) appKey() string {
+	if id := strings.TrimSpace(c.ch.Credentials["client_id"]); id != "" {
+		return "x:app:" + id
+	}
+	return ""
+}
+
+// limits are what the channel's posts obey: its pace, and its app's blocks.
+func (c *conv) limits() []ratelimit.Limit {
+	l := []ratelimit.Limit{{Key: c.limitKey(), Every: c.p.opts.TweetEvery, Burst: c.p.opts.TweetBurst}}
+	if app := c.appKey(); app != "" {
+		l = append(l, ratelimit.Limit{Key: app})
+	}
+	return l
 }
 
 // result builds a Result carrying the conversation so far.
@@ -157,24 +171,45 @@ func (c *conv) throttled(h http.Header, reason string) herald.Result {
 	}
 	r := c.result(herald.OutcomeRetry, fmt.Sprintf("%s (X's rate limit resets in %s)", reason, wait.Round(time.Second)))
 	c.lim.Throttle(c.limitKey(), &r, wait)
+	c.holdExhausted(h)
 	return r
+}
+
+// holdExhausted blocks the channel until the latest reset of its used-up
+// limits (x-rate-limit-*, x-user-limit-24hour-*), and the app until the
+// reset of its used-up cap (x-app-limit-24hour-*), so that later posts
+// wait without calling X.
+func (c *conv) holdExhausted(h http.Header) {
+	if reset, ok := exhausted(h, userLimits...); ok {
+		c.lim.BlockUntil(c.limitKey(), reset)
+	}
+	if reset, ok := exhausted(h, appLimits...); ok && c.appKey() != "" {
+		c.lim.BlockUntil(c.appKey(), reset)
+	}
 }
 
 // resetTime is when X's limits let the channel post again: the latest
 // reset among the exhausted ones (see exhausted), else x-rate-limit-reset.
 func resetTime(h http.Header) (time.Time, bool) {
-	if t, ok := exhausted(h); ok {
+	if t, ok := exhausted(h, append(userLimits, appLimits...)...); ok {
 		return t, true
 	}
 	return epoch(h.Get("x-rate-limit-reset"))
 }
 
-// exhausted is the latest reset (epoch seconds) among the limits whose
-// remaining is 0: x-rate-limit-*, x-user-limit-24hour-* (the account's
-// daily cap) and x-app-limit-24hour-* (the app's).
-func exhausted(h http.Header) (time.Time, bool) {
+// The header prefixes of X's limits: the endpoint's window and the
+// account's daily cap hold the channel, the app's daily cap every channel
+// of the app.
+var (
+	userLimits = []string{"x-rate-limit-", "x-user-limit-24hour-"}
+	appLimits  = []string{"x-app-limit-24hour-"}
+)
+
+// exhausted is the latest reset (epoch seconds) among the limits of the
+// header prefixes whose remaining is 0.
+func exhausted(h http.Header, prefixes ...string) (time.Time, bool) {
 	var latest time.Time
-	for _, prefix := range []string{"x-rate-limit-", "x-user-limit-24hour-", "x-app-limit-24hour-"} {
+	for _, prefix := range prefixes {
 		if strings.TrimSpace(h.Get(prefix+"remaining")) != "0" {
 			continue
 		}

@@ -15,9 +15,10 @@
 // callers that waited on it reuse its new pair, and the pair is stored
 // through Options.SaveCredentials before anything else is sent.
 //
-// Posts are paced per channel (TweetEvery, TweetBurst) and a 429 or an
-// exhausted x-rate-limit-remaining blocks the channel (key "x:<channel
-// id>") until the reset; the block goes back in Result.Blocks and
+// Posts are paced per channel (TweetEvery, TweetBurst); a 429 or a used-up
+// limit (remaining 0) blocks the channel (key "x:<channel id>") until its
+// reset, and a used-up app cap (x-app-limit-24hour-*) every channel of the
+// app (key "x:app:<client_id>"). The blocks go back in Result.Blocks and
 // Result.NotBefore (TweetEvery after a post) for other processes, whose
 // blocks come in PublishRequest.Blocks.
 //
@@ -163,7 +164,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	start := time.Now()
 	c := p.conv(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
-	c.lim.Finish(&res, c.limit())
+	c.lim.Finish(&res, c.limits()...)
 	c.finish(&res)
 	httpcall.LogPublish(&p.log, "x", req, res, start)
 	return res
