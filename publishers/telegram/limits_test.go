@@ -133,3 +133,18 @@ func TestReplicasKeepTheGroupPace(t *testing.T) {
 		t.Fatalf("%d messages went to the group in a minute from three replicas, want at most 20", n)
 	}
 }
+
+// TestNotBeforeFollowsAMigratedChat: after a resend to the supergroup a
+// group became, the channel's next message goes there, so NotBefore is
+// that chat's pace.
+func TestNotBeforeFollowsAMigratedChat(t *testing.T) {
+	fake, pub, c := clockedSetup(t)
+	fake.Script(telegramfake.Migrate(-1009876543210))
+	res := pub.Publish(context.Background(), request(fake.URL, "-4001", herald.Message{Text: "Hello"}))
+	if res.Outcome != herald.OutcomePublished || res.ConfigUpdate["chat_id"] != "-1009876543210" {
+		t.Fatalf("got %s %v (%s), want published to the new chat", res.Outcome, res.ConfigUpdate, res.Reason)
+	}
+	if want := c.Now().Add(telegram.GroupEvery); !res.NotBefore.Equal(want) {
+		t.Fatalf("NotBefore %v, want the new chat's pace: %v", res.NotBefore, want)
+	}
+}

@@ -145,6 +145,9 @@ func (p *Publisher) publish(ctx context.Context, lim *ratelimit.Call, req herald
 		return res
 	}
 	newChat := strconv.FormatInt(migrateTo, 10)
+	// The resend goes at once, but counts in the new chat's pace (and so in
+	// NotBefore): a chat just made has nothing to wait for.
+	lim.DelayAll(limits(token, newChat)...)
 	res2, again := c.send(ctx, newChat, parseMode, req.Message)
 	throttled(lim, token, newChat, &res2)
 	res2.Request = res.Request + "\n" + res2.Request

@@ -178,8 +178,9 @@ func TestLeaks(t *testing.T) {
 	if l := Leaks(ch, herald.Result{Reason: "ab cd", Request: "POST /x <redacted>"}); len(l) != 0 {
 		t.Errorf("clean result: %v", l)
 	}
-	l := Leaks(ch, herald.Result{Request: "POST /bots3cret-token/send", ConfigUpdate: map[string]any{"k": "s3cret-token"}})
-	if len(l) != 2 || !strings.Contains(l[0], "ConfigUpdate") || !strings.Contains(l[1], "Request") {
-		t.Errorf("leaks %v, want ConfigUpdate and Request", l)
+	l := Leaks(ch, herald.Result{Request: "POST /bots3cret-token/send", ConfigUpdate: map[string]any{"k": "s3cret-token"},
+		Blocks: map[string]time.Time{"memory:s3cret-token": {}}})
+	if len(l) != 3 || !strings.Contains(l[0], "Blocks") || !strings.Contains(l[1], "ConfigUpdate") || !strings.Contains(l[2], "Request") {
+		t.Errorf("leaks %v, want Blocks, ConfigUpdate and Request", l)
 	}
 }

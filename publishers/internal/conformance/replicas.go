@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,6 +123,9 @@ func replicaBlocks(t *testing.T, e Entry) {
 	}
 	last := resA.NotBefore
 	for key, until := range resA.Blocks {
+		if !strings.HasPrefix(key, r.p.Name()+":") {
+			t.Errorf("A's block of %q: a key must start with the platform's name and ':' (the scheduler passes a platform's blocks by that prefix)", key)
+		}
 		if !until.After(t0) || until.Location() != time.UTC {
 			t.Errorf("A's block of %s until %v: want a later instant than the call (%v), in UTC", key, until, t0)
 		}

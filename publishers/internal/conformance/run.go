@@ -182,7 +182,8 @@ func noCredentials(t *testing.T, ch herald.Channel, res herald.Result) {
 // told from ordinary text).
 func Leaks(ch herald.Channel, res herald.Result) []string {
 	fields := []struct{ name, v string }{{"RemoteID", res.RemoteID}, {"URL", res.URL}, {"Reason", res.Reason},
-		{"Request", res.Request}, {"Response", res.Response}, {"ConfigUpdate", fmt.Sprint(res.ConfigUpdate)}}
+		{"Request", res.Request}, {"Response", res.Response}, {"ConfigUpdate", fmt.Sprint(res.ConfigUpdate)},
+		{"Blocks", fmt.Sprint(res.Blocks)}}
 	var leaks []string
 	for key, secret := range ch.Credentials {
 		if len(secret) < 4 {
