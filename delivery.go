@@ -137,6 +137,22 @@ type PublishRequest struct {
 	// State is what an earlier attempt of this delivery saved through the
 	// publishers' SaveDeliveryState (nil when none).
 	State map[string]string
+	// Blocks are the rate-limit blocks the database held when the job was
+	// claimed, as earlier Results of any process reported them
+	// (Result.Blocks): rate-limit key → the instant (UTC) before which no
+	// call may be made on that key. Keys are the publishers' own, opaque
+	// to the scheduler and storage: "<platform>:<channel id>",
+	// "<platform>:app:<app id>", "<platform>:token:<hash>",
+	// "telegram:<bot id>:<chat id>"… (package publishers/internal/ratelimit);
+	// they always start with the platform's name and ':', and hold no
+	// secret. The scheduler passes at least the unexpired blocks whose key
+	// starts with the channel's platform and ':'; an adapter ignores the
+	// keys it does not use and those already over. Before deciding
+	// anything the adapter takes them as if the platform had named them to
+	// its own process (a later block it already knows is kept), so a call
+	// on a blocked key is a throttled retry without calling the platform.
+	// Nil when none.
+	Blocks map[string]time.Time
 }
 
 // Result is a publisher's classification of one attempt.
@@ -159,6 +175,27 @@ type Result struct {
 	// ConfigUpdate holds channel config keys to store for later deliveries
 	// (e.g. Telegram's migrate_to_chat_id).
 	ConfigUpdate map[string]any
+	// Blocks are the rate-limit blocks this attempt set or moved later:
+	// key (as in PublishRequest.Blocks) → the instant (UTC) before which
+	// no call may be made on that key, from a platform's wait (a 429 with
+	// Retry-After or retry_after, X-RateLimit-Reset, a usage header at its
+	// limit, a throttling error code…). Blocks imported from the request
+	// are not repeated unless this attempt moved them. The database keeps
+	// per key the later of the instant it holds and this one, and passes
+	// the unexpired ones to later claims of every channel
+	// (PublishRequest.Blocks): a key can be wider than the channel (an
+	// app, a token, a bot shared by several chats). Nil when none.
+	Blocks map[string]time.Time
+	// NotBefore is the earliest instant (UTC) at which the adapter's own
+	// pace and the blocks it knows allow its next call on this channel, in
+	// any process: the platform's documented pace counted from this
+	// attempt's calls (one call per interval; bursts are not carried over
+	// from one attempt to the next, since the next may run elsewhere), and
+	// the blocks of the keys the channel's calls use. The database holds
+	// the channel's next claim (any of its deliveries, this one's retry
+	// included) until then; a retry also waits RetryAfter. Zero when
+	// nothing holds the next call: no pace applies and no block is known.
+	NotBefore time.Time
 }
 
 // CalendarEntry is one delivery as the calendar (GET …/posts) shows it.

@@ -12,12 +12,18 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "bluesky", Start: startBluesky})
+	platforms = append(platforms, conformance.Entry{Name: "bluesky", Start: startBluesky, Replica: newBluesky,
+		// 35,000 write points a day, 3 a post (the hourly 5,000 allow more); a 429 blocks the channel ("bluesky:<id>").
+		Pace: 24 * time.Hour / bluesky.WritesPerDay})
 }
 
-func startBluesky(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := blueskyfake.New(blueskyfake.Options{})
-	return blueskyPlatform{fake}, Registry["bluesky"](Options{HTTPClient: client})
+func startBluesky(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := blueskyPlatform{blueskyfake.New(blueskyfake.Options{Now: clock.Now})}
+	return p, newBluesky(p, client, clock)
+}
+
+func newBluesky(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return Registry["bluesky"](Options{HTTPClient: client, Now: clock.Now})
 }
 
 // blueskyPlatform drives blueskyfake for the conformance scenarios.

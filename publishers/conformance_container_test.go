@@ -18,7 +18,11 @@ type containerPlatform struct {
 	permanent string // the message of the Permanent fault's code 100
 }
 
-// noWait is the adapters' pause between status polls: none.
+// The container flow names no pace, only waits (throttling codes, the
+// publishing cap), which block the account ("<platform>:<user id>").
+
+// noWait is the adapters' pause between status polls: none (polls are
+// counted, not timed).
 func noWait(context.Context, time.Duration) error { return nil }
 
 func (p containerPlatform) Name() string { return p.name }
@@ -28,6 +32,14 @@ func (p containerPlatform) Channel() *herald.Channel {
 	return &herald.Channel{ID: 1, Name: p.name, Platform: p.name,
 		Config:      map[string]any{"base_url": p.fake.URL, p.userKey: p.fake.UserID()},
 		Credentials: map[string]string{"access_token": p.fake.Token}}
+}
+
+// SharedChannel is another channel of the same account: a throttling
+// code blocks the account, whichever channel posts as it.
+func (p containerPlatform) SharedChannel() *herald.Channel {
+	ch := p.Channel()
+	ch.ID, ch.Name = 2, p.name+"-2"
+	return ch
 }
 
 // Script answers the container creation as the Graph API documents each

@@ -11,12 +11,18 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "discord", Start: startDiscord})
+	platforms = append(platforms, conformance.Entry{Name: "discord", Start: startDiscord, Replica: newDiscord,
+		// 5 executes per 2 s per webhook; a 429 blocks the channel ("discord:<id>").
+		Pace: discord.PaceEvery})
 }
 
-func startDiscord(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := discordfake.New(discordfake.Options{})
-	return discordPlatform{fake}, discord.New(discord.Options{HTTPClient: client})
+func startDiscord(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := discordPlatform{discordfake.New(discordfake.Options{Now: clock.Now})}
+	return p, newDiscord(p, client, clock)
+}
+
+func newDiscord(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return discord.New(discord.Options{HTTPClient: client, Now: clock.Now})
 }
 
 // discordPlatform drives discordfake for the conformance scenarios. The

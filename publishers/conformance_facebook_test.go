@@ -11,11 +11,17 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "facebook", Start: startFacebook})
+	// Facebook names no pace, only waits (throttling codes, usage headers), which block the token.
+	platforms = append(platforms, conformance.Entry{Name: "facebook", Start: startFacebook, Replica: newFacebook})
 }
 
-func startFacebook(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	return facebookPlatform{facebookfake.New(facebookfake.Options{})}, facebook.New(facebook.Options{HTTPClient: client})
+func startFacebook(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := facebookPlatform{facebookfake.New(facebookfake.Options{Now: clock.Now})}
+	return p, newFacebook(p, client, clock)
+}
+
+func newFacebook(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return facebook.New(facebook.Options{HTTPClient: client, Now: clock.Now})
 }
 
 // facebookPlatform drives facebookfake for the conformance scenarios.
@@ -28,6 +34,15 @@ func (p facebookPlatform) Channel() *herald.Channel {
 	return &herald.Channel{ID: 1, Name: "fb-page", Platform: "facebook",
 		Config:      map[string]any{"base_url": p.fake.URL, "page_id": p.fake.PageID},
 		Credentials: map[string]string{"page_access_token": p.fake.Token}}
+}
+
+// SharedChannel is another Page posted to with the same token: a
+// throttling code blocks the token ("facebook:token:<hash>").
+func (p facebookPlatform) SharedChannel() *herald.Channel {
+	ch := p.Channel()
+	ch.ID, ch.Name = 2, "fb-page-2"
+	ch.Config["page_id"] = p.fake.PageID + "2"
+	return ch
 }
 
 // Script answers POST /feed as the Graph API documents each fault: 32 with

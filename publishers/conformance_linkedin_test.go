@@ -11,12 +11,17 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "linkedin", Start: startLinkedIn})
+	// LinkedIn names no pace, only 429s (daily limits), which block the channel ("linkedin:<id>").
+	platforms = append(platforms, conformance.Entry{Name: "linkedin", Start: startLinkedIn, Replica: newLinkedIn})
 }
 
-func startLinkedIn(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := linkedinfake.New(linkedinfake.Options{})
-	return linkedinPlatform{fake}, linkedin.New(linkedin.Options{HTTPClient: client})
+func startLinkedIn(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := linkedinPlatform{linkedinfake.New(linkedinfake.Options{})}
+	return p, newLinkedIn(p, client, clock)
+}
+
+func newLinkedIn(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return linkedin.New(linkedin.Options{HTTPClient: client, Now: clock.Now})
 }
 
 // linkedinPlatform drives linkedinfake for the conformance scenarios, as a member.

@@ -12,12 +12,18 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "mastodon", Start: startMastodon})
+	platforms = append(platforms, conformance.Entry{Name: "mastodon", Start: startMastodon, Replica: newMastodon,
+		// 300 statuses per account in 3 hours; a 429 blocks the channel ("mastodon:<id>").
+		Pace: mastodon.StatusEvery})
 }
 
-func startMastodon(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	return mastodonPlatform{mastodonfake.New(mastodonfake.Options{})},
-		mastodon.New(mastodon.Options{HTTPClient: client, PollInterval: time.Millisecond})
+func startMastodon(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := mastodonPlatform{mastodonfake.New(mastodonfake.Options{Now: clock.Now})}
+	return p, newMastodon(p, client, clock)
+}
+
+func newMastodon(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return mastodon.New(mastodon.Options{HTTPClient: client, Now: clock.Now, PollInterval: time.Millisecond})
 }
 
 // mastodonPlatform drives mastodonfake for the conformance scenarios.

@@ -15,11 +15,12 @@ import (
 )
 
 func init() {
+	// The outbox calls nothing: no pace, no waits, no Replica.
 	platforms = append(platforms, conformance.Entry{Name: "outbox", Start: startOutbox})
 }
 
-func startOutbox(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	pub := outbox.New(outbox.Options{DataDir: t.TempDir()})
+func startOutbox(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	pub := outbox.New(outbox.Options{DataDir: t.TempDir(), Now: clock.Now})
 	return outboxPlatform{t: t, pub: pub}, pub
 }
 

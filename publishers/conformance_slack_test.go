@@ -11,12 +11,18 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "slack", Start: startSlack})
+	platforms = append(platforms, conformance.Entry{Name: "slack", Start: startSlack, Replica: newSlack,
+		// About one message a second per webhook; a 429 blocks the channel ("slack:<id>").
+		Pace: slack.PaceEvery})
 }
 
-func startSlack(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := slackfake.New(slackfake.Options{})
-	return slackPlatform{fake}, slack.New(slack.Options{HTTPClient: client})
+func startSlack(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := slackPlatform{slackfake.New(slackfake.Options{Now: clock.Now})}
+	return p, newSlack(p, client, clock)
+}
+
+func newSlack(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return slack.New(slack.Options{HTTPClient: client, Now: clock.Now})
 }
 
 // slackPlatform drives slackfake for the conformance scenarios. Slack

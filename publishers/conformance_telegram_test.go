@@ -13,11 +13,18 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "telegram", Start: startTelegram})
+	platforms = append(platforms, conformance.Entry{Name: "telegram", Start: startTelegram, Replica: newTelegram,
+		// A public channel: about one message a second per chat (a group: GroupEvery).
+		Pace: telegram.ChatEvery})
 }
 
-func startTelegram(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	return telegramPlatform{telegramfake.New(telegramfake.Options{})}, telegram.New(telegram.Options{HTTPClient: client})
+func startTelegram(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := telegramPlatform{telegramfake.New(telegramfake.Options{Now: clock.Now})}
+	return p, newTelegram(p, client, clock)
+}
+
+func newTelegram(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return telegram.New(telegram.Options{HTTPClient: client, Now: clock.Now})
 }
 
 // telegramPlatform drives telegramfake for the conformance scenarios, on a
@@ -33,6 +40,15 @@ func (p telegramPlatform) Channel() *herald.Channel {
 	return &herald.Channel{ID: 1, Name: "tg", Platform: "telegram",
 		Config:      map[string]any{"base_url": p.fake.URL, "chat_id": telegramChat},
 		Credentials: map[string]string{"bot_token": p.fake.Token}}
+}
+
+// SharedChannel is another channel posting to the same chat with the same
+// bot: retry_after holds the bot's messages to the chat, whichever channel
+// sends them (key "telegram:<bot id>:<chat>").
+func (p telegramPlatform) SharedChannel() *herald.Channel {
+	ch := p.Channel()
+	ch.ID, ch.Name = 2, "tg-2"
+	return ch
 }
 
 // Script answers as the Bot API documents each fault, and loses the

@@ -64,7 +64,7 @@ func TestConformanceLostAnswerCoversTheRegistry(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			p, pub := e.Start(t, testkit.Loopback)
+			p, pub := e.Start(t, testkit.Loopback, conformance.RealClock)
 			defer p.Close()
 			if pub.Idempotent() {
 				t.Errorf("the conformance publisher is idempotent, Registry's is not")

@@ -10,11 +10,15 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "threads", Start: startThreads})
+	platforms = append(platforms, conformance.Entry{Name: "threads", Start: startThreads, Replica: newThreads})
 }
 
-func startThreads(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := threadsfake.New(threadsfake.Options{PollsToFinish: 1})
-	return containerPlatform{fake: fake, name: "threads", userKey: "user_id", permanent: "text is too long"},
-		threads.New(threads.Options{HTTPClient: client, Wait: noWait})
+func startThreads(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	fake := threadsfake.New(threadsfake.Options{PollsToFinish: 1, Now: clock.Now})
+	p := containerPlatform{fake: fake, name: "threads", userKey: "user_id", permanent: "text is too long"}
+	return p, newThreads(p, client, clock)
+}
+
+func newThreads(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return threads.New(threads.Options{HTTPClient: client, Now: clock.Now, Wait: noWait})
 }

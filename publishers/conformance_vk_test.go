@@ -12,12 +12,18 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK})
+	platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK, Replica: newVK,
+		// Calls are paced per token (3 a second); a text post is one call.
+		Pace: vk.DefaultRateEvery})
 }
 
-func startVK(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := vkfake.New(vkfake.Options{})
-	return vkPlatform{fake}, vk.New(vk.Options{HTTPClient: client})
+func startVK(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := vkPlatform{vkfake.New(vkfake.Options{Now: clock.Now})}
+	return p, newVK(p, client, clock)
+}
+
+func newVK(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return vk.New(vk.Options{HTTPClient: client, Now: clock.Now, Wait: clock.Wait})
 }
 
 // vkPlatform drives vkfake for the conformance scenarios, on a community wall.
@@ -32,6 +38,15 @@ func (p vkPlatform) Channel() *herald.Channel {
 	return &herald.Channel{ID: 1, Name: "vk-club", Platform: "vk",
 		Config:      map[string]any{"base_url": p.fake.URL, "owner_id": float64(vkOwner)},
 		Credentials: map[string]string{"access_token": p.fake.Token}}
+}
+
+// SharedChannel is another community's wall posted to with the same
+// token: VK's throttling codes block the token ("vk:token:<hash>").
+func (p vkPlatform) SharedChannel() *herald.Channel {
+	ch := p.Channel()
+	ch.ID, ch.Name = 2, "vk-club-2"
+	ch.Config["owner_id"] = float64(vkOwner - 1)
+	return ch
 }
 
 // Script answers wall.post as VK documents each fault: error codes with

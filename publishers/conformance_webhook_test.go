@@ -11,12 +11,17 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "webhook", Start: startWebhook})
+	// A receiver names no pace, only 429s with Retry-After, which block the channel ("webhook:<id>").
+	platforms = append(platforms, conformance.Entry{Name: "webhook", Start: startWebhook, Replica: newWebhook})
 }
 
-func startWebhook(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := webhookfake.New(webhookfake.Options{})
-	return webhookPlatform{fake}, webhook.New(webhook.Options{HTTPClient: client})
+func startWebhook(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := webhookPlatform{webhookfake.New(webhookfake.Options{Now: clock.Now})}
+	return p, newWebhook(p, client, clock)
+}
+
+func newWebhook(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+	return webhook.New(webhook.Options{HTTPClient: client, Now: clock.Now})
 }
 
 // webhookPlatform drives webhookfake for the conformance scenarios; the

@@ -13,14 +13,20 @@ import (
 )
 
 func init() {
-	platforms = append(platforms, conformance.Entry{Name: "x", Start: startX})
+	platforms = append(platforms, conformance.Entry{Name: "x", Start: startX, Replica: newX,
+		// 100 posts per user in 15 minutes; a 429 blocks the channel ("x:<id>") until x-rate-limit-reset.
+		Pace: x.DefaultTweetEvery})
 }
 
-func startX(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-	fake := xfake.New(xfake.Options{})
+func startX(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+	p := xPlatform{xfake.New(xfake.Options{Now: clock.Now})}
+	return p, newX(p, client, clock)
+}
+
+func newX(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
 	// A store that keeps nothing: the Unauthorized scenario refreshes first.
 	save := func(context.Context, int64, map[string]string) error { return nil }
-	return xPlatform{fake}, x.New(x.Options{HTTPClient: client, SaveCredentials: save})
+	return x.New(x.Options{HTTPClient: client, Now: clock.Now, SaveCredentials: save})
 }
 
 // xPlatform drives xfake for the conformance scenarios.

@@ -121,10 +121,15 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 // PDS); reauth when the PDS rejects the app password or the session
 // (AuthenticationRequired, InvalidToken, 401); failed for other refusals
 // (InvalidRequest…), more than 4 images, or an image that cannot be used.
+// For other processes a 429's block (key "bluesky:<channel id>") comes in
+// req.Blocks and goes back in Result.Blocks, and Result.NotBefore is the
+// channel's pace: a day's writes spread evenly, 24h/WritesPerDay after a
+// post.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	a := p.api(req.Channel)
+	a := p.api(req.Channel, req.Blocks)
 	res := a.publish(ctx, req)
+	a.lim.Finish(&res, a.limits()...)
 	a.scrub(&res)
 	httpcall.LogPublish(&p.log, "bluesky", req, res, start)
 	return res
@@ -132,6 +137,14 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 
 // limitKey is the ratelimit key of a channel.
 func limitKey(ch herald.Channel) string { return "bluesky:" + channelKey(ch) }
+
+// limits are the channel's paces of writes: per hour and per day.
+func (a *api) limits() []ratelimit.Limit {
+	return []ratelimit.Limit{
+		{Key: limitKey(a.ch), Every: time.Hour / WritesPerHour, Burst: WritesPerHour},
+		{Key: limitKey(a.ch) + ":day", Every: 24 * time.Hour / WritesPerDay, Burst: WritesPerDay},
+	}
+}
 
 // channelKey names a channel in the session cache and the limiter.
 func channelKey(ch herald.Channel) string {
@@ -148,7 +161,9 @@ func credentialHash(base, handle, password string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (p *Publisher) api(ch herald.Channel) *api {
+// api starts an operation on ch, with blocks (PublishRequest.Blocks)
+// imported into the publisher's limits.
+func (p *Publisher) api(ch herald.Channel, blocks map[string]time.Time) *api {
 	base := ch.ConfigString("base_url")
 	if base == "" {
 		base = ch.ConfigString("pds_url")
@@ -156,7 +171,7 @@ func (p *Publisher) api(ch herald.Channel) *api {
 	if base == "" {
 		base = DefaultPDS
 	}
-	a := &api{p: p, ch: ch, base: strings.TrimRight(base, "/"),
+	a := &api{p: p, ch: ch, lim: p.limits.Begin(blocks), base: strings.TrimRight(base, "/"),
 		handle: strings.TrimPrefix(ch.ConfigString("handle"), "@"), password: ch.Credentials["app_password"]}
 	a.slot = p.sessions.slot(channelKey(ch), credentialHash(a.base, a.handle, a.password))
 	return a

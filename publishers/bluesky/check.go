@@ -16,7 +16,7 @@ import (
 // EINVALID for anything else or a channel without handle or app_password.
 // Messages carry the PDS's reason, never a credential.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	a := p.api(*ch)
+	a := p.api(*ch, nil)
 	if a.handle == "" || a.password == "" {
 		return herald.Errorf(herald.EINVALID, "the channel has no handle or app_password configured")
 	}

@@ -8,11 +8,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/media"
-	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // PostCollection is the collection of Bluesky posts.
@@ -25,10 +23,7 @@ func (a *api) publish(ctx context.Context, req herald.PublishRequest) herald.Res
 	if n := len(req.Message.Media); n > MaxImages {
 		return a.result(herald.OutcomeFailed, fmt.Sprintf("Bluesky takes at most %d images; the post has %d", MaxImages, n))
 	}
-	if wait := a.p.limits.DelayAll(
-		ratelimit.Limit{Key: limitKey(a.ch), Every: time.Hour / WritesPerHour, Burst: WritesPerHour},
-		ratelimit.Limit{Key: limitKey(a.ch) + ":day", Every: 24 * time.Hour / WritesPerDay, Burst: WritesPerDay},
-	); wait > 0 {
+	if wait := a.lim.DelayAll(a.limits()...); wait > 0 {
 		r := a.result(herald.OutcomeRetry, fmt.Sprintf("the channel is rate limited for %s (Bluesky's write limits or an earlier 429)", wait))
 		r.Throttled, r.RetryAfter = true, wait
 		return r

@@ -34,7 +34,7 @@ type listedRecord struct {
 // none is there; err reports a lookup that failed (an *herald.Error:
 // EUNAUTHORIZED, EUNAVAILABLE or EINVALID with the PDS's reason).
 func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
-	a := p.api(req.Channel)
+	a := p.api(req.Channel, req.Blocks)
 	rkey := RecordKey(idempotencyKey(req))
 	body := req.Message.Body()
 	cursor := ""

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // api is one operation's conversation with a PDS: it keeps a summary of
@@ -19,6 +20,7 @@ import (
 type api struct {
 	p        *Publisher
 	ch       herald.Channel
+	lim      *ratelimit.Call // this operation's use of p.limits
 	base     string
 	handle   string
 	password string
@@ -150,7 +152,7 @@ func (a *api) failure(resp *httpcall.Response, doing string) herald.Result {
 	switch s := resp.Status; {
 	case s == http.StatusTooManyRequests:
 		r := a.result(herald.OutcomeRetry, msg)
-		a.p.limits.Throttle(limitKey(a.ch), &r, a.retryAfter(resp.Header))
+		a.lim.Throttle(limitKey(a.ch), &r, a.retryAfter(resp.Header))
 		r.Reason += fmt.Sprintf(" (the rate limit resets in %s)", r.RetryAfter)
 		return r
 	case s >= 500:

@@ -166,15 +166,24 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 // cannot be used (not found, too large, not an image or video) fail the
 // post; a media host that is down retries. Herald's own pace per webhook
 // (PaceEvery, PaceBurst) and blocks from Discord's rate-limit headers give
-// a throttled retry without calling Discord.
+// a throttled retry without calling Discord. For other processes the
+// blocks (key "discord:<channel id>") come in req.Blocks and go back in
+// Result.Blocks, and Result.NotBefore is PaceEvery after a message.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	res := p.publish(ctx, req)
+	lim := p.limits.Begin(req.Blocks)
+	res := p.publish(ctx, lim, req)
+	lim.Finish(&res, limit(req.Channel))
 	httpcall.LogPublish(&p.log, "discord", req, res, start)
 	return res
 }
 
-func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+// limit is Herald's pace of a channel's webhook.
+func limit(ch herald.Channel) ratelimit.Limit {
+	return ratelimit.Limit{Key: "discord:" + strconv.FormatInt(ch.ID, 10), Every: PaceEvery, Burst: PaceBurst}
+}
+
+func (p *Publisher) publish(ctx context.Context, lim *ratelimit.Call, req herald.PublishRequest) herald.Result {
 	u, token, ok := parseWebhook(req.Channel.Credentials["webhook_url"])
 	if !ok {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "the channel has no valid credentials.webhook_url (https://discord.com/api/webhooks/{id}/{token})"}
@@ -182,11 +191,11 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	if n := len(req.Message.Media); n > MaxFiles {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "a Discord message holds at most 10 attachments; this post has " + strconv.Itoa(n)}
 	}
-	key := "discord:" + strconv.FormatInt(req.Channel.ID, 10)
-	if d := p.limits.Delay(key, PaceEvery, PaceBurst); d > 0 {
+	l := limit(req.Channel)
+	if d := lim.DelayAll(l); d > 0 {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: d,
 			Reason: "Herald holds this webhook for " + d.String() + " (Discord's rate limit)"}
 	}
-	c := call{p: p, hook: u, token: token, key: key}
+	c := call{p: p, hook: u, token: token, key: l.Key, lim: lim}
 	return c.execute(ctx, req)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
 	"github.com/heraldhq/herald/publishers/internal/media"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // call is one Publish or Check against one webhook.
@@ -26,7 +27,8 @@ type call struct {
 	p     *Publisher
 	hook  *url.URL
 	token string
-	key   string // the limiter key
+	key   string          // the limiter key
+	lim   *ratelimit.Call // Publish's use of p.limits (nil in Check, which blocks nothing)
 	calls []string
 }
 
@@ -179,7 +181,7 @@ func (c *call) classify(ctx context.Context, ch herald.Channel, resp *httpcall.R
 		return c.result(herald.OutcomePublished, "Discord answered 204 without the message (was ?wait=true dropped?); no id", resp)
 	case s == http.StatusTooManyRequests:
 		r := c.result(herald.OutcomeRetry, errorText(resp), resp)
-		c.p.limits.Throttle(c.key, &r, retryAfter(resp))
+		c.lim.Throttle(c.key, &r, retryAfter(resp))
 		if r.RetryAfter > 0 {
 			r.Reason += fmt.Sprintf(" (retry after %s)", r.RetryAfter)
 		}
@@ -226,7 +228,7 @@ func (c *call) noteRateHeaders(h http.Header) {
 		return
 	}
 	if after, err := strconv.ParseFloat(h.Get("X-RateLimit-Reset-After"), 64); err == nil && after > 0 {
-		c.p.limits.BlockFor(c.key, seconds(after))
+		c.lim.BlockFor(c.key, seconds(after))
 	}
 }
 

@@ -22,6 +22,12 @@
 // is_transient and 5xx retry; 10, 100 and 200–299 (permissions,
 // parameters) and every other code fail with Facebook's message. Facebook
 // has no idempotency key, so a post whose answer was lost is unknown.
+//
+// Throttling blocks the token (key "facebook:token:<hash>"), for every
+// Page posting with it: a later call is a throttled retry without calling
+// Facebook. The blocks come in PublishRequest.Blocks and go back in
+// Result.Blocks and Result.NotBefore, for other processes; Facebook names
+// no pace, so NotBefore is zero unless the token is blocked.
 package facebook
 
 import (
@@ -122,8 +128,9 @@ func PostURL(postID string) string { return "https://www.facebook.com/" + postID
 // classifies the answer. It never returns an error, only a Result.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := p.conversation(&req.Channel)
+	c := p.conversation(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limit())
 	httpcall.Finish(&res, c.redact)
 	httpcall.LogPublish(&p.log, "facebook", req, res, start)
 	return res
@@ -137,7 +144,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 // page_id or page_access_token). Messages carry Facebook's reason, never
 // the token.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := p.conversation(ch)
+	c := p.conversation(ch, nil)
 	if c.page == "" || c.token == "" {
 		return herald.Errorf(herald.EINVALID, "the channel has no page_id or page_access_token configured")
 	}
@@ -152,9 +159,12 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 	return httpcall.CheckError(r.Outcome, c.redact(r.Reason))
 }
 
-func (p *Publisher) conversation(ch *herald.Channel) *conversation {
+// conversation starts talking to the Graph API for ch, with blocks
+// (PublishRequest.Blocks) imported into the publisher's limits.
+func (p *Publisher) conversation(ch *herald.Channel, blocks map[string]time.Time) *conversation {
 	c := &conversation{
 		p:       p,
+		lim:     p.limits.Begin(blocks),
 		base:    strings.TrimRight(ch.ConfigString("base_url"), "/"),
 		version: ch.ConfigString("graph_version"),
 		token:   strings.TrimSpace(ch.Credentials["page_access_token"]),

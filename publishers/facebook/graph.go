@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // conversation is one Publish, Check or Reconcile talking to the Graph
@@ -22,7 +23,8 @@ type conversation struct {
 	version string
 	token   string
 	page    string
-	key     string // the rate limiter's key: one per token
+	key     string          // the rate limiter's key: one per token
+	lim     *ratelimit.Call // this conversation's use of p.limits
 	// publishing marks the call that may make the post public: a network
 	// error after sending it is unknown, not a retry.
 	publishing bool
@@ -41,9 +43,13 @@ func (c *conversation) result(o herald.Outcome, reason string) *herald.Result {
 // throttled is a throttled retry after d, with the pause fed to the limiter.
 func (c *conversation) throttled(d time.Duration, reason string) *herald.Result {
 	r := c.result(herald.OutcomeRetry, reason)
-	c.p.limits.Throttle(c.key, r, d)
+	c.lim.Throttle(c.key, r, d)
 	return r
 }
+
+// limit is what the conversation's calls obey: Facebook names no pace,
+// only waits, which block the token.
+func (c *conversation) limit() ratelimit.Limit { return ratelimit.Limit{Key: c.key} }
 
 // params builds url.Values from key, value pairs.
 func params(kv ...string) url.Values {
@@ -68,7 +74,7 @@ type graphError struct {
 // body) or GET with form as the query — to /{version}/{path} and decodes
 // the answer into out. It returns nil on success, or the classified Result.
 func (c *conversation) call(ctx context.Context, method, path string, form url.Values, out any) *herald.Result {
-	if d := c.p.limits.Blocked(c.key); d > 0 {
+	if d := c.lim.Blocked(c.key); d > 0 {
 		r := c.result(herald.OutcomeRetry, fmt.Sprintf("Facebook's usage limits for this Page are reached: next call in %s", d.Round(time.Second)))
 		r.Throttled, r.RetryAfter = true, d
 		return r
@@ -216,7 +222,7 @@ func (c *conversation) usageWait(h http.Header) time.Duration {
 func (c *conversation) noteUsage(h http.Header) {
 	for _, u := range usages(h) {
 		if u.full() {
-			c.p.limits.BlockFor(c.key, c.usageWait(h))
+			c.lim.BlockFor(c.key, c.usageWait(h))
 			return
 		}
 	}

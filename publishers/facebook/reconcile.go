@@ -38,7 +38,7 @@ func message(m herald.Message) string {
 // match (a bare link or an uncaptioned photo). err reports a failed lookup (Facebook's
 // reason, or a channel without page_id or page_access_token).
 func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (res herald.Result, found bool, err error) {
-	c := p.conversation(&req.Channel)
+	c := p.conversation(&req.Channel, req.Blocks)
 	if c.page == "" || c.token == "" {
 		return herald.Result{}, false, errors.New("facebook reconcile: the channel has no page_id or page_access_token configured")
 	}

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // conv is one Publish or Check talking to LinkedIn: the channel's
@@ -21,13 +23,20 @@ type conv struct {
 	version string
 	author  string
 	token   string
-	key     string
+	key     string          // the channel's key in p.limits
+	lim     *ratelimit.Call // this conversation's use of p.limits
 	calls   []string
 	last    *httpcall.Response
 }
 
-func (p *Publisher) conv(ch *herald.Channel) *conv {
-	c := &conv{p: p, base: strings.TrimRight(ch.ConfigString("base_url"), "/"),
+// limit is what the channel's calls obey: LinkedIn names no pace, only
+// waits, which block the channel.
+func (c *conv) limit() ratelimit.Limit { return ratelimit.Limit{Key: c.key} }
+
+// conv starts a conversation on ch, with blocks (PublishRequest.Blocks)
+// imported into the publisher's limits.
+func (p *Publisher) conv(ch *herald.Channel, blocks map[string]time.Time) *conv {
+	c := &conv{p: p, lim: p.limits.Begin(blocks), base: strings.TrimRight(ch.ConfigString("base_url"), "/"),
 		version: ch.ConfigString("linkedin_version"), author: ch.ConfigString("author"),
 		token: ch.Credentials["access_token"], key: limitKey(ch)}
 	if c.base == "" {
@@ -170,7 +179,7 @@ func (c *conv) throttled(h http.Header, reason string) herald.Result {
 		wait = c.p.opts.ThrottleWait
 	}
 	r := c.result(herald.OutcomeRetry, "LinkedIn is throttling ("+reason+"); waiting "+wait.String())
-	c.p.limits.Throttle(c.key, &r, wait)
+	c.lim.Throttle(c.key, &r, wait)
 	return r
 }
 

@@ -26,8 +26,12 @@
 // unknown, not retried. 401 needs new credentials (reauth); 422
 // DUPLICATE_POST fails naming the post already published; 429 is
 // throttling (LinkedIn sends no reset time: DefaultThrottleWait, or
-// Retry-After when given); 5xx retries; other refusals fail with
-// LinkedIn's message.
+// Retry-After when given), which blocks the channel (key "linkedin:<channel
+// id>": a later publish is a throttled retry without calling); 5xx
+// retries; other refusals fail with LinkedIn's message. Blocks come in
+// PublishRequest.Blocks and go back in Result.Blocks and Result.NotBefore,
+// for other processes; LinkedIn names no pace, so NotBefore is zero unless
+// the channel is blocked.
 package linkedin
 
 import (
@@ -165,8 +169,9 @@ func Escape(text string) string {
 // MaxImages fail it before anything is sent.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := p.conv(&req.Channel)
+	c := p.conv(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limit())
 	c.finish(&res)
 	httpcall.LogPublish(&p.log, "linkedin", req, res, start)
 	return res
@@ -180,7 +185,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 // member's token, a token without the openid scope, a channel without
 // author or access_token). Messages carry LinkedIn's reason, never the token.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := p.conv(ch)
+	c := p.conv(ch, nil)
 	if c.author == "" || c.token == "" {
 		return herald.Errorf(herald.EINVALID, "the channel has no author or access_token configured")
 	}

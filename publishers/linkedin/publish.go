@@ -29,7 +29,7 @@ func (c *conv) publish(ctx context.Context, req herald.PublishRequest) herald.Re
 	if n := len(m.Media); n > MaxImages {
 		return c.result(herald.OutcomeFailed, fmt.Sprintf("a LinkedIn post holds at most %d images; this one has %d", MaxImages, n))
 	}
-	if wait := c.p.limits.Blocked(c.key); wait > 0 {
+	if wait := c.lim.Blocked(c.key); wait > 0 {
 		r := c.result(herald.OutcomeRetry, fmt.Sprintf("LinkedIn throttled this channel: waiting %s before posting", wait))
 		r.Throttled, r.RetryAfter = true, wait
 		return r

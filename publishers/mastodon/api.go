@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // api is one Publish call's conversation with an instance: it keeps a
@@ -19,7 +20,8 @@ type api struct {
 	p        *Publisher
 	base     string
 	token    string
-	limitKey string // the account's key in p.limits
+	limitKey string          // the account's key in p.limits
+	lim      *ratelimit.Call // this conversation's use of p.limits
 	calls    []string
 	last     *httpcall.Response
 }
@@ -88,7 +90,7 @@ func (a *api) failure(resp *httpcall.Response) herald.Result {
 		return a.result(herald.OutcomeFailed, msg)
 	case s == http.StatusTooManyRequests:
 		r := a.result(herald.OutcomeRetry, msg)
-		a.p.limits.Throttle(a.limitKey, &r, a.retryAfter(resp.Header))
+		a.lim.Throttle(a.limitKey, &r, a.retryAfter(resp.Header))
 		if r.RetryAfter > 0 {
 			r.Reason += fmt.Sprintf(" (the rate limit resets in %s)", r.RetryAfter)
 		}
@@ -106,7 +108,7 @@ func (a *api) observeLimit(resp *httpcall.Response) {
 		return
 	}
 	if wait := a.retryAfter(resp.Header); wait > 0 {
-		a.p.limits.BlockFor(a.limitKey, wait)
+		a.lim.BlockFor(a.limitKey, wait)
 	}
 }
 

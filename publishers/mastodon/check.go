@@ -14,7 +14,7 @@ import (
 // answer; EINVALID for anything else or a channel without instance_url or
 // access_token. Messages carry the instance's reason, never the token.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	a := p.api(*ch)
+	a := p.api(*ch, nil)
 	if a.base == "" || a.token == "" {
 		return herald.Errorf(herald.EINVALID, "the channel has no instance_url or access_token configured")
 	}

@@ -127,25 +127,31 @@ func validVisibility(v string) bool {
 // The account is paced at StatusEvery with bursts of StatusBurst (300
 // statuses in 3 hours), and held back until X-RateLimit-Reset after a 429
 // or an answer with X-RateLimit-Remaining 0: a publish then is a throttled
-// retry without calling the instance.
+// retry without calling the instance. The hold (key "mastodon:<channel
+// id>") goes back in Result.Blocks and Result.NotBefore, at least
+// StatusEvery after a status, for other processes (PublishRequest.Blocks).
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	a := p.api(req.Channel)
+	a := p.api(req.Channel, req.Blocks)
 	var res herald.Result
-	if wait := p.limits.Delay(a.limitKey, StatusEvery, StatusBurst); wait > 0 {
+	if wait := a.lim.DelayAll(a.limit()); wait > 0 {
 		res = herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: wait,
 			Reason: fmt.Sprintf("held back by the instance's rate limit; next in %s", wait)}
 	} else {
 		res = a.publish(ctx, req)
 	}
+	a.lim.Finish(&res, a.limit())
 	httpcall.Finish(&res, a.redact)
 	httpcall.LogPublish(&p.log, "mastodon", req, res, start)
 	return res
 }
 
-func (p *Publisher) api(ch herald.Channel) *api {
+// api starts a conversation on ch, with blocks (PublishRequest.Blocks)
+// imported into the publisher's limits.
+func (p *Publisher) api(ch herald.Channel, blocks map[string]time.Time) *api {
 	a := &api{
 		p:     p,
+		lim:   p.limits.Begin(blocks),
 		base:  strings.TrimRight(ch.ConfigString("instance_url"), "/"),
 		token: ch.Credentials["access_token"],
 	}
@@ -161,3 +167,8 @@ const (
 	StatusBurst = 300
 	StatusEvery = 3 * time.Hour / StatusBurst
 )
+
+// limit is the account's pace of statuses.
+func (a *api) limit() ratelimit.Limit {
+	return ratelimit.Limit{Key: a.limitKey, Every: StatusEvery, Burst: StatusBurst}
+}

@@ -41,7 +41,7 @@ type listedStatus struct {
 // reports a lookup that failed (no answer, refused token, an answer that
 // cannot be read); it does not carry the token.
 func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
-	a := p.api(req.Channel)
+	a := p.api(req.Channel, req.Blocks)
 	if a.base == "" || a.token == "" {
 		return herald.Result{}, false, fmt.Errorf("mastodon reconcile: the channel has no instance_url or access_token configured")
 	}

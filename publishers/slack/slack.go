@@ -126,11 +126,16 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 // team_disabled, token_revoked, token_expired reauth; other 4xx
 // (invalid_payload, no_text, invalid_blocks, action_prohibited,
 // channel_not_found, channel_is_archived) failed; 5xx retry; no answer after
-// sending unknown. Herald's own pace per webhook gives a throttled retry
-// without calling Slack.
+// sending unknown. Herald's own pace per webhook, and the wait of an
+// earlier 429, give a throttled retry without calling Slack. For other
+// processes the 429's block (key "slack:<channel id>") comes in req.Blocks
+// and goes back in Result.Blocks, and Result.NotBefore is PaceEvery after
+// a message.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	res := p.publish(ctx, req)
+	lim := p.limits.Begin(req.Blocks)
+	res := p.publish(ctx, lim, req)
+	lim.Finish(&res, limit(req.Channel))
 	hook := req.Channel.Credentials["webhook_url"]
 	_, secret, _ := parseWebhook(hook)
 	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, hook, secret) })
@@ -141,13 +146,19 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 	return res
 }
 
-func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+// limit is Herald's pace of a channel's webhook.
+func limit(ch herald.Channel) ratelimit.Limit {
+	return ratelimit.Limit{Key: "slack:" + strconv.FormatInt(ch.ID, 10), Every: PaceEvery, Burst: PaceBurst}
+}
+
+func (p *Publisher) publish(ctx context.Context, lim *ratelimit.Call, req herald.PublishRequest) herald.Result {
 	u, secret, ok := parseWebhook(req.Channel.Credentials["webhook_url"])
 	if !ok {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "the channel has no valid " + shapeHint}
 	}
-	key := "slack:" + strconv.FormatInt(req.Channel.ID, 10)
-	if d := p.limits.Delay(key, PaceEvery, PaceBurst); d > 0 {
+	l := limit(req.Channel)
+	key := l.Key
+	if d := lim.DelayAll(l); d > 0 {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: d,
 			Reason: "Herald holds this webhook for " + d.String() + " (Slack's rate limit)"}
 	}
@@ -187,7 +198,7 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 		res.Response += " (" + NoID + ")"
 	case herald.OutcomeRetry:
 		if resp.Status == http.StatusTooManyRequests {
-			p.limits.Throttle(key, &res, httpcall.RetryAfter(resp.Header, p.opts.Now()))
+			lim.Throttle(key, &res, httpcall.RetryAfter(resp.Header, p.opts.Now()))
 			if res.RetryAfter > 0 {
 				res.Reason += fmt.Sprintf(" (retry after %s)", res.RetryAfter)
 			}

@@ -36,8 +36,8 @@ func limits(token, chat string) []ratelimit.Limit {
 }
 
 // throttled holds the chat back for the retry_after of a 429 answer.
-func (p *Publisher) throttled(token, chat string, res *herald.Result) {
+func throttled(lim *ratelimit.Call, token, chat string, res *herald.Result) {
 	if res.Throttled && res.RetryAfter > 0 {
-		p.limits.BlockFor(limits(token, chat)[0].Key, res.RetryAfter)
+		lim.BlockFor(limits(token, chat)[0].Key, res.RetryAfter)
 	}
 }

@@ -100,3 +100,51 @@ func TestRetryAfterHoldsTheChat(t *testing.T) {
 		t.Fatalf("after retry_after: %s (%s)", r.Outcome, r.Reason)
 	}
 }
+
+// TestReplicasKeepTheGroupPace plays three replicas of herald serve taking
+// turns on one group, with the database's part done by hand: each claim
+// comes no earlier than the last Result's NotBefore, on whichever replica.
+// The group gets at most 20 messages a minute, none of them refused.
+func TestReplicasKeepTheGroupPace(t *testing.T) {
+	fake := telegramfake.New(telegramfake.Options{Token: token})
+	t.Cleanup(fake.Close)
+	c := testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	var replicas []*telegram.Publisher
+	for range 3 {
+		replicas = append(replicas, telegram.New(telegram.Options{HTTPClient: testkit.Loopback, Now: c.Now}))
+	}
+	end := c.Now().Add(time.Minute)
+	for i := 0; ; i++ {
+		req := request(fake.URL, "-4001", herald.Message{Text: "Hello"})
+		res := replicas[i%len(replicas)].Publish(context.Background(), req)
+		if res.Outcome != herald.OutcomePublished {
+			t.Fatalf("message %d: %s throttled=%v after %s (%s), want published: the database held the channel as asked",
+				i+1, res.Outcome, res.Throttled, res.RetryAfter, res.Reason)
+		}
+		if got := res.NotBefore.Sub(c.Now()); got != telegram.GroupEvery {
+			t.Fatalf("message %d: NotBefore %s after it, want GroupEvery (%s)", i+1, got, telegram.GroupEvery)
+		}
+		if !res.NotBefore.Before(end) {
+			break
+		}
+		c.Add(res.NotBefore.Sub(c.Now())) // the database holds the channel until then
+	}
+	if n := len(fake.Messages()); n > 20 {
+		t.Fatalf("%d messages went to the group in a minute from three replicas, want at most 20", n)
+	}
+}
+
+// TestNotBeforeFollowsAMigratedChat: after a resend to the supergroup a
+// group became, the channel's next message goes there, so NotBefore is
+// that chat's pace.
+func TestNotBeforeFollowsAMigratedChat(t *testing.T) {
+	fake, pub, c := clockedSetup(t)
+	fake.Script(telegramfake.Migrate(-1009876543210))
+	res := pub.Publish(context.Background(), request(fake.URL, "-4001", herald.Message{Text: "Hello"}))
+	if res.Outcome != herald.OutcomePublished || res.ConfigUpdate["chat_id"] != "-1009876543210" {
+		t.Fatalf("got %s %v (%s), want published to the new chat", res.Outcome, res.ConfigUpdate, res.Reason)
+	}
+	if want := c.Now().Add(telegram.GroupEvery); !res.NotBefore.Equal(want) {
+		t.Fatalf("NotBefore %v, want the new chat's pace: %v", res.NotBefore, want)
+	}
+}

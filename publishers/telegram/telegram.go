@@ -11,9 +11,12 @@
 // (the bot token refused) is a reauth outcome. Messages are paced per chat
 // and per bot as the bot FAQ asks (see ChatEvery, GroupEvery, BotEvery):
 // a message over the pace, or to a chat Telegram answered 429 for within
-// its retry_after, is a throttled retry without calling Telegram. The bot
-// token travels in the URL path; it is scrubbed from every Result field and
-// log line.
+// its retry_after, is a throttled retry without calling Telegram. Several
+// processes share that through the database: a retry_after block of the
+// chat (key "telegram:<bot id>:<chat>") comes in PublishRequest.Blocks
+// and goes back in Result.Blocks, and Result.NotBefore is ChatEvery
+// (GroupEvery for a group) after the message. The bot token travels in
+// the URL path; it is scrubbed from every Result field and log line.
 package telegram
 
 import (
@@ -104,14 +107,20 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 // ConfigUpdate{"chat_id": "<new id>"} whatever the resend's outcome.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	res := p.publish(ctx, req)
+	lim := p.limits.Begin(req.Blocks)
+	res := p.publish(ctx, lim, req)
 	token := req.Channel.Credentials["bot_token"]
+	chat := req.Channel.ConfigString("chat_id")
+	if migrated, ok := res.ConfigUpdate["chat_id"].(string); ok {
+		chat = migrated // where the channel's next message goes
+	}
+	lim.Finish(&res, limits(token, chat)...)
 	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, token) })
 	httpcall.LogPublish(&p.log, "telegram", req, res, start)
 	return res
 }
 
-func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+func (p *Publisher) publish(ctx context.Context, lim *ratelimit.Call, req herald.PublishRequest) herald.Result {
 	ch := req.Channel
 	token := ch.Credentials["bot_token"]
 	chat := ch.ConfigString("chat_id")
@@ -121,7 +130,7 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	if n := len(req.Message.Media); n > MaxAlbum {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "a Telegram album holds at most 10 images; this post has " + strconv.Itoa(n)}
 	}
-	if wait := p.limits.DelayAll(limits(token, chat)...); wait > 0 {
+	if wait := lim.DelayAll(limits(token, chat)...); wait > 0 {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: wait,
 			Reason: fmt.Sprintf("held back by Telegram's rate limits for chat %s (about 1 message/s per chat, 20/min to a group); next in %s", chat, wait)}
 	}
@@ -131,13 +140,16 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 	}
 	parseMode := ch.ConfigString("parse_mode")
 	res, migrateTo := c.send(ctx, chat, parseMode, req.Message)
-	p.throttled(token, chat, &res)
+	throttled(lim, token, chat, &res)
 	if migrateTo == 0 {
 		return res
 	}
 	newChat := strconv.FormatInt(migrateTo, 10)
+	// The resend goes at once, but counts in the new chat's pace (and so in
+	// NotBefore): a chat just made has nothing to wait for.
+	lim.DelayAll(limits(token, newChat)...)
 	res2, again := c.send(ctx, newChat, parseMode, req.Message)
-	p.throttled(token, newChat, &res2)
+	throttled(lim, token, newChat, &res2)
 	res2.Request = res.Request + "\n" + res2.Request
 	res2.Response = res.Response + "\n" + res2.Response
 	if again != 0 {

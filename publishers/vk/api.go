@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // conversation is one Publish, Check or Reconcile talking to VK: it paces
@@ -23,7 +24,8 @@ type conversation struct {
 	version string
 	token   string
 	owner   int64
-	key     string // the rate limiter's key: one per token
+	key     string          // the rate limiter's key: one per token
+	lim     *ratelimit.Call // this conversation's use of p.limits
 	// wait makes a pace delay a pause instead of a throttled retry: set
 	// once the conversation has done something a retry would redo.
 	wait      bool
@@ -43,8 +45,13 @@ func (c *conversation) result(o herald.Outcome, reason string) *herald.Result {
 // throttled is a throttled retry after d, with the pause fed to the limiter.
 func (c *conversation) throttled(d time.Duration, reason string) *herald.Result {
 	r := c.result(herald.OutcomeRetry, reason)
-	c.p.limits.Throttle(c.key, r, d)
+	c.lim.Throttle(c.key, r, d)
 	return r
+}
+
+// limit is the pace of calls with the conversation's token.
+func (c *conversation) limit() ratelimit.Limit {
+	return ratelimit.Limit{Key: c.key, Every: c.p.opts.RateEvery, Burst: c.p.opts.RateBurst}
 }
 
 // params builds url.Values from key, value pairs.
@@ -66,7 +73,7 @@ type apiError struct {
 // Result that ends the conversation.
 func (c *conversation) pace(ctx context.Context) *herald.Result {
 	for {
-		d := c.p.limits.Delay(c.key, c.p.opts.RateEvery, c.p.opts.RateBurst)
+		d := c.lim.DelayAll(c.limit())
 		if d == 0 {
 			return nil
 		}
@@ -131,7 +138,7 @@ func (c *conversation) method(ctx context.Context, name string, form url.Values,
 		}
 		if e := env.Error; e != nil {
 			if e.Code == 6 && c.wait && again < 2 {
-				c.p.limits.BlockFor(c.key, TooManyRequestsWait)
+				c.lim.BlockFor(c.key, TooManyRequestsWait)
 				continue
 			}
 			return c.classify(name, e)

@@ -50,7 +50,7 @@ func (p wallPost) matches(m herald.Message) bool {
 // delivery's). err reports a failed lookup (VK's reason, or a channel
 // without owner_id or access_token).
 func (p *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (res herald.Result, found bool, err error) {
-	c := p.conversation(&req.Channel)
+	c := p.conversation(&req.Channel, req.Blocks)
 	if c.owner == 0 || c.token == "" {
 		return herald.Result{}, false, errors.New("vk reconcile: the channel has no valid owner_id or access_token configured")
 	}

@@ -16,7 +16,11 @@
 // with HTTP 200 and an error code: 1 and 10 retry; 5 (and 27, a community
 // token) need new credentials (reauth); 6, 9 and 29 are throttling (a
 // retry that waits); 14 (captcha) and every other code fail with VK's
-// message. Calls are paced below VK's 3 requests a second per user token.
+// message. Calls are paced below VK's 3 requests a second per user token,
+// and the throttling codes block the token (key "vk:token:<hash>"), for
+// every channel posting with it: the blocks come in PublishRequest.Blocks
+// and go back in Result.Blocks, and Result.NotBefore is when the token's
+// pace allows the next call (RateEvery after a text post).
 package vk
 
 import (
@@ -175,8 +179,9 @@ func GUID(req herald.PublishRequest) string {
 // post; more than MaxPhotos fail it before anything is sent.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := p.conversation(&req.Channel)
+	c := p.conversation(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limit())
 	httpcall.Finish(&res, c.redact)
 	httpcall.LogPublish(&p.log, "vk", req, res, start)
 	return res
@@ -190,7 +195,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 // otherwise (a wrong owner_id, a user who is not an admin, a channel
 // without owner_id or access_token). Messages carry VK's reason, never the token.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := p.conversation(ch)
+	c := p.conversation(ch, nil)
 	if c.owner == 0 || c.token == "" {
 		return herald.Errorf(herald.EINVALID, "the channel has no valid owner_id or access_token configured")
 	}
@@ -215,9 +220,12 @@ func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 	return nil
 }
 
-func (p *Publisher) conversation(ch *herald.Channel) *conversation {
+// conversation starts talking to VK for ch, with blocks
+// (PublishRequest.Blocks) imported into the publisher's limits.
+func (p *Publisher) conversation(ch *herald.Channel, blocks map[string]time.Time) *conversation {
 	c := &conversation{
 		p:       p,
+		lim:     p.limits.Begin(blocks),
 		base:    strings.TrimRight(ch.ConfigString("base_url"), "/"),
 		version: ch.ConfigString("api_version"),
 		token:   ch.Credentials["access_token"],

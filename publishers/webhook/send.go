@@ -11,16 +11,21 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
-func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) herald.Result {
+// limitKey is a channel's key in the limiter: receivers name no pace, only
+// waits (429 with Retry-After), which block the channel.
+func limitKey(ch herald.Channel) string { return "webhook:" + strconv.FormatInt(ch.ID, 10) }
+
+func (p *Publisher) publish(ctx context.Context, lim *ratelimit.Call, req herald.PublishRequest) herald.Result {
 	ch := req.Channel
 	target, secret := ch.ConfigString("url"), ch.Credentials["secret"]
 	if !validURL(target) || secret == "" {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: "the channel has no valid config.url or no credentials.secret"}
 	}
-	key := "webhook:" + strconv.FormatInt(ch.ID, 10)
-	if d := p.limits.Blocked(key); d > 0 {
+	key := limitKey(ch)
+	if d := lim.Blocked(key); d > 0 {
 		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: d,
 			Reason: "the receiver asked Herald to wait; " + d.String() + " left"}
 	}
@@ -71,7 +76,7 @@ func (p *Publisher) publish(ctx context.Context, req herald.PublishRequest) hera
 		}
 		return res
 	}
-	p.classify(resp, req, key, &res)
+	p.classify(resp, req, lim, key, &res)
 	res.Reason = redact(res.Reason)
 	return res
 }
@@ -84,7 +89,7 @@ func nonNil(s []string) []string {
 }
 
 // classify turns the receiver's answer into an outcome.
-func (p *Publisher) classify(resp *httpcall.Response, req herald.PublishRequest, key string, res *herald.Result) {
+func (p *Publisher) classify(resp *httpcall.Response, req herald.PublishRequest, lim *ratelimit.Call, key string, res *herald.Result) {
 	reason := answerText(resp)
 	switch s := resp.Status; {
 	case s >= 200 && s < 300:
@@ -109,7 +114,7 @@ func (p *Publisher) classify(resp *httpcall.Response, req herald.PublishRequest,
 		}
 	case s == http.StatusTooManyRequests:
 		res.Reason = reason
-		p.limits.Throttle(key, res, cmp.Or(httpcall.RetryAfter(resp.Header, p.opts.Now()), DefaultThrottle))
+		lim.Throttle(key, res, cmp.Or(httpcall.RetryAfter(resp.Header, p.opts.Now()), DefaultThrottle))
 		res.Reason += fmt.Sprintf(" (retry after %s)", res.RetryAfter)
 	case s >= 500 || s == http.StatusRequestTimeout:
 		res.Outcome, res.Reason = herald.OutcomeRetry, reason

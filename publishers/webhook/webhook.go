@@ -150,10 +150,15 @@ func (p *Publisher) Check(_ context.Context, ch *herald.Channel) error {
 
 // Publish POSTs the signed Payload of req to the channel's url and
 // classifies the answer (see the package doc). A block from an earlier 429
-// gives a throttled retry without calling the receiver.
+// gives a throttled retry without calling the receiver. For other
+// processes the block (key "webhook:<channel id>") comes in req.Blocks and
+// goes back in Result.Blocks and Result.NotBefore; receivers name no pace,
+// so NotBefore is zero unless the channel is blocked.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	res := p.publish(ctx, req)
+	lim := p.limits.Begin(req.Blocks)
+	res := p.publish(ctx, lim, req)
+	lim.Finish(&res, ratelimit.Limit{Key: limitKey(req.Channel)})
 	secret := req.Channel.Credentials["secret"]
 	httpcall.Finish(&res, func(s string) string { return httpcall.Redact(s, secret) })
 	httpcall.LogPublish(&p.log, "webhook", req, res, start)

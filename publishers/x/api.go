@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/publishers/internal/httpcall"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // conv is one Publish or Check call's conversation with X: the channel,
@@ -20,7 +21,8 @@ import (
 type conv struct {
 	p          *Publisher
 	ch         *herald.Channel
-	key        string // the channel's key in Publisher.tokens and the rate limits
+	key        string          // the channel's key in Publisher.tokens and the rate limits
+	lim        *ratelimit.Call // this conversation's use of Publisher.limits
 	base       string
 	uploadBase string
 	tok        pair
@@ -30,7 +32,9 @@ type conv struct {
 	last       *httpcall.Response
 }
 
-func (p *Publisher) conv(ch *herald.Channel) *conv {
+// conv starts a conversation on ch, with blocks (PublishRequest.Blocks)
+// imported into the publisher's limits.
+func (p *Publisher) conv(ch *herald.Channel, blocks map[string]time.Time) *conv {
 	base := strings.TrimRight(ch.ConfigString("base_url"), "/")
 	if base == "" {
 		base = DefaultBaseURL
@@ -43,7 +47,7 @@ func (p *Publisher) conv(ch *herald.Channel) *conv {
 	if ch.ID != 0 {
 		key = strconv.FormatInt(ch.ID, 10)
 	}
-	c := &conv{p: p, ch: ch, key: key, base: base, uploadBase: upload, tok: pairOf(ch.Credentials)}
+	c := &conv{p: p, ch: ch, key: key, lim: p.limits.Begin(blocks), base: base, uploadBase: upload, tok: pairOf(ch.Credentials)}
 	c.secret(ch.Credentials["access_token"], ch.Credentials["refresh_token"], ch.Credentials["client_secret"])
 	return c
 }
@@ -51,6 +55,25 @@ func (p *Publisher) conv(ch *herald.Channel) *conv {
 func (c *conv) secret(s ...string) { c.secrets = append(c.secrets, s...) }
 
 func (c *conv) limitKey() string { return "x:" + c.key }
+
+// appKey is the rate-limit key of the channel's app (its client_id, which
+// is public), or "" without one: X's 24-hour app cap holds every channel
+// posting with the app.
+func (c *conv) appKey() string {
+	if id := strings.TrimSpace(c.ch.Credentials["client_id"]); id != "" {
+		return "x:app:" + id
+	}
+	return ""
+}
+
+// limits are what the channel's posts obey: its pace, and its app's blocks.
+func (c *conv) limits() []ratelimit.Limit {
+	l := []ratelimit.Limit{{Key: c.limitKey(), Every: c.p.opts.TweetEvery, Burst: c.p.opts.TweetBurst}}
+	if app := c.appKey(); app != "" {
+		l = append(l, ratelimit.Limit{Key: app})
+	}
+	return l
+}
 
 // result builds a Result carrying the conversation so far.
 func (c *conv) result(o herald.Outcome, reason string) herald.Result {
@@ -147,25 +170,46 @@ func (c *conv) throttled(h http.Header, reason string) herald.Result {
 		wait = max(reset.Sub(now), time.Second)
 	}
 	r := c.result(herald.OutcomeRetry, fmt.Sprintf("%s (X's rate limit resets in %s)", reason, wait.Round(time.Second)))
-	c.p.limits.Throttle(c.limitKey(), &r, wait)
+	c.lim.Throttle(c.limitKey(), &r, wait)
+	c.holdExhausted(h)
 	return r
+}
+
+// holdExhausted blocks the channel until the latest reset of its used-up
+// limits (x-rate-limit-*, x-user-limit-24hour-*), and the app until the
+// reset of its used-up cap (x-app-limit-24hour-*), so that later posts
+// wait without calling X.
+func (c *conv) holdExhausted(h http.Header) {
+	if reset, ok := exhausted(h, userLimits...); ok {
+		c.lim.BlockUntil(c.limitKey(), reset)
+	}
+	if reset, ok := exhausted(h, appLimits...); ok && c.appKey() != "" {
+		c.lim.BlockUntil(c.appKey(), reset)
+	}
 }
 
 // resetTime is when X's limits let the channel post again: the latest
 // reset among the exhausted ones (see exhausted), else x-rate-limit-reset.
 func resetTime(h http.Header) (time.Time, bool) {
-	if t, ok := exhausted(h); ok {
+	if t, ok := exhausted(h, append(userLimits, appLimits...)...); ok {
 		return t, true
 	}
 	return epoch(h.Get("x-rate-limit-reset"))
 }
 
-// exhausted is the latest reset (epoch seconds) among the limits whose
-// remaining is 0: x-rate-limit-*, x-user-limit-24hour-* (the account's
-// daily cap) and x-app-limit-24hour-* (the app's).
-func exhausted(h http.Header) (time.Time, bool) {
+// The header prefixes of X's limits: the endpoint's window and the
+// account's daily cap hold the channel, the app's daily cap every channel
+// of the app.
+var (
+	userLimits = []string{"x-rate-limit-", "x-user-limit-24hour-"}
+	appLimits  = []string{"x-app-limit-24hour-"}
+)
+
+// exhausted is the latest reset (epoch seconds) among the limits of the
+// header prefixes whose remaining is 0.
+func exhausted(h http.Header, prefixes ...string) (time.Time, bool) {
 	var latest time.Time
-	for _, prefix := range []string{"x-rate-limit-", "x-user-limit-24hour-", "x-app-limit-24hour-"} {
+	for _, prefix := range prefixes {
 		if strings.TrimSpace(h.Get(prefix+"remaining")) != "0" {
 			continue
 		}

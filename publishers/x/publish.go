@@ -24,7 +24,7 @@ func (c *conv) publish(ctx context.Context, req herald.PublishRequest) herald.Re
 	if n := len(req.Message.Media); n > MaxImages {
 		return c.result(herald.OutcomeFailed, fmt.Sprintf("X takes at most %d images in a post; this one has %d", MaxImages, n))
 	}
-	if wait := c.p.limits.Delay(c.limitKey(), c.p.opts.TweetEvery, c.p.opts.TweetBurst); wait > 0 {
+	if wait := c.lim.DelayAll(c.limits()...); wait > 0 {
 		r := c.result(herald.OutcomeRetry, fmt.Sprintf("waiting for X's rate limit of the channel (%s)", wait.Round(time.Second)))
 		r.Throttled, r.RetryAfter = true, wait
 		return r
@@ -76,9 +76,7 @@ func (c *conv) tweet(ctx context.Context, text string, mediaIDs []string, userna
 	if err := json.Unmarshal(a.resp.Body, &ans); err != nil || ans.Data.ID == "" {
 		return c.result(herald.OutcomeUnknown, "X answered the post without an id; look for it on the account before posting it again")
 	}
-	if reset, ok := exhausted(a.resp.Header); ok {
-		c.p.limits.BlockUntil(c.limitKey(), reset) // the last call of the window: later ones wait without calling
-	}
+	c.holdExhausted(a.resp.Header) // the last call of a window: later ones wait without calling
 	r := c.result(herald.OutcomePublished, "")
 	r.RemoteID = ans.Data.ID
 	r.URL = "https://x.com/" + username + "/status/" + ans.Data.ID

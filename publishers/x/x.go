@@ -15,6 +15,13 @@
 // callers that waited on it reuse its new pair, and the pair is stored
 // through Options.SaveCredentials before anything else is sent.
 //
+// Posts are paced per channel (TweetEvery, TweetBurst); a 429 or a used-up
+// limit (remaining 0) blocks the channel (key "x:<channel id>") until its
+// reset, and a used-up app cap (x-app-limit-24hour-*) every channel of the
+// app (key "x:app:<client_id>"). The blocks go back in Result.Blocks and
+// Result.NotBefore (TweetEvery after a post) for other processes, whose
+// blocks come in PublishRequest.Blocks.
+//
 // X has no idempotency key: a tweet that may have reached X without an
 // answer is unknown, never retried blindly (X refuses an identical text as
 // a duplicate, the only guard).
@@ -155,8 +162,9 @@ func (p *Publisher) ValidateChannel(ch *herald.Channel) error {
 // fails before anything is sent.
 func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := p.conv(&req.Channel)
+	c := p.conv(&req.Channel, req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limits()...)
 	c.finish(&res)
 	httpcall.LogPublish(&p.log, "x", req, res, start)
 	return res
@@ -169,7 +177,7 @@ func (p *Publisher) Publish(ctx context.Context, req herald.PublishRequest) hera
 // EINVALID otherwise (e.g. the token belongs to another account), with X's
 // reason in Message.
 func (p *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
-	c := p.conv(ch)
+	c := p.conv(ch, nil)
 	res := c.check(ctx)
 	c.finish(&res)
 	if res.Outcome == herald.OutcomePublished {

@@ -285,6 +285,41 @@ func TestDailyCapThrottlesUntilItsReset(t *testing.T) {
 	}
 }
 
+// TestAppCapHoldsTheAppsOtherChannelsOnAnotherReplica: a used-up app cap
+// seen by one replica comes back in Result.Blocks under the app's key; a
+// second replica given those Blocks holds another channel of the app back
+// without calling X, and lets it go once the cap resets.
+func TestAppCapHoldsTheAppsOtherChannelsOnAnotherReplica(t *testing.T) {
+	e := setup(t, xfake.Options{})
+	b := x.New(e.opts) // another replica: limits of its own
+	e.fake.Script(xfake.AppCapReached(2 * time.Hour))
+	resA := e.pub.Publish(context.Background(), e.request(herald.Message{Text: "Capped"}))
+	if resA.Outcome != herald.OutcomeRetry || !resA.Throttled || resA.RetryAfter != 2*time.Hour {
+		t.Fatalf("A: %s throttled=%v after %s (%s), want a throttled retry after the cap's reset", resA.Outcome, resA.Throttled, resA.RetryAfter, resA.Reason)
+	}
+	app := "x:app:" + e.fake.Credentials()["client_id"]
+	if until := resA.Blocks[app]; !until.Equal(e.clock.Now().Add(2 * time.Hour)) {
+		t.Fatalf("A's Blocks %v: want %s blocked until the cap's reset", resA.Blocks, app)
+	}
+	other := e.request(herald.Message{Text: "Elsewhere"})
+	other.Channel.ID, other.Channel.Name = 2, "x-2"
+	other.Blocks = resA.Blocks
+	calls := len(e.fake.Calls())
+	e.clock.Add(time.Hour)
+	res := b.Publish(context.Background(), other)
+	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != time.Hour || len(e.fake.Calls()) != calls {
+		t.Fatalf("B on another channel of the app: %s throttled=%v after %s, %d calls (%s): want a throttled retry after 1h without calling X",
+			res.Outcome, res.Throttled, res.RetryAfter, len(e.fake.Calls())-calls, res.Reason)
+	}
+	if !res.NotBefore.Equal(resA.Blocks[app]) {
+		t.Errorf("B's NotBefore %v, want the app's block %v", res.NotBefore, resA.Blocks[app])
+	}
+	e.clock.Add(time.Hour)
+	if res := b.Publish(context.Background(), other); res.Outcome != herald.OutcomePublished {
+		t.Fatalf("B after the reset: %s %q", res.Outcome, res.Reason)
+	}
+}
+
 func TestLastRemainingBlocks(t *testing.T) {
 	e := setup(t, xfake.Options{RateLimit: 1})
 	if res := e.pub.Publish(context.Background(), e.request(herald.Message{Text: "One"})); res.Outcome != herald.OutcomePublished {

@@ -2,31 +2,41 @@
 // same scenarios (a text post, throttling, server errors, permanent
 // refusals, rejected credentials, a lost answer — retried once with the
 // same key where the platform takes one, unknown everywhere else — no
-// credentials in results) run against each platform's fake, and the
-// network scenarios (see Network) against every endpoint it declares.
+// credentials in results) run against each platform's fake, the network
+// scenarios (see Network) against every endpoint it declares, and the
+// replica scenarios (see Replicas: the pace and the platform's waits
+// shared through the database) with two instances of the adapter.
 //
 // A platform joins by wrapping its fake in a Platform and registering an
 // Entry in publishers/conformance_<platform>_test.go:
 //
 //	func init() {
-//		platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK})
+//		platforms = append(platforms, conformance.Entry{Name: "vk", Start: startVK, Replica: newVK,
+//			Pace: vk.DefaultRateEvery})
 //	}
 //
-//	func startVK(t *testing.T, client *http.Client) (conformance.Platform, conformance.Publisher) {
-//		return vkPlatform{vkfake.New(vkfake.Options{})}, vk.New(vk.Options{HTTPClient: client})
+//	func startVK(t *testing.T, client *http.Client, clock conformance.Clock) (conformance.Platform, conformance.Publisher) {
+//		p := vkPlatform{vkfake.New(vkfake.Options{Now: clock.Now})}
+//		return p, newVK(p, client, clock)
+//	}
+//
+//	func newVK(_ conformance.Platform, client *http.Client, clock conformance.Clock) conformance.Publisher {
+//		return vk.New(vk.Options{HTTPClient: client, Now: clock.Now, Wait: clock.Wait})
 //	}
 //
 // Start starts a fresh fake and returns it with the adapter configured
-// against it, calling out through the client it is given; Run calls Start
-// once per scenario.
+// against it, calling out through the client it is given and reading the
+// clock it is given; Run calls Start once per scenario.
 package conformance
 
 import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // Fault is a failure a fake answers the next publish call with, shaped as
@@ -116,6 +126,32 @@ type EarlyLoss interface {
 	ScriptEarlyLoss(req *herald.PublishRequest)
 }
 
+// Sharer is implemented by a Platform whose Throttle answer blocks a
+// rate-limit key wider than the channel: a token, an app, an account or a
+// chat that other channels post to as well.
+type Sharer interface {
+	// SharedChannel is a channel other than Channel() (another id) on the
+	// key the Throttle answer blocks, configured against the running fake.
+	SharedChannel() *herald.Channel
+}
+
+// Clock is what a scenario's fake and adapter read the time from, and
+// what the adapter pauses with (VK's pace, …): the real one (RealClock),
+// or in the replica scenarios a pinned one that moves only when the
+// scenario moves it or the adapter waits (*testkit.Clock).
+type Clock interface {
+	Now() time.Time
+	Wait(ctx context.Context, d time.Duration) error
+}
+
+// RealClock is herald.Now, with waits that take as long as they say.
+var RealClock Clock = realClock{}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                                  { return herald.Now() }
+func (realClock) Wait(ctx context.Context, d time.Duration) error { return ratelimit.Sleep(ctx, d) }
+
 // Publisher is the adapter under test: the publishers.Publisher methods the
 // harness calls.
 type Publisher interface {
@@ -128,12 +164,24 @@ type Publisher interface {
 // Entry registers one platform with the harness.
 type Entry struct {
 	Name string
-	// Start starts a fresh fake and returns it with the adapter under test
-	// configured against it, with client as its HTTPClient (the harness
-	// passes one that allows loopback, where the fakes listen, or the
-	// default one that does not). The harness closes the Platform when the
-	// scenario ends.
-	Start func(t *testing.T, client *http.Client) (Platform, Publisher)
+	// Start starts a fresh fake reading clock and returns it with the
+	// adapter under test configured against it, with client as its
+	// HTTPClient (the harness passes one that allows loopback, where the
+	// fakes listen, or the default one that does not) and clock as its
+	// clock (Now, and Wait where the adapter pauses). The harness closes
+	// the Platform when the scenario ends.
+	Start func(t *testing.T, client *http.Client, clock Clock) (Platform, Publisher)
+	// Replica returns another instance of the adapter for the fake p Start
+	// returned, configured as Start configures its own but with client and
+	// clock: what another replica of herald serve, on the same database,
+	// runs. It shares nothing in memory with the first. Every platform that
+	// paces or scripts Throttle has one (see Replicas).
+	Replica func(p Platform, client *http.Client, clock Clock) Publisher
+	// Pace is the documented pace of posts on one channel as the adapter
+	// holds it: after one text post at t on a fresh adapter,
+	// Result.NotBefore is exactly t+Pace. 0 when the adapter paces nothing
+	// (NotBefore is then zero after a post).
+	Pace time.Duration
 	// NeedsImage says the platform cannot post text alone (Instagram): the
 	// harness's posts then carry one image, Image, and the text scenario
 	// expects Posted to count it.

@@ -11,10 +11,13 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/internal/ratelimit"
 )
 
 // memory is an in-process platform, with an idempotency key or without:
-// the harness's own reference, which must pass every scenario.
+// the harness's own reference, which must pass every scenario. Its
+// adapter (memoryPublisher) paces each channel at memoryPace and answers
+// a Throttle by blocking the app, as the adapters do through ratelimit.
 type memory struct {
 	mu         sync.Mutex
 	next       Fault
@@ -24,10 +27,17 @@ type memory struct {
 	secret     string
 }
 
+const memoryPace = time.Second
+
 func (m *memory) Name() string { return "memory" }
 func (m *memory) Close()       {}
 func (m *memory) Channel() *herald.Channel {
 	return &herald.Channel{ID: 1, Name: "mem", Platform: "memory", Credentials: map[string]string{"token": m.secret}}
+}
+func (m *memory) SharedChannel() *herald.Channel {
+	ch := m.Channel()
+	ch.ID, ch.Name = 2, "mem-2"
+	return ch
 }
 func (m *memory) Script(f Fault) { m.mu.Lock(); m.next = f; m.mu.Unlock() }
 func (m *memory) Posted() []Posted {
@@ -36,18 +46,38 @@ func (m *memory) Posted() []Posted {
 	return append([]Posted(nil), m.posts...)
 }
 
-func (m *memory) Idempotent() bool                             { return m.idempotent }
-func (m *memory) Endpoints() []string                          { return nil }
-func (m *memory) Check(context.Context, *herald.Channel) error { return nil }
+// memoryPublisher is one instance of memory's adapter.
+type memoryPublisher struct {
+	m      *memory
+	limits *ratelimit.Set
+}
 
-func (m *memory) Publish(_ context.Context, req herald.PublishRequest) herald.Result {
+func (p *memoryPublisher) Idempotent() bool                             { return p.m.idempotent }
+func (p *memoryPublisher) Endpoints() []string                          { return nil }
+func (p *memoryPublisher) Check(context.Context, *herald.Channel) error { return nil }
+
+func (p *memoryPublisher) Publish(_ context.Context, req herald.PublishRequest) herald.Result {
+	lim := p.limits.Begin(req.Blocks)
+	limits := []ratelimit.Limit{{Key: fmt.Sprintf("memory:%d", req.Channel.ID), Every: memoryPace, Burst: 2}, {Key: "memory:app"}}
+	res := p.publish(lim, req, limits)
+	lim.Finish(&res, limits...)
+	return res
+}
+
+func (p *memoryPublisher) publish(lim *ratelimit.Call, req herald.PublishRequest, limits []ratelimit.Limit) herald.Result {
+	if d := lim.DelayAll(limits...); d > 0 {
+		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: d, Reason: "held back"}
+	}
+	m := p.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f := m.next
 	m.next = 0
 	switch f {
 	case Throttle:
-		return herald.Result{Outcome: herald.OutcomeRetry, Throttled: true, RetryAfter: time.Second, Reason: "slow down"}
+		r := herald.Result{Reason: "slow down"}
+		lim.Throttle("memory:app", &r, time.Second)
+		return r
 	case ServerError:
 		return herald.Result{Outcome: herald.OutcomeRetry, Reason: "500"}
 	case Permanent:
@@ -71,14 +101,20 @@ func (m *memory) Publish(_ context.Context, req herald.PublishRequest) herald.Re
 	return herald.Result{Outcome: herald.OutcomePublished, RemoteID: m.posts[i].ID, URL: m.posts[i].URL}
 }
 
+func memoryEntry(idempotent bool) Entry {
+	replica := func(p Platform, _ *http.Client, clock Clock) Publisher {
+		return &memoryPublisher{m: p.(*memory), limits: ratelimit.New(clock.Now)}
+	}
+	return Entry{Name: "memory", Replica: replica, Pace: memoryPace,
+		Start: func(t *testing.T, client *http.Client, clock Clock) (Platform, Publisher) {
+			m := &memory{byKey: map[string]int{}, idempotent: idempotent, secret: "s3cret-token"}
+			return m, replica(m, client, clock)
+		}}
+}
+
 func TestRunOnAConformingPlatform(t *testing.T) {
 	for _, idempotent := range []bool{true, false} {
-		t.Run(fmt.Sprintf("idempotent=%v", idempotent), func(t *testing.T) {
-			Run(t, Entry{Name: "memory", Start: func(t *testing.T, _ *http.Client) (Platform, Publisher) {
-				m := &memory{byKey: map[string]int{}, idempotent: idempotent, secret: "s3cret-token"}
-				return m, m
-			}})
-		})
+		t.Run(fmt.Sprintf("idempotent=%v", idempotent), func(t *testing.T) { Run(t, memoryEntry(idempotent)) })
 	}
 }
 
@@ -142,8 +178,9 @@ func TestLeaks(t *testing.T) {
 	if l := Leaks(ch, herald.Result{Reason: "ab cd", Request: "POST /x <redacted>"}); len(l) != 0 {
 		t.Errorf("clean result: %v", l)
 	}
-	l := Leaks(ch, herald.Result{Request: "POST /bots3cret-token/send", ConfigUpdate: map[string]any{"k": "s3cret-token"}})
-	if len(l) != 2 || !strings.Contains(l[0], "ConfigUpdate") || !strings.Contains(l[1], "Request") {
-		t.Errorf("leaks %v, want ConfigUpdate and Request", l)
+	l := Leaks(ch, herald.Result{Request: "POST /bots3cret-token/send", ConfigUpdate: map[string]any{"k": "s3cret-token"},
+		Blocks: map[string]time.Time{"memory:s3cret-token": {}}})
+	if len(l) != 3 || !strings.Contains(l[0], "Blocks") || !strings.Contains(l[1], "ConfigUpdate") || !strings.Contains(l[2], "Request") {
+		t.Errorf("leaks %v, want Blocks, ConfigUpdate and Request", l)
 	}
 }

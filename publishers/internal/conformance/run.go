@@ -34,10 +34,15 @@ func Request(ch *herald.Channel, scenario string) herald.PublishRequest {
 	}
 }
 
-// request is Request for the scenario on p, with Image added when e
-// NeedsImage.
+// request is Request for the scenario on p's channel, with Image added
+// when e NeedsImage.
 func request(e Entry, p Platform, scenario string) herald.PublishRequest {
-	req := Request(p.Channel(), scenario)
+	return requestOn(e, p.Channel(), scenario)
+}
+
+// requestOn is request on the channel ch.
+func requestOn(e Entry, ch *herald.Channel, scenario string) herald.PublishRequest {
+	req := Request(ch, scenario)
 	if e.NeedsImage {
 		req.Message.Media = []string{Image}
 	}
@@ -52,6 +57,7 @@ func Run(t *testing.T, e Entry) {
 		t.Run(f.String(), func(t *testing.T) { fault(t, e, f) })
 	}
 	t.Run("network", func(t *testing.T) { Network(t, e) })
+	t.Run("replicas", func(t *testing.T) { Replicas(t, e) })
 }
 
 // start starts a fresh fake whose adapter may call loopback, closed when t
@@ -61,10 +67,11 @@ func start(t *testing.T, e Entry) (Platform, Publisher) {
 	return startWith(t, e, testkit.Loopback)
 }
 
-// startWith starts a fresh fake whose adapter calls out through client.
+// startWith starts a fresh fake whose adapter calls out through client,
+// on the real clock.
 func startWith(t *testing.T, e Entry, client *http.Client) (Platform, Publisher) {
 	t.Helper()
-	p, pub := e.Start(t, client)
+	p, pub := e.Start(t, client, RealClock)
 	t.Cleanup(p.Close)
 	return p, pub
 }
@@ -175,7 +182,8 @@ func noCredentials(t *testing.T, ch herald.Channel, res herald.Result) {
 // told from ordinary text).
 func Leaks(ch herald.Channel, res herald.Result) []string {
 	fields := []struct{ name, v string }{{"RemoteID", res.RemoteID}, {"URL", res.URL}, {"Reason", res.Reason},
-		{"Request", res.Request}, {"Response", res.Response}, {"ConfigUpdate", fmt.Sprint(res.ConfigUpdate)}}
+		{"Request", res.Request}, {"Response", res.Response}, {"ConfigUpdate", fmt.Sprint(res.ConfigUpdate)},
+		{"Blocks", fmt.Sprint(res.Blocks)}}
 	var leaks []string
 	for key, secret := range ch.Credentials {
 		if len(secret) < 4 {

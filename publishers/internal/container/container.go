@@ -11,6 +11,12 @@
 // when found, unknown when it can't be told. So only an answer lost on the
 // publish call itself leaves a delivery unknown, and Publisher.Reconcile
 // settles it from the stored container's status.
+//
+// Throttling and the publishing cap block the account (key
+// "<platform>:<user id>"): a later publish is a throttled retry without
+// calling. The blocks come in PublishRequest.Blocks and go back in
+// Result.Blocks and Result.NotBefore, for other processes; the platforms
+// name no pace, so NotBefore is zero unless the account is blocked.
 package container
 
 import (
@@ -128,19 +134,26 @@ func New(spec Spec, opts Options) *Publisher {
 type conv struct {
 	e     *Publisher
 	conn  Conn
+	lim   *ratelimit.Call // this conversation's use of e.limits
 	calls []string
 	last  *httpcall.Response
 	lost  bool // the last call's POST may have reached the platform without an answer
 }
 
-func (e *Publisher) conv(conn Conn) *conv {
+// conv starts a conversation on conn, with blocks (PublishRequest.Blocks)
+// imported into the publisher's limits.
+func (e *Publisher) conv(conn Conn, blocks map[string]time.Time) *conv {
 	conn.Base = strings.TrimRight(conn.Base, "/")
-	return &conv{e: e, conn: conn}
+	return &conv{e: e, conn: conn, lim: e.limits.Begin(blocks)}
 }
 
 func (c *conv) redact(s string) string { return httpcall.Redact(s, c.conn.Token) }
 
 func (c *conv) key() string { return c.e.spec.Platform + ":" + c.conn.User }
+
+// limit is what the account's calls obey: the platform names no pace,
+// only waits, which block the account.
+func (c *conv) limit() ratelimit.Limit { return ratelimit.Limit{Key: c.key()} }
 
 // result builds a Result carrying the conversation so far.
 func (c *conv) result(o herald.Outcome, reason string) *herald.Result {
@@ -150,7 +163,7 @@ func (c *conv) result(o herald.Outcome, reason string) *herald.Result {
 
 // throttled is a throttled retry after d; later calls of the channel wait too.
 func (c *conv) throttled(d time.Duration, reason string) *herald.Result {
-	c.e.limits.BlockUntil(c.key(), c.e.opts.Now().Add(d))
+	c.lim.BlockFor(c.key(), d)
 	r := c.result(herald.OutcomeRetry, reason)
 	r.Throttled, r.RetryAfter = true, d
 	return r
@@ -163,8 +176,9 @@ func (c *conv) throttled(d time.Duration, reason string) *herald.Result {
 // before anything is sent.
 func (e *Publisher) Publish(ctx context.Context, req herald.PublishRequest) herald.Result {
 	start := time.Now()
-	c := e.conv(e.spec.Conn(&req.Channel))
+	c := e.conv(e.spec.Conn(&req.Channel), req.Blocks)
 	res := c.publish(ctx, req)
+	c.lim.Finish(&res, c.limit())
 	httpcall.Finish(&res, c.redact)
 	httpcall.LogPublish(&e.opts.Logger, e.spec.Platform, req, res, start)
 	return res
@@ -194,7 +208,7 @@ func (c *conv) publish(ctx context.Context, req herald.PublishRequest) herald.Re
 	if reason := c.e.spec.Validate(req.Message); reason != "" {
 		return herald.Result{Outcome: herald.OutcomeFailed, Reason: reason}
 	}
-	if d := c.e.limits.Blocked(c.key()); d > 0 {
+	if d := c.lim.Blocked(c.key()); d > 0 {
 		r := c.result(herald.OutcomeRetry, fmt.Sprintf("%s asked to slow down: next call in %s", c.e.spec.Name, d.Round(time.Second)))
 		r.Throttled, r.RetryAfter = true, d
 		return *r

@@ -49,7 +49,7 @@ func (e *Publisher) Check(ctx context.Context, ch *herald.Channel) error {
 	if path == "" {
 		path = c.User
 	}
-	cv := e.conv(c)
+	cv := e.conv(c, nil)
 	var got struct {
 		Username string `json:"username"`
 	}

@@ -210,7 +210,7 @@ func (c *conv) find(ctx context.Context, text string, since time.Time) (recent, 
 // published at or after since are matched by text. err reports a lookup
 // that failed, with the token scrubbed.
 func (e *Publisher) Reconcile(ctx context.Context, req herald.PublishRequest, since time.Time) (herald.Result, bool, error) {
-	c := e.conv(e.spec.Conn(&req.Channel))
+	c := e.conv(e.spec.Conn(&req.Channel), req.Blocks)
 	fail := func(r *herald.Result) (herald.Result, bool, error) {
 		return herald.Result{}, false, fmt.Errorf("%s", c.redact(r.Reason))
 	}

@@ -5,10 +5,20 @@
 // throttled delivery waits (a retry with Throttled set), it never fails.
 //
 // Keys are "<platform>:<channel id>" and, where the platform limits the
-// app as a whole, "<platform>:app:<app id>".
+// app, a token or an account as a whole, "<platform>:app:<app id>",
+// "<platform>:token:<hash>"… They never hold a secret: they travel
+// through the database.
+//
+// A Set lives in one process. Several processes (replicas of herald serve
+// on one database) share what matters through each publish (see Call):
+// the blocks the database knows come in with the request and are imported
+// before anything is decided, the blocks a publish set go back in its
+// Result, and so does the instant the channel's pace allows its next call,
+// which the database holds the channel's next claim until.
 package ratelimit
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -18,7 +28,7 @@ import (
 )
 
 // Set is a set of limiters keyed by string. It is safe for concurrent use.
-// The zero value is not usable; use New.
+// The zero value is not usable; use New. Adapters use it through a Call.
 type Set struct {
 	now  func() time.Time
 	mu   sync.Mutex
@@ -26,7 +36,7 @@ type Set struct {
 }
 
 type entry struct {
-	lim     *rate.Limiter // nil until Delay gives a pace
+	lim     *rate.Limiter // nil until a Limit gives a pace
 	blocked time.Time     // no call before this instant
 }
 
@@ -38,30 +48,17 @@ func New(now func() time.Time) *Set {
 	return &Set{now: now, keys: make(map[string]*entry)}
 }
 
-// Delay reserves a call for key, paced at one call per every with bursts
-// of up to burst calls, and returns how long the caller must wait first.
-// 0 means go now (the slot is taken). When the result is > 0 nothing is
-// reserved: the caller should not call the platform, and reports a
-// throttled retry after the returned wait. A block set by BlockUntil
-// counts too. every <= 0 applies no pace (only blocks); burst < 1 is 1.
-// The pace of a key follows the latest every and burst given for it.
-func (s *Set) Delay(key string, every time.Duration, burst int) time.Duration {
-	return s.DelayAll(Limit{Key: key, Every: every, Burst: burst})
-}
-
-// Limit is one pace for DelayAll: one call per Every on Key, with bursts
-// of up to Burst calls.
+// Limit is one pace: one call per Every on Key, with bursts of up to Burst
+// calls (Burst < 1 is 1). Every <= 0 applies no pace: only Key's blocks.
 type Limit struct {
 	Key   string
 	Every time.Duration
 	Burst int
 }
 
-// DelayAll is Delay over several limits at once (a chat's and the bot's,
-// a channel's and the app's): it returns 0 and takes a slot on every key
-// when all allow a call now, else the longest wait among them, taking
-// nothing.
-func (s *Set) DelayAll(limits ...Limit) time.Duration {
+// delayAll reserves a call on every limit's key when all allow one now
+// (returning 0), else returns the longest wait among them, taking nothing.
+func (s *Set) delayAll(limits ...Limit) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -104,43 +101,60 @@ func (e *entry) limiter(now time.Time, every time.Duration, burst int) *rate.Lim
 	return e.lim
 }
 
-// BlockUntil holds every call for key until t: Delay answers at least the
-// time left until then. An earlier t than a block already set is ignored,
-// so the latest signal of several cannot shorten a wait.
-func (s *Set) BlockUntil(key string, t time.Time) {
+// block holds key until t unless it is held as long already. It reports
+// whether it moved the block to t.
+func (s *Set) block(key string, t time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entry(key)
-	if t.After(e.blocked) {
-		e.blocked = t
+	if !t.After(e.blocked) {
+		return false
 	}
+	e.blocked = t
+	return true
 }
 
-// BlockFor is BlockUntil d from now, by the Set's clock: the wait a
-// platform named (Retry-After, retry_after, …) applied to key.
-func (s *Set) BlockFor(key string, d time.Duration) {
-	s.BlockUntil(key, s.now().Add(d))
-}
-
-// Throttle makes res a throttled retry after wait and, when wait > 0,
-// holds key as long (BlockFor), so that the channel's other deliveries
-// wait without calling the platform.
-func (s *Set) Throttle(key string, res *herald.Result, wait time.Duration) {
-	res.Outcome, res.Throttled, res.RetryAfter = herald.OutcomeRetry, true, wait
-	if wait > 0 {
-		s.BlockFor(key, wait)
-	}
-}
-
-// Blocked reports how long key is still blocked by BlockUntil (0 when it
-// is not), without reserving anything.
-func (s *Set) Blocked(key string) time.Duration {
+// blocked is how long key is still blocked (0 when it is not).
+func (s *Set) blocked(key string) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.keys[key]; ok {
 		return max(0, e.blocked.Sub(s.now()))
 	}
 	return 0
+}
+
+// notBefore is the instant from which a process that never saw limits'
+// keys would be right about them: every key's block is over and its
+// bucket is full again. Zero when that is not after now. It reserves
+// nothing.
+func (s *Set) notBefore(limits ...Limit) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	var at time.Time
+	for _, l := range limits {
+		e, ok := s.keys[l.Key]
+		if !ok {
+			continue
+		}
+		if e.blocked.After(at) {
+			at = e.blocked
+		}
+		if l.Every <= 0 || e.lim == nil {
+			continue
+		}
+		// Whole calls count exactly: one call after a full bucket is Every.
+		if missing := float64(max(l.Burst, 1)) - e.lim.TokensAt(now); missing > 0 {
+			if full := now.Add(time.Duration(math.Ceil(missing * float64(l.Every)))); full.After(at) {
+				at = full
+			}
+		}
+	}
+	if !at.After(now) {
+		return time.Time{}
+	}
+	return at.UTC()
 }
 
 func (s *Set) entry(key string) *entry {

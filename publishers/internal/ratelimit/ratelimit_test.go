@@ -30,7 +30,7 @@ func (c *clock) Add(d time.Duration) {
 
 func TestDelayPacesAfterTheBurst(t *testing.T) {
 	c := newClock()
-	s := New(c.Now)
+	s := New(c.Now).Begin(nil)
 	for i := range 3 {
 		if d := s.Delay("telegram:1", time.Second, 3); d != 0 {
 			t.Fatalf("call %d of the burst: wait %s, want 0", i+1, d)
@@ -55,7 +55,7 @@ func TestDelayPacesAfterTheBurst(t *testing.T) {
 
 func TestBlockUntil(t *testing.T) {
 	c := newClock()
-	s := New(c.Now)
+	s := New(c.Now).Begin(nil)
 	s.BlockUntil("mastodon:7", c.Now().Add(30*time.Second))
 	s.BlockUntil("mastodon:7", c.Now().Add(10*time.Second)) // earlier: ignored
 	if d := s.Delay("mastodon:7", 0, 0); d != 30*time.Second {
@@ -79,7 +79,7 @@ func TestBlockUntil(t *testing.T) {
 
 func TestDelayAllTakesAllOrNothing(t *testing.T) {
 	c := newClock()
-	s := New(c.Now)
+	s := New(c.Now).Begin(nil)
 	chat := Limit{Key: "chat", Every: time.Second, Burst: 1}
 	bot := Limit{Key: "bot", Every: 10 * time.Second, Burst: 2}
 	if d := s.DelayAll(chat, bot); d != 0 {
@@ -104,7 +104,7 @@ func TestDelayAllTakesAllOrNothing(t *testing.T) {
 
 func TestPaceChangesApply(t *testing.T) {
 	c := newClock()
-	s := New(c.Now)
+	s := New(c.Now).Begin(nil)
 	s.Delay("k", time.Second, 1)
 	if d := s.Delay("k", 3*time.Second, 1); d != 3*time.Second {
 		t.Fatalf("slower pace: %s, want 3s", d)
@@ -112,7 +112,7 @@ func TestPaceChangesApply(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	s := New(nil)
+	s := New(nil).Begin(nil)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	went := 0
@@ -133,7 +133,7 @@ func TestConcurrentUse(t *testing.T) {
 
 func TestBlockForCountsFromTheSetsClock(t *testing.T) {
 	c := newClock()
-	s := New(c.Now)
+	s := New(c.Now).Begin(nil)
 	s.BlockFor("k", 30*time.Second)
 	if got := s.Blocked("k"); got != 30*time.Second {
 		t.Fatalf("Blocked = %s, want 30s", got)
@@ -146,7 +146,7 @@ func TestBlockForCountsFromTheSetsClock(t *testing.T) {
 }
 
 func TestThrottleMakesAThrottledRetryAndHoldsTheKey(t *testing.T) {
-	s := New(newClock().Now)
+	s := New(newClock().Now).Begin(nil)
 	res := herald.Result{Outcome: herald.OutcomeFailed, Reason: "429"}
 	s.Throttle("k", &res, time.Minute)
 	if res.Outcome != herald.OutcomeRetry || !res.Throttled || res.RetryAfter != time.Minute || res.Reason != "429" {

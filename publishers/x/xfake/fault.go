@@ -27,7 +27,11 @@ type Fault struct {
 	// x-user-limit-24hour-remaining 0 and -reset now+DailyResetIn, while
 	// x-rate-limit-* still has room (reset at the window's end).
 	DailyResetIn time.Duration
-	Body         string // a raw body sent instead of the problem JSON: JSON when it starts with '{', else HTML (e.g. a 502 page)
+	// AppResetIn, with 429: the app's 24-hour cap is used up, for every
+	// account posting with it — x-app-limit-24hour-remaining 0 and -reset
+	// now+AppResetIn, while x-rate-limit-* still has room.
+	AppResetIn time.Duration
+	Body       string // a raw body sent instead of the problem JSON: JSON when it starts with '{', else HTML (e.g. a 502 page)
 	// Hang holds the call until Release (or Close), then handles it
 	// normally: the tweet is posted even when the client gave up meanwhile.
 	Hang bool
@@ -68,6 +72,12 @@ func TooManyRequests(resetIn time.Duration) Fault {
 // the account's used-up 24-hour cap, which resets in resetIn.
 func DailyCapReached(resetIn time.Duration) Fault {
 	return Fault{Path: "/2/tweets", Status: 429, Title: "Too Many Requests", Detail: "Too Many Requests", DailyResetIn: resetIn}
+}
+
+// AppCapReached answers POST /2/tweets with 429 "Too Many Requests" for
+// the app's used-up 24-hour cap, which resets in resetIn.
+func AppCapReached(resetIn time.Duration) Fault {
+	return Fault{Path: "/2/tweets", Status: 429, Title: "Too Many Requests", Detail: "Too Many Requests", AppResetIn: resetIn}
 }
 
 // ServerError answers POST /2/tweets with 503 "Service Unavailable".

@@ -206,12 +206,19 @@ func (s *Server) fail(rec *httptest.ResponseRecorder, path string, fault Fault, 
 		s.mu.Unlock()
 		setRate(rec.Header(), s.opts.RateLimit, 0, reset)
 	}
-	if fault.DailyResetIn > 0 {
+	for _, daily := range []struct {
+		prefix, limit string
+		resetIn       time.Duration
+	}{{"x-user-limit-24hour-", "100", fault.DailyResetIn}, {"x-app-limit-24hour-", "10000", fault.AppResetIn}} {
+		if daily.resetIn <= 0 {
+			continue
+		}
+		// A used-up 24-hour cap, while the window still has room.
 		h := rec.Header()
 		setRate(h, s.opts.RateLimit, s.opts.RateLimit-1, now.Add(RateWindow))
-		h.Set("x-user-limit-24hour-limit", "100")
-		h.Set("x-user-limit-24hour-remaining", "0")
-		h.Set("x-user-limit-24hour-reset", strconv.FormatInt(now.Add(fault.DailyResetIn).Unix(), 10))
+		h.Set(daily.prefix+"limit", daily.limit)
+		h.Set(daily.prefix+"remaining", "0")
+		h.Set(daily.prefix+"reset", strconv.FormatInt(now.Add(daily.resetIn).Unix(), 10))
 	}
 	if fault.Body != "" {
 		ctype := "text/html"
