@@ -235,6 +235,9 @@ type Job struct {
 	Channel  Channel // with decrypted credentials
 	Message  Message // the post's content with the channel platform's variant applied
 	Attempt  int     // the number of this attempt (Delivery.Attempts after the claim)
+	// Blocks are the unexpired rate-limit blocks the database holds for the
+	// channel's platform, for PublishRequest.Blocks.
+	Blocks map[string]time.Time
 }
 
 // DeliveryEvent is one change of a delivery's status, as storage recorded it

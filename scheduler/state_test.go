@@ -56,3 +56,25 @@ func TestPublishRequestCarriesState(t *testing.T) {
 		t.Fatalf("reconcile request state %v, want %v", got, state)
 	}
 }
+
+// A wait a platform named to one process reaches the next publish of that
+// platform, in any process, as PublishRequest.Blocks.
+func TestPublishRequestCarriesRateBlocks(t *testing.T) {
+	st := newStore(t, nil)
+	pub := newFakePublisher(0)
+	now := herald.Now()
+	first := st.add("a", "fake", now.Add(-time.Minute), "one")
+	until := now.Add(time.Hour).Truncate(time.Millisecond).UTC()
+	job := st.claimAs("another-process", now, time.Minute, first)
+	st.complete("another-process", job, herald.Result{Outcome: herald.OutcomePublished, RemoteID: "r1",
+		Blocks: map[string]time.Time{"fake:app:1": until}}, now, time.Time{})
+	second := st.add("b", "fake", now.Add(-time.Second), "two")
+	start(t, st.DB, map[string]Publisher{"fake": pub}, Config{Tick: never})
+	eventually(t, func() bool { return st.status(second) == herald.StatusPublished }, 5*time.Second, "published")
+	pub.mu.Lock()
+	req := pub.reqs[second][0]
+	pub.mu.Unlock()
+	if got := req.Blocks["fake:app:1"]; len(req.Blocks) != 1 || !got.Equal(until) {
+		t.Fatalf("request blocks %v, want fake:app:1 until %s", req.Blocks, until)
+	}
+}

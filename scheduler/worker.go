@@ -130,6 +130,7 @@ func request(job herald.Job) herald.PublishRequest {
 		Channel:        job.Channel,
 		Message:        job.Message,
 		State:          job.Delivery.PlatformState,
+		Blocks:         job.Blocks,
 	}
 }
 

@@ -24,14 +24,15 @@ import (
 // seek in deliveries_waiting. The claim then moves the heads to publishing
 // (moveDeliveries); the unique index deliveries_one_publishing keeps a
 // channel to one publishing delivery whatever the number of processes.
-// Binds: now, now, limit.
+// A channel whose platform's pace holds it (not_before, on a database shared
+// by several processes) waits too. Binds: now, now, now, limit.
 var headsSQL = `SELECT d.id FROM (
 		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = q.channel_id AND e.status IN ` + waitingIn + `
 			ORDER BY e.due_at, e.id LIMIT 1) AS id
 		FROM (SELECT DISTINCT channel_id FROM deliveries
 			WHERE status IN ` + waitingIn + ` AND next_attempt_at <= ?
 			AND channel_id NOT IN (SELECT channel_id FROM deliveries WHERE status = 'publishing')
-			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth')) q
+			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth' OR not_before > ?)) q
 	) h
 	JOIN deliveries d ON d.id = h.id
 	WHERE d.next_attempt_at <= ? AND d.status IN ` + waitingIn + `
@@ -62,7 +63,7 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 			return nil
 		}
 		var heads []int64
-		if err := sel(ctx, tx, &heads, headsSQL+db.d.claimLock, ms(now), ms(now), limit); err != nil || len(heads) == 0 {
+		if err := sel(ctx, tx, &heads, headsSQL+db.d.claimLock, ms(now), ms(now), ms(now), limit); err != nil || len(heads) == 0 {
 			return err
 		}
 		var err error
@@ -104,7 +105,7 @@ func (db *DB) claim(ctx context.Context, tx *sqlx.Tx, owner string, now time.Tim
 }
 
 // nextHeadsSQL finds the heads of the given channels (binds: ids, now, now,
-// default lateness) that may be claimed at once: each channel's earliest
+// default lateness, now) that may be claimed at once: each channel's earliest
 // waiting delivery, when it is due, the channel is active and nothing of it
 // is publishing, and it is still within its lateness window (a late one is
 // left for the claim's missed-marking).
@@ -112,7 +113,7 @@ var nextHeadsSQL = `SELECT d.id FROM deliveries d JOIN workspaces w ON w.id = d.
 	WHERE d.id IN (
 		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = c.id AND e.status IN ` + waitingIn + `
 			ORDER BY e.due_at, e.id LIMIT 1)
-		FROM channels c WHERE c.id IN (?) AND c.status <> 'needs_reauth'
+		FROM channels c WHERE c.id IN (?) AND c.status <> 'needs_reauth' AND c.not_before <= ?
 		AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing'))
 	AND d.next_attempt_at <= ?
 	AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END >= ?
@@ -125,7 +126,7 @@ func (db *DB) claimNext(ctx context.Context, tx *sqlx.Tx, owner string, now time
 	if len(channels) == 0 {
 		return nil, nil
 	}
-	q, args, err := in(tx, nextHeadsSQL+db.d.claimLock, channels, ms(now), herald.DefaultMaxLateness.Milliseconds(), ms(now))
+	q, args, err := in(tx, nextHeadsSQL+db.d.claimLock, channels, ms(now), ms(now), herald.DefaultMaxLateness.Milliseconds(), ms(now))
 	if err != nil {
 		return nil, err
 	}
@@ -241,6 +242,10 @@ func (db *DB) loadJobs(ctx context.Context, tx sqlx.ExtContext, ds []deliveryRow
 		}
 		byID[r.ID], content[i] = i, c.post()
 	}
+	blocks, err := db.rateBlocks(ctx, tx, channels)
+	if err != nil {
+		return nil, fmt.Errorf("load jobs: %w", err)
+	}
 	jobs := make([]herald.Job, len(ds))
 	for i, d := range ds {
 		ch, ok := channels[d.ChannelID]
@@ -251,7 +256,8 @@ func (db *DB) loadJobs(ctx context.Context, tx sqlx.ExtContext, ds []deliveryRow
 		p := rows[pi]
 		d.Workspace, d.PlanKey, d.PostKey, d.Row = p.Workspace, p.PlanKey, p.Key, p.Row
 		d.ChannelName, d.Platform = ch.Name, ch.Platform
-		jobs[i] = herald.Job{Delivery: *d.delivery(), Channel: ch, Message: content[pi].Message(ch.TextPlatform()), Attempt: d.Attempts}
+		jobs[i] = herald.Job{Delivery: *d.delivery(), Channel: ch, Message: content[pi].Message(ch.TextPlatform()), Attempt: d.Attempts,
+			Blocks: blocks[ch.Platform]}
 	}
 	return jobs, nil
 }

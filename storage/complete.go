@@ -139,10 +139,13 @@ func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, 
 		boolInt(throttled), id, c.job.Attempt); err != nil {
 		return nil, fmt.Errorf("complete delivery %d: attempt: %w", id, err)
 	}
+	chID := c.job.Delivery.ChannelID // a delivery never changes channel
+	if err := db.savePace(ctx, tx, chID, c.res); err != nil {
+		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+	}
 	if len(c.res.ConfigUpdate) == 0 && c.res.Outcome != herald.OutcomeReauth {
 		return nil, nil
 	}
-	chID := c.job.Delivery.ChannelID // a delivery never changes channel
 	if len(c.res.ConfigUpdate) > 0 {
 		if err := db.mergeConfig(ctx, tx, chID, c.res.ConfigUpdate); err != nil {
 			return nil, fmt.Errorf("complete delivery %d: %w", id, err)
@@ -209,10 +212,18 @@ const (
 // with the same idempotency key cannot post twice, the delivery is retrying
 // with next_attempt_at = now; elsewhere — or when its row was removed from
 // the plan meanwhile — it becomes unknown. Either way its open attempt is
-// finished with outcome unknown. It returns how many it resolved; database
-// errors are wrapped.
+// finished with outcome unknown. It also forgets the rate-limit blocks that
+// ended. It returns how many deliveries it resolved; database errors are
+// wrapped.
 func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error) {
-	return db.recoverClaims(ctx, now, "lease expired", "d.lease_until < ?", []any{ms(now)}, idempotent)
+	n, err := db.recoverClaims(ctx, now, "lease expired", "d.lease_until < ?", []any{ms(now)}, idempotent)
+	if err != nil {
+		return 0, err
+	}
+	if err := db.inTx(ctx, func(tx *sqlx.Tx) error { return db.dropEndedBlocks(ctx, tx, now) }); err != nil {
+		return n, fmt.Errorf("forget ended rate blocks: %w", err)
+	}
+	return n, nil
 }
 
 // RecoverAbandoned resolves, as RecoverExpired does, every delivery left
@@ -273,10 +284,10 @@ func (db *DB) recoverClaims(ctx context.Context, now time.Time, why, cond string
 // behind a head, or on a channel that is publishing, are not claimable, so
 // they must not hide a later head on an idle channel; nor must the held
 // deliveries of a needs_reauth channel. One seek per channel.
-var nextDueSQL = `SELECT MIN(h.next_attempt_at) FROM (
+var nextDueSQL = `SELECT MIN(CASE WHEN h.next_attempt_at < h.not_before THEN h.not_before ELSE h.next_attempt_at END) FROM (
 	SELECT (SELECT e.next_attempt_at FROM deliveries e
 		WHERE e.channel_id = c.id AND e.status IN ` + waitingIn + `
-		ORDER BY e.due_at, e.id LIMIT 1) AS next_attempt_at
+		ORDER BY e.due_at, e.id LIMIT 1) AS next_attempt_at, c.not_before
 	FROM channels c
 	WHERE c.status <> 'needs_reauth'
 	AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing')
