@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"io"
 	"sort"
 	"testing"
 	"time"
@@ -24,25 +26,50 @@ import (
 //	go test -run '^$' -bench Burst -benchtime 3x ./cmd/herald/
 func BenchmarkBurst(b *testing.B) {
 	// The brand burst: 1,000 deliveries over 100 channels, 100 workers (the
-	// default); the agency burst: 10,000 over 1,000 channels, 1,000 workers.
-	b.Run("brand", func(b *testing.B) { benchBurst(b, 100, 100) })
-	b.Run("agency", func(b *testing.B) { benchBurst(b, 1000, 1000) })
+	// default); the agency burst: 10,000 over 1,000 channels, 1,000 workers
+	// (in all, shared by the replicas), on SQLite and, when
+	// HERALD_TEST_POSTGRES_URL is set, on PostgreSQL with 1 and 3 replicas.
+	b.Run("brand", func(b *testing.B) { benchBurst(b, 100, 100, 0) })
+	b.Run("agency/sqlite", func(b *testing.B) { benchBurst(b, 1000, 1000, 0) })
+	for _, n := range []int{1, 3} {
+		b.Run(fmt.Sprintf("agency/postgres/replicas=%d", n), func(b *testing.B) { benchBurst(b, 1000, 1000, n) })
+	}
 }
 
-func benchBurst(b *testing.B, channels, workers int) {
+// benchBurst runs the burst on SQLite (replicas 0) or on that many replicas
+// sharing one PostgreSQL schema.
+func benchBurst(b *testing.B, channels, workers, replicas int) {
 	const (
 		perChan = 10
 		latency = 50 * time.Millisecond
 	)
 	floor := time.Duration(perChan) * latency
-	var ratios, firstMedian, firstWorst []float64
+	var ratios, firstMedian, firstWorst, shares []float64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		fake := webhookfake.New(webhookfake.Options{Latency: latency})
 		cfg := testConfig(b.TempDir())
 		cfg.LogLevel = "error"
 		cfg.Workers = workers
+		var admin *sql.DB
+		var schema string
+		if replicas > 0 {
+			cfg.DatabaseURL, schema, admin = postgresSchema(b)
+			cfg.Workers = workers / replicas
+			cfg.Node = "replica-1"
+		}
 		tm := mustRunMain(b, cfg)
+		mains := []*Main{tm.Main}
+		for r := 2; r <= replicas; r++ {
+			rc := cfg
+			rc.Node = fmt.Sprintf("replica-%d", r)
+			m := NewMain(rc, io.Discard, io.Discard)
+			if err := m.Run(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { m.Close() })
+			mains = append(mains, m)
+		}
 		ctx := context.Background()
 		ws := &herald.Workspace{Slug: "bench", Name: "Bench", Timezone: "UTC"}
 		if err := tm.DB.CreateWorkspace(ctx, ws); err != nil {
@@ -67,7 +94,9 @@ func benchBurst(b *testing.B, channels, workers int) {
 		if _, err := tm.DB.ApplyPlan(ctx, ws.ID, herald.Plan{Key: "burst", Timezone: "UTC"}, posts, false); err != nil {
 			b.Fatal(err)
 		}
-		tm.Scheduler.Wake()
+		for _, m := range mains {
+			m.Scheduler.Wake()
+		}
 		time.Sleep(due.Sub(herald.Now())) // setup ends at the due instant: ns/op is due → all answered
 		b.StartTimer()
 
@@ -121,11 +150,31 @@ func benchBurst(b *testing.B, channels, workers int) {
 		sort.Float64s(late)
 		firstMedian = append(firstMedian, late[len(late)/2])
 		firstWorst = append(firstWorst, late[len(late)-1])
+		if replicas > 1 { // each replica's share of the attempts
+			rows, err := admin.Query(`SELECT node, COUNT(*) FROM ` + schema + `.attempts GROUP BY node`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			least := 1.0
+			for rows.Next() {
+				var node string
+				var n int
+				if err := rows.Scan(&node, &n); err != nil {
+					b.Fatal(err)
+				}
+				least = min(least, float64(n)/float64(channels*perChan))
+			}
+			rows.Close()
+			shares = append(shares, least)
+		}
 		fake.Close()
 	}
 	b.ReportMetric(mean(ratios), "makespan/floor")
 	b.ReportMetric(mean(firstMedian), "first-post-median-ms")
 	b.ReportMetric(mean(firstWorst), "first-post-worst-ms")
+	if len(shares) > 0 {
+		b.ReportMetric(mean(shares), "least-replica-share")
+	}
 }
 
 func mean(xs []float64) float64 {

@@ -15,7 +15,7 @@ import (
 // postgresSchema makes an empty schema in the database HERALD_TEST_POSTGRES_URL
 // names, dropped when the test ends, and returns a URL of it (search_path),
 // with the admin connection; it skips the test when the variable is unset.
-func postgresSchema(t *testing.T) (dsn, schema string, admin *sql.DB) {
+func postgresSchema(t testing.TB) (dsn, schema string, admin *sql.DB) {
 	t.Helper()
 	base := os.Getenv("HERALD_TEST_POSTGRES_URL")
 	if base == "" {
