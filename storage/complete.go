@@ -67,7 +67,7 @@ func prepareCompletion(owner string, job herald.Job, res herald.Result, finished
 	c := &completion{owner: owner, job: job, res: res, fin: ms(finished), done: make(chan struct{}), lead: make(chan struct{})}
 	switch res.Outcome {
 	case herald.OutcomePublished:
-		c.to = to(herald.StatusPublished)
+		c.to, c.fixed = to(herald.StatusPublished), herald.StatusPublished
 		c.set, c.args = `remote_id = ?, url = ?, published_at = ?, error = '', platform_state = '{}'`, []any{res.RemoteID, res.URL, c.fin}
 	case herald.OutcomeRetry:
 		if retryAt.IsZero() {
@@ -77,9 +77,9 @@ func prepareCompletion(owner string, job herald.Job, res herald.Result, finished
 		c.to = unlessRemoved(herald.StatusRetrying)
 		c.set, c.args = `next_attempt_at = ?, error = ?`, []any{c.retry.Int64, res.Reason}
 	case herald.OutcomeFailed:
-		c.to, c.set, c.args = to(herald.StatusFailed), `error = ?`, []any{res.Reason}
+		c.to, c.fixed, c.set, c.args = to(herald.StatusFailed), herald.StatusFailed, `error = ?`, []any{res.Reason}
 	case herald.OutcomeUnknown:
-		c.to, c.set, c.args = to(herald.StatusUnknown), `error = ?`, []any{res.Reason}
+		c.to, c.fixed, c.set, c.args = to(herald.StatusUnknown), herald.StatusUnknown, `error = ?`, []any{res.Reason}
 	case herald.OutcomeReauth:
 		if c.res.Reason == "" {
 			c.res.Reason = "the platform rejected the channel's credentials"
@@ -99,7 +99,8 @@ type completion struct {
 	res   herald.Result
 	fin   int64
 	to    func(moveRow) herald.DeliveryStatus
-	set   string // assignments besides the status and the lease
+	fixed herald.DeliveryStatus // to's one status when it needs nothing of the delivery
+	set   string                // assignments besides the status and the lease
 	args  []any
 	retry sql.NullInt64
 	actor herald.Actor  // the caller's, for the event (the batch runs on its own context)
@@ -119,7 +120,7 @@ func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, 
 	if c.res.Reason != "" && c.res.Outcome != herald.OutcomePublished {
 		reason += ": " + c.res.Reason
 	}
-	_, err = db.moveDeliveries(herald.WithActor(ctx, c.actor), tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing}, to: c.to,
+	_, err = db.moveDeliveries(herald.WithActor(ctx, c.actor), tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing}, to: c.to, fixed: c.fixed,
 		set: c.set + `, lease_owner = '', lease_until = NULL`, args: c.args,
 		guard: "d.lease_owner = ? AND d.attempts = ?", gargs: []any{c.owner, c.job.Attempt},
 		reason: truncateReason(reason), strict: true})

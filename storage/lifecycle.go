@@ -60,6 +60,12 @@ type move struct {
 	// nothing is written and the error is ECONFLICT. Otherwise the ids that
 	// do not match are left alone.
 	strict bool
+	// fixed, when set, is the one status the move goes to, whatever the
+	// delivery: a strict move of one delivery from one status then takes
+	// one UPDATE … RETURNING and the event, without reading the delivery
+	// first (the hot path of a publish's result). set and guard must then
+	// name deliveries' columns unqualified (guard may use d.).
+	fixed herald.DeliveryStatus
 }
 
 // to returns a move's constant target.
@@ -88,6 +94,12 @@ const moveChunk = 500
 func (db *DB) moveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, m move) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	if m.fixed != "" {
+		if len(ids) == 1 && m.strict && len(m.from) == 1 {
+			return db.moveOne(ctx, tx, ids[0], m)
+		}
+		m.to = to(m.fixed)
 	}
 	rows := make([]moveRow, 0, len(ids))
 	for start := 0; start < len(ids); start += moveChunk {
@@ -171,6 +183,40 @@ func (db *DB) moveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, m mo
 		}
 	}
 	return out, nil
+}
+
+// moveOne is moveDeliveries's path for a strict move of one delivery from
+// one status to a fixed one.
+func (db *DB) moveOne(ctx context.Context, tx *sqlx.Tx, id int64, m move) ([]int64, error) {
+	from := m.from[0]
+	if !herald.Transition(from, m.fixed) {
+		return nil, fmt.Errorf("delivery %d: %s → %s is not a transition of the lifecycle", id, from, m.fixed)
+	}
+	now := db.nowMs()
+	set := "status = ?"
+	if m.set != "" {
+		set += ", " + m.set
+	}
+	query := `UPDATE deliveries AS d SET ` + set + `, updated_at = ? WHERE d.id = ? AND d.status = ?`
+	if m.guard != "" {
+		query += " AND " + m.guard
+	}
+	args := append(append(append([]any{string(m.fixed)}, m.args...), now, id, string(from)), m.gargs...)
+	var row struct {
+		WorkspaceID int64 `db:"workspace_id"`
+		Attempts    int   `db:"attempts"`
+	}
+	if err := get(ctx, tx, &row, query+` RETURNING workspace_id, attempts`, args...); notFound(err) {
+		return nil, herald.Errorf(herald.ECONFLICT, "%s", db.whyNotMoved(ctx, tx, []int64{id}, nil, m))
+	} else if err != nil {
+		return nil, fmt.Errorf("move delivery %d to %s: %w", id, m.fixed, err)
+	}
+	if _, err := exec(ctx, tx, `INSERT INTO delivery_events (delivery_id, workspace_id, from_status, to_status, at, node, actor, reason, attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, row.WorkspaceID, string(from), string(m.fixed), now, db.node,
+		herald.ActorOf(ctx).String(), m.reason, row.Attempts); err != nil {
+		return nil, fmt.Errorf("record delivery events: %w", err)
+	}
+	return []int64{id}, nil
 }
 
 // recordCreated appends the creation event of new deliveries (now in their
