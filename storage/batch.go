@@ -12,14 +12,18 @@ import (
 )
 
 // completer batches concurrent Complete calls into shared transactions
-// (group commit): with ~64 workers finishing together, one commit serves
-// many instead of each paying its own. No goroutine of its own: the first
-// caller to find it idle runs a batch, then hands over to the oldest caller
-// still waiting, so nobody runs more than one batch.
+// (group commit): with many workers finishing together, one commit serves
+// many instead of each paying its own. No goroutine of its own: a caller
+// that finds fewer than limit batches running runs one (its own completion
+// and the oldest others waiting), then hands its turn to the oldest caller
+// still waiting, so nobody runs more than one batch. SQLite runs one batch
+// at a time (one writer); PostgreSQL several side by side (its rows are
+// locked one by one).
 type completer struct {
 	mu      sync.Mutex
 	pending []*completion
-	busy    bool // a caller is running a batch
+	running int // batches being run
+	limit   int // at most this many at once (0: 1)
 }
 
 // maxBatch bounds one transaction.
@@ -29,33 +33,59 @@ const maxBatch = 128
 func (q *completer) submit(db *DB, c *completion) {
 	q.mu.Lock()
 	q.pending = append(q.pending, c)
-	if q.busy {
+	if q.running >= max(q.limit, 1) {
 		q.mu.Unlock()
 		select {
 		case <-c.done:
 			return
-		case <-c.lead: // c is first in line: run the next batch
+		case <-c.lead: // handed a turn: run the next batch
 		}
+		q.mu.Lock()
 	} else {
-		q.busy = true
-		q.mu.Unlock()
+		q.running++
 	}
-	q.mu.Lock()
-	n := min(len(q.pending), maxBatch)
-	batch := q.pending[:n:n]
-	q.pending = q.pending[n:]
+	batch := q.take(c)
 	q.mu.Unlock()
 
 	db.runBatch(batch)
 
 	q.mu.Lock()
-	if len(q.pending) > 0 {
-		close(q.pending[0].lead)
+	if next := q.oldestWaiting(); next != nil {
+		next.leading = true
+		close(next.lead)
 	} else {
-		q.busy = false
-		q.pending = nil
+		q.running--
 	}
 	q.mu.Unlock()
+}
+
+// take removes from pending, for the caller of c to run, c and the oldest
+// others waiting (not those handed a turn of their own), up to maxBatch.
+func (q *completer) take(c *completion) []*completion {
+	batch := []*completion{c}
+	rest := q.pending[:0]
+	for _, p := range q.pending {
+		switch {
+		case p == c:
+		case len(batch) < maxBatch && !p.leading:
+			batch = append(batch, p)
+		default:
+			rest = append(rest, p)
+		}
+	}
+	clear(q.pending[len(rest):])
+	q.pending = rest
+	return batch
+}
+
+// oldestWaiting is the oldest pending completion not handed a turn yet.
+func (q *completer) oldestWaiting() *completion {
+	for _, p := range q.pending {
+		if !p.leading {
+			return p
+		}
+	}
+	return nil
 }
 
 // runBatch applies a batch in one transaction. If the database fails

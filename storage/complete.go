@@ -107,9 +107,10 @@ type completion struct {
 	lease time.Duration // > 0: claim the channel's next delivery under a lease this long
 	next  *herald.Job   // that claim
 
-	err  error
-	done chan struct{} // closed when err is final
-	lead chan struct{} // closed when this caller is to run the next batch
+	err     error
+	done    chan struct{} // closed when err is final
+	lead    chan struct{} // closed when this caller is to run the next batch
+	leading bool          // lead was closed (under the completer's lock)
 }
 
 // apply writes c in tx. conflict is c's own refusal (nothing written);

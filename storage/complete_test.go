@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -272,5 +273,45 @@ func TestRecoverExpiredRemovedRow(t *testing.T) {
 	}
 	if s := statusOf(t, db, jobs["tg"].Delivery.ID); s != herald.StatusRetrying {
 		t.Fatalf("live row after recovery: %s", s)
+	}
+}
+
+// With several batches allowed at once (PostgreSQL), every Complete of many
+// concurrent callers is written once and returns its own final result.
+func TestCompleteConcurrentBatches(t *testing.T) {
+	db := MustOpenDB(t)
+	db.completer.limit = 3
+	ws := mustWorkspace(t, db, "acme")
+	var posts []herald.Post
+	for i := range 300 {
+		name := fmt.Sprintf("c%03d", i)
+		mustChannel(t, db, ws.ID, name, "outbox")
+		posts = append(posts, mkPost("p-"+name, i+2, t0, name, name))
+	}
+	mustApply(t, db, ws.ID, "p", posts)
+	jobs, err := db.ClaimDue(ctx, "w1", t0, time.Minute, 1000)
+	if err != nil || len(jobs) != 300 {
+		t.Fatalf("claim %d %v", len(jobs), err)
+	}
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		owner := "w1"
+		if i%10 == 0 {
+			owner = "someone-else"
+		}
+		wg.Go(func() {
+			err := db.Complete(ctx, owner, j, herald.Result{Outcome: herald.OutcomePublished, RemoteID: "1"}, t0, time.Time{})
+			status := statusOf(t, db, j.Delivery.ID) // the result is final when Complete returns
+			if owner == "w1" && (err != nil || status != herald.StatusPublished) {
+				t.Errorf("delivery %d: %v, %s", j.Delivery.ID, err, status)
+			}
+			if owner != "w1" && (herald.ErrorCode(err) != herald.ECONFLICT || status != herald.StatusPublishing) {
+				t.Errorf("another owner's completion of %d: %v, %s; want a conflict, nothing written", j.Delivery.ID, err, status)
+			}
+		})
+	}
+	wg.Wait()
+	if db.completer.running != 0 || len(db.completer.pending) != 0 {
+		t.Errorf("completer left running %d, pending %d", db.completer.running, len(db.completer.pending))
 	}
 }

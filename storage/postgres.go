@@ -60,6 +60,7 @@ func postgresPoolSize() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
 // run-time parameters in its query). Nothing is created.
 func (db *DB) openPostgres(dsn string) error {
 	db.d = &postgresDialect
+	db.completer.limit = postgresPoolSize() / 2 // results are written side by side
 	p, err := sqlx.Open("pgx", pgxURL(dsn))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
