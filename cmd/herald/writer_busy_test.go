@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -55,5 +58,84 @@ func TestReadsWhileAnotherProcessWrites(t *testing.T) {
 	body := call(t, c.URL, token, "POST", "/api/v1/workspaces", "", map[string]any{"slug": "other", "name": "Other"}, 503, &env)
 	if env.Error.Code != "unavailable" {
 		t.Errorf("write while another process writes: %s", body)
+	}
+}
+
+// While a 100,000-row plan upload is in its write transaction, the same
+// process answers reads at once (from its read pool), and another process
+// reads the database too: the upload holds the write lock only, never the
+// readers.
+func TestReadsDuringA100kUpload(t *testing.T) {
+	dir := t.TempDir()
+	token := createToken(t, dir)
+	c := startChild(t, dir)
+	call(t, c.URL, token, "POST", "/api/v1/workspaces", "", map[string]any{"slug": "brand", "name": "Brand"}, 201, nil)
+	call(t, c.URL, token, "POST", "/api/v1/workspaces/brand/channels", "", map[string]any{"name": "out", "platform": "outbox"}, 201, nil)
+
+	var plan bytes.Buffer
+	plan.WriteString("key,date,time,channels,text\n")
+	start := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC) // always ahead
+	for i := range 100_000 {
+		at := start.Add(time.Duration(i) * 5 * time.Minute)
+		fmt.Fprintf(&plan, "p%06d,%s,%s,out,Post %d of the year\n", i, at.Format("2006-01-02"), at.Format("15:04"), i)
+	}
+	uploaded := make(chan []byte, 1)
+	go func() {
+		uploaded <- call(t, c.URL, token, "PUT", "/api/v1/workspaces/brand/plans/year?timezone=UTC", "text/csv", plan.Bytes(), 200, nil)
+	}()
+
+	dbFile := filepath.Join(dir, "herald.db")
+	writer, err := sql.Open("sqlite3", "file:"+dbFile+"?_txlock=immediate&_busy_timeout=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	reader, err := sql.Open("sqlite3", "file:"+dbFile+"?mode=ro&_busy_timeout=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for observed := false; !observed; {
+		select {
+		case body := <-uploaded:
+			t.Fatalf("the upload ended before its write transaction was seen (%d bytes answered)", len(body))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the upload's write transaction was not seen within 60s")
+		}
+		tx, err := writer.Begin()
+		if err == nil { // the write lock is free: the upload is not writing yet
+			tx.Rollback()
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		// The upload holds the write lock now: both reads must answer.
+		observed = true
+		req, _ := http.NewRequest("GET", c.URL+"/api/v1/workspaces", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := client.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Errorf("GET /api/v1/workspaces during the upload: %v %v", res, err)
+		}
+		if res != nil {
+			res.Body.Close()
+		}
+		var n int
+		if err := reader.QueryRow(`SELECT COUNT(*) FROM workspaces`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("another process's read during the upload: %d %v", n, err)
+		}
+		// The write lock is still the upload's: the reads did not wait for it
+		// (a read queued behind the writer would answer only once it ended).
+		if tx, err := writer.Begin(); err == nil {
+			tx.Rollback()
+			t.Error("the reads answered only after the upload's write transaction ended")
+		}
+	}
+	var res struct{ Created int }
+	if err := json.Unmarshal(<-uploaded, &res); err != nil || res.Created != 100_000 {
+		t.Fatalf("upload: %+v %v", res, err)
 	}
 }
