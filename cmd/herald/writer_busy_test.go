@@ -106,10 +106,14 @@ func TestReadsDuringA100kUpload(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the upload's write transaction was not seen within 60s")
 		}
-		tx, err := writer.Begin()
-		if err == nil { // the write lock is free: the upload is not writing yet
-			tx.Rollback()
+		// The write lock held twice 50 ms apart is the upload's (the
+		// scheduler's and the API's own writes take a few milliseconds).
+		if writeLockFree(writer) {
 			time.Sleep(time.Millisecond)
+			continue
+		}
+		time.Sleep(50 * time.Millisecond)
+		if writeLockFree(writer) {
 			continue
 		}
 		// The upload holds the write lock now: both reads must answer.
@@ -129,8 +133,7 @@ func TestReadsDuringA100kUpload(t *testing.T) {
 		}
 		// The write lock is still the upload's: the reads did not wait for it
 		// (a read queued behind the writer would answer only once it ended).
-		if tx, err := writer.Begin(); err == nil {
-			tx.Rollback()
+		if writeLockFree(writer) {
 			t.Error("the reads answered only after the upload's write transaction ended")
 		}
 	}
@@ -138,4 +141,16 @@ func TestReadsDuringA100kUpload(t *testing.T) {
 	if err := json.Unmarshal(<-uploaded, &res); err != nil || res.Created != 100_000 {
 		t.Fatalf("upload: %+v %v", res, err)
 	}
+}
+
+// writeLockFree takes and gives back SQLite's write lock through db (a
+// connection with _txlock=immediate and no busy wait), and reports whether
+// it could.
+func writeLockFree(db *sql.DB) bool {
+	tx, err := db.Begin()
+	if err != nil {
+		return false
+	}
+	tx.Rollback()
+	return true
 }
