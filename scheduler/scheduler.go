@@ -30,11 +30,11 @@ type Store interface {
 	CompleteAndClaimNext(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time,
 		lease time.Duration) (*herald.Job, error)
 	Release(ctx context.Context, owner string, ids []int64) error
-	RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error)
+	RecoverExpired(ctx context.Context, now time.Time, idempotent func(ch herald.Channel) bool) (int, error)
 	// RecoverAbandoned runs at Start: it recovers what RecoverExpired does
 	// and, on a store this process holds alone, every claim not owner's
 	// (a dead predecessor's) at once, whatever its lease.
-	RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error)
+	RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(ch herald.Channel) bool) (int, error)
 	// RenewLeases extends owner's leases on ids to until and returns the ids
 	// owner no longer holds.
 	RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) (lost []int64, err error)
@@ -58,6 +58,15 @@ type Store interface {
 type Publisher interface {
 	Publish(ctx context.Context, req herald.PublishRequest) herald.Result
 	Idempotent() bool // true when a retry with req.IdempotencyKey cannot post twice
+}
+
+// ChannelIdempotent is implemented by publishers whose idempotency is the
+// channel's to say rather than the platform's (a webhook receiver that
+// honours Idempotency-Key: config.idempotent). IdempotentOn reports whether
+// a retry on ch with req.IdempotencyKey cannot post twice; it then decides
+// for the publisher's channels in place of Idempotent.
+type ChannelIdempotent interface {
+	IdempotentOn(ch herald.Channel) bool
 }
 
 // Reconciler is implemented by publishers whose platform can list the
@@ -403,11 +412,17 @@ func (s *Scheduler) storeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.acting(context.Background()), storeTimeout)
 }
 
-// idempotent reports whether the platform's publisher can retry without
-// posting twice; an unknown platform is not.
-func (s *Scheduler) idempotent(platform string) bool {
-	p, ok := s.pubs[platform]
-	return ok && p != nil && p.Idempotent()
+// idempotent reports whether the channel's publisher can retry on it
+// without posting twice (see ChannelIdempotent); an unknown platform cannot.
+func (s *Scheduler) idempotent(ch herald.Channel) bool {
+	p, ok := s.pubs[ch.Platform]
+	if !ok || p == nil {
+		return false
+	}
+	if c, ok := p.(ChannelIdempotent); ok {
+		return c.IdempotentOn(ch)
+	}
+	return p.Idempotent()
 }
 
 func defaultOwner() string {

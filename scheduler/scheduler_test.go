@@ -291,6 +291,40 @@ func TestStartRecoversExpiredLeases(t *testing.T) {
 	}
 }
 
+// hookPublisher is a fakePublisher whose idempotency is each channel's
+// (config.idempotent), as the webhook adapter's.
+type hookPublisher struct{ *fakePublisher }
+
+func (p hookPublisher) IdempotentOn(ch herald.Channel) bool { return ch.Config["idempotent"] == true }
+
+// A publisher that says per channel whether a retry is safe
+// (ChannelIdempotent) decides the recovery of its expired claims: retried
+// with the same key on a channel that says so, unknown on the others,
+// though the platform as a whole is not idempotent.
+func TestStartRecoversByChannelIdempotency(t *testing.T) {
+	st := newStore(t, nil)
+	due := herald.Now().Add(-10 * time.Minute)
+	seed := func(name string, idempotent bool) int64 {
+		if err := st.CreateChannel(context.Background(), &herald.Channel{WorkspaceID: st.wsID, Name: name, Platform: "hook",
+			Timezone: "UTC", Config: map[string]any{"idempotent": idempotent}, Credentials: map[string]string{"token": "SECRET-TOKEN"}}); err != nil {
+			t.Fatal(err)
+		}
+		id := st.add(name, "hook", due, "post")
+		st.claimAs("dead-process", due, time.Minute, id) // its lease ended 9 minutes ago
+		return id
+	}
+	safe, unsafe := seed("safe", true), seed("unsafe", false)
+	pub := hookPublisher{newFakePublisher(0)}
+	start(t, st.DB, map[string]Publisher{"hook": pub}, Config{Tick: never})
+	if s := st.status(unsafe); s != herald.StatusUnknown {
+		t.Errorf("channel without idempotency: status %s, want unknown", s)
+	}
+	eventually(t, func() bool { return st.status(safe) == herald.StatusPublished }, 2*time.Second, "idempotent channel's delivery retried")
+	if n := pub.callsOf(unsafe); n != 0 {
+		t.Errorf("the unknown delivery was published again (%d calls)", n)
+	}
+}
+
 func TestLoopRecoversLeasesThatExpireLater(t *testing.T) {
 	t0 := herald.Now()
 	clk := newClock(t0)

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -210,14 +211,15 @@ const (
 )
 
 // RecoverExpired resolves publishing deliveries whose lease ended before now
-// (their process died mid-call): on a platform where idempotent says a retry
-// with the same idempotency key cannot post twice, the delivery is retrying
-// with next_attempt_at = now; elsewhere — or when its row was removed from
-// the plan meanwhile — it becomes unknown. Either way its open attempt is
-// finished with outcome unknown. It also forgets the rate-limit blocks that
+// (their process died mid-call): on a channel where idempotent says a retry
+// with the same idempotency key cannot post twice (it is given the channel's
+// id, name, platform and config, not its credentials), the delivery is
+// retrying with next_attempt_at = now; elsewhere — or when its row was
+// removed from the plan meanwhile — it becomes unknown. Either way its open
+// attempt is finished with outcome unknown. It also forgets the rate-limit blocks that
 // ended. It returns how many deliveries it resolved; database errors are
 // wrapped.
-func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func(platform string) bool) (int, error) {
+func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func(ch herald.Channel) bool) (int, error) {
 	n, err := db.recoverClaims(ctx, now, "lease expired", "d.lease_until < ?", []any{ms(now)}, idempotent)
 	if err != nil {
 		return 0, err
@@ -233,30 +235,37 @@ func (db *DB) RecoverExpired(ctx context.Context, now time.Time, idempotent func
 // process holds the database alone (Sole) and has just started, those are
 // its dead predecessor's. On a database that is not Sole it is
 // RecoverExpired: other processes' claims may be alive.
-func (db *DB) RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(platform string) bool) (int, error) {
+func (db *DB) RecoverAbandoned(ctx context.Context, owner string, now time.Time, idempotent func(ch herald.Channel) bool) (int, error) {
 	if !db.Sole() {
 		return db.RecoverExpired(ctx, now, idempotent)
 	}
 	return db.recoverClaims(ctx, now, "the process that claimed it stopped", "d.lease_owner <> ?", []any{owner}, idempotent)
 }
 
-func (db *DB) recoverClaims(ctx context.Context, now time.Time, why, cond string, args []any, idempotent func(platform string) bool) (int, error) {
+func (db *DB) recoverClaims(ctx context.Context, now time.Time, why, cond string, args []any, idempotent func(ch herald.Channel) bool) (int, error) {
 	var n int
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var claims []struct {
-			ID       int64  `db:"id"`
-			Attempts int    `db:"attempts"`
-			Platform string `db:"platform"`
-			Removed  bool   `db:"removed"`
+			ID        int64  `db:"id"`
+			Attempts  int    `db:"attempts"`
+			ChannelID int64  `db:"channel_id"`
+			Channel   string `db:"channel"`
+			Platform  string `db:"platform"`
+			Config    string `db:"config"`
+			Removed   bool   `db:"removed"`
 		}
-		if err := sel(ctx, tx, &claims, `SELECT d.id, d.attempts, c.platform, p.removed FROM deliveries d
-			JOIN channels c ON c.id = d.channel_id JOIN posts p ON p.id = d.post_id
+		if err := sel(ctx, tx, &claims, `SELECT d.id, d.attempts, d.channel_id, c.name AS channel, c.platform, c.config, p.removed
+			FROM deliveries d JOIN channels c ON c.id = d.channel_id JOIN posts p ON p.id = d.post_id
 			WHERE d.status = 'publishing' AND `+cond, args...); err != nil {
 			return err
 		}
 		for _, d := range claims {
+			// Idempotency may be the channel's to say (a webhook receiver
+			// that honours Idempotency-Key), not only its platform's.
+			ch := herald.Channel{ID: d.ChannelID, Name: d.Channel, Platform: d.Platform}
+			_ = json.Unmarshal([]byte(d.Config), &ch.Config) // written by CreateChannel from a map: valid JSON
 			status, msg := herald.StatusUnknown, errLeaseUnknown
-			if idempotent != nil && idempotent(d.Platform) && !d.Removed {
+			if idempotent != nil && idempotent(ch) && !d.Removed {
 				status, msg = herald.StatusRetrying, errLeaseRetried
 			}
 			moved, err := db.moveDeliveries(ctx, tx, []int64{d.ID}, move{from: herald.StatusSet{herald.StatusPublishing}, to: to(status),

@@ -143,7 +143,7 @@ func TestRelease(t *testing.T) {
 
 func TestRecoverExpired(t *testing.T) {
 	db, ws, jobs := oneClaimed(t)
-	idem := func(p string) bool { return p == "mastodon" }
+	idem := func(ch herald.Channel) bool { return ch.Platform == "mastodon" }
 	if n, err := db.RecoverExpired(ctx, t0.Add(time.Minute), idem); err != nil || n != 0 {
 		t.Fatalf("leases still valid (until == now): n=%d %v", n, err)
 	}
@@ -262,10 +262,46 @@ func TestRowRemovedWhilePublishing(t *testing.T) {
 	}
 }
 
+// The idempotency callback gets each channel's platform and config, so a
+// channel may say a retry is safe where its platform cannot (a webhook
+// receiver that honours Idempotency-Key).
+func TestRecoverExpiredByChannel(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	for name, idem := range map[string]bool{"safe": true, "unsafe": false} {
+		if err := db.CreateChannel(ctx, &herald.Channel{WorkspaceID: ws.ID, Name: name, Platform: "webhook",
+			Config: map[string]any{"url": "https://hooks.example/" + name, "idempotent": idem}, Credentials: map[string]string{"secret": "SECRET-" + name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, t0, "A", "safe", "unsafe")})
+	jobs, err := db.ClaimDue(ctx, "w1", t0, time.Minute, 10)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("claim: %v %v", jobs, err)
+	}
+	var asked []string
+	n, err := db.RecoverExpired(ctx, t0.Add(time.Hour), func(ch herald.Channel) bool {
+		asked = append(asked, ch.Name)
+		if ch.ID == 0 || ch.Platform != "webhook" || ch.Credentials != nil {
+			t.Errorf("asked about %+v: want the channel's id, platform and config, no credentials", ch)
+		}
+		return ch.Config["idempotent"] == true
+	})
+	if err != nil || n != 2 || len(asked) != 2 {
+		t.Fatalf("recovered %d (%v), asked about %v", n, err, asked)
+	}
+	for _, j := range jobs {
+		want := map[string]herald.DeliveryStatus{"safe": herald.StatusRetrying, "unsafe": herald.StatusUnknown}[j.Channel.Name]
+		if s := statusOf(t, db, j.Delivery.ID); s != want {
+			t.Errorf("%s after recovery: %s, want %s", j.Channel.Name, s, want)
+		}
+	}
+}
+
 func TestRecoverExpiredRemovedRow(t *testing.T) {
 	db, ws, jobs := oneClaimed(t)
 	mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, t0, "A", "tg")}) // b (masto) removed
-	if n, err := db.RecoverExpired(ctx, t0.Add(time.Hour), func(string) bool { return true }); err != nil || n != 2 {
+	if n, err := db.RecoverExpired(ctx, t0.Add(time.Hour), func(herald.Channel) bool { return true }); err != nil || n != 2 {
 		t.Fatalf("recovered %d %v", n, err)
 	}
 	if s := statusOf(t, db, jobs["masto"].Delivery.ID); s != herald.StatusUnknown {

@@ -22,7 +22,8 @@
 // a request again by itself (it does, for the Idempotency-Key header, when
 // a kept-alive connection closes unanswered); otherwise each attempt goes
 // out once at most. Idempotent() reports false because it cannot speak for
-// every receiver.
+// every receiver; IdempotentOn(channel) speaks for one, so that a delivery
+// interrupted by a crash is retried on an idempotent channel too.
 package webhook
 
 import (
@@ -83,8 +84,14 @@ func New(opts Options) *Publisher {
 }
 
 // Idempotent reports false: whether a receiver honours Idempotency-Key is
-// per channel (config.idempotent), not something the publisher can promise.
+// per channel (config.idempotent), not something the publisher can promise;
+// IdempotentOn says it for a channel.
 func (p *Publisher) Idempotent() bool { return false }
+
+// IdempotentOn reports whether ch's receiver honours Idempotency-Key
+// (config.idempotent): then a delivery interrupted by a crash is retried
+// with the same key, as an unanswered call is (scheduler.ChannelIdempotent).
+func (p *Publisher) IdempotentOn(ch herald.Channel) bool { return idempotent(&ch) }
 
 // Endpoints names the settings that decide where the channel's credentials
 // are sent: each must be an outbound URL the guard allows, and changing

@@ -195,6 +195,25 @@ func TestIdempotentReceiverRetry(t *testing.T) {
 	}
 }
 
+// IdempotentOn speaks for one channel, as config.idempotent says: the
+// scheduler asks it whether a delivery interrupted by a crash may be
+// retried with its key.
+func TestIdempotentOn(t *testing.T) {
+	pub := webhook.New(webhook.Options{})
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{{true, true}, {"true", true}, {false, false}, {"false", false}, {nil, false}} {
+		ch := herald.Channel{Platform: "webhook", Config: map[string]any{"url": "https://hooks.example/herald"}}
+		if c.v != nil {
+			ch.Config["idempotent"] = c.v
+		}
+		if got := pub.IdempotentOn(ch); got != c.want {
+			t.Errorf("config.idempotent %#v: IdempotentOn %v, want %v", c.v, got, c.want)
+		}
+	}
+}
+
 // A lost answer on a kept-alive connection (the way pooled connections go
 // out): the Idempotency-Key header must not let Go's transport resend the
 // post by itself to a receiver that does not honour it.
