@@ -92,7 +92,9 @@ func (s *Scheduler) freeWorkers() (free int, stop bool) {
 	return s.cfg.Workers - s.busy, s.stopping
 }
 
-// maybeRecover calls RecoverExpired when it has not run for recoverEvery,
+// maybeRecover calls RecoverExpired when it has not run for recoverEvery
+// (or a third of the lease, when shorter: a stopped process's claims are
+// taken over within about a lease),
 // on the process that holds the maintenance duty.
 func (s *Scheduler) maybeRecover() {
 	if !s.leader.Load() {
@@ -100,7 +102,7 @@ func (s *Scheduler) maybeRecover() {
 	}
 	now := s.cfg.Now()
 	s.mu.Lock()
-	due := now.Sub(s.lastRecover) >= recoverEvery
+	due := now.Sub(s.lastRecover) >= min(recoverEvery, s.cfg.Lease/3)
 	if due {
 		s.lastRecover = now
 	}

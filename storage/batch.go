@@ -26,6 +26,9 @@ type completer struct {
 	limit   int // at most this many at once (0: 1)
 }
 
+// batchTimeout bounds the writing of one batch.
+const batchTimeout = 30 * time.Second
+
 // maxBatch bounds one transaction.
 const maxBatch = 128
 
@@ -97,7 +100,10 @@ func (db *DB) runBatch(batch []*completion) {
 			close(c.done)
 		}
 	}()
-	ctx := context.Background() // the batch is not any one caller's
+	// The batch is not any one caller's; a database that stops answering
+	// fails it after a while rather than hanging every worker.
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, c := range batch {
 			conflict, err := c.apply(ctx, db, tx)

@@ -2,8 +2,10 @@ package storage
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -100,7 +102,12 @@ func postgresBusy(err error) bool {
 		}
 		return false
 	}
-	return errors.Is(err, syscall.ECONNREFUSED)
+	// The server unreachable, or the connection cut under a statement
+	// (failover, a restart, a network cut): try again once it is back.
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) ||
+		pgconn.Timeout(err)
 }
 
 // postgresUnique reports whether err is PostgreSQL's unique_violation.

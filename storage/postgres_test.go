@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,9 @@ func TestDialectErrors(t *testing.T) {
 		{"pg invalid_password", &pgconn.PgError{Code: "28P01"}, false, false},
 		{"pg syntax error", &pgconn.PgError{Code: "42601"}, false, false},
 		{"connection refused", refused, true, false},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, true, false},
+		{"connection cut mid-answer", fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF), true, false},
+		{"bad connection", driver.ErrBadConn, true, false},
 		{"wrapped", fmt.Errorf("claim: %w", &pgconn.PgError{Code: "55P03"}), true, false},
 		{"other", errors.New("boom"), false, false},
 		{"nil", nil, false, false},
