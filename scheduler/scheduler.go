@@ -25,8 +25,8 @@ import (
 type Store interface {
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Job, error)
 	Complete(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time) error
-	// CompleteAndClaimNext is Complete, then the claim of the channel's
-	// next delivery when it may go at once (nil when none).
+	// CompleteAndClaimNext is Complete, then the claim of the earliest due
+	// delivery for the freed worker (nil when none).
 	CompleteAndClaimNext(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time,
 		lease time.Duration) (*herald.Job, error)
 	Release(ctx context.Context, owner string, ids []int64) error

@@ -11,9 +11,10 @@ import (
 )
 
 // run publishes claimed jobs one after the other on one worker slot: the
-// job it was given, then each next delivery of the same channel that the
-// store claimed together with the result (CompleteAndClaimNext), so that a
-// channel's chain of posts needs no round through the claim loop. With no
+// job it was given, then each delivery the store claimed together with the
+// last result (CompleteAndClaimNext: the earliest due, often the same
+// channel's next post), so that a burst needs no round through the claim
+// loop for every post. With no
 // next job it frees its slot and wakes the loop. When the scheduler is
 // stopping before a publish begins, that job stays in unstarted for
 // Shutdown to release.

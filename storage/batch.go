@@ -139,8 +139,12 @@ func (db *DB) runBatch(batch []*completion) {
 	}
 }
 
-// claimNexts claims, for the written completions that asked for it, their
-// channels' next deliveries (CompleteAndClaimNext), in one claim per owner.
+// claimNexts claims, for the written completions that asked for it, as many
+// due deliveries as their workers are freed, in due order over every
+// channel (ClaimDue's claim, in the same transaction): the channel just
+// freed gets its next post when that is the earliest due, and a channel
+// still waiting for its first does not wait behind another's chain. Each
+// completion whose channel's next post was claimed gets that one.
 func (db *DB) claimNexts(ctx context.Context, tx *sqlx.Tx, batch []*completion) error {
 	// One claim per (owner, lease), at the latest of its completions' times:
 	// what is due by then is due now.
@@ -149,27 +153,41 @@ func (db *DB) claimNexts(ctx context.Context, tx *sqlx.Tx, batch []*completion) 
 		lease time.Duration
 	}
 	var order []claimer
-	channels, now := map[claimer][]int64{}, map[claimer]int64{}
+	asking, now := map[claimer][]*completion{}, map[claimer]int64{}
 	for _, c := range batch {
-		if c.lease <= 0 || c.err != nil || c.res.Outcome == herald.OutcomeReauth {
+		if c.lease <= 0 || c.err != nil {
 			continue
 		}
 		k := claimer{c.owner, c.lease}
-		if channels[k] == nil {
+		if asking[k] == nil {
 			order = append(order, k)
 		}
-		channels[k] = append(channels[k], c.job.Delivery.ChannelID)
+		asking[k] = append(asking[k], c)
 		now[k] = max(now[k], c.fin)
 	}
 	for _, k := range order {
-		jobs, err := db.claimNext(herald.WithActor(ctx, herald.Actor{Kind: "scheduler", ID: k.owner}), tx, k.owner, fromMs(now[k]), k.lease, channels[k])
+		cs := asking[k]
+		jobs, err := db.claimDue(herald.WithActor(ctx, herald.Actor{Kind: "scheduler", ID: k.owner}), tx, k.owner, fromMs(now[k]), k.lease, len(cs))
 		if err != nil {
 			return fmt.Errorf("claim next: %w", err)
 		}
-		for _, c := range batch {
-			if j, ok := jobs[c.job.Delivery.ChannelID]; ok && c.owner == k.owner && c.lease == k.lease && c.next == nil {
-				c.next = &j
-				delete(jobs, c.job.Delivery.ChannelID)
+		byChannel := make(map[int64]int, len(jobs))
+		for i, j := range jobs {
+			byChannel[j.Delivery.ChannelID] = i
+		}
+		taken := make([]bool, len(jobs))
+		for _, c := range cs {
+			if i, ok := byChannel[c.job.Delivery.ChannelID]; ok {
+				c.next, taken[i] = &jobs[i], true
+			}
+		}
+		i := 0
+		for _, c := range cs {
+			for c.next == nil && i < len(jobs) {
+				if !taken[i] {
+					c.next, taken[i] = &jobs[i], true
+				}
+				i++
 			}
 		}
 	}

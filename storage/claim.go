@@ -56,24 +56,29 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 	}
 	var jobs []herald.Job
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := db.markMissed(ctx, tx, ms(now)); err != nil {
-			return fmt.Errorf("mark missed: %w", err)
-		}
-		if limit <= 0 {
-			return nil
-		}
-		var heads []int64
-		if err := sel(ctx, tx, &heads, headsSQL+db.d.claimLock, ms(now), ms(now), ms(now), limit); err != nil || len(heads) == 0 {
-			return err
-		}
 		var err error
-		jobs, err = db.claim(ctx, tx, owner, now, lease, heads)
+		jobs, err = db.claimDue(ctx, tx, owner, now, lease, limit)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	return jobs, nil
+}
+
+// claimDue is ClaimDue in tx.
+func (db *DB) claimDue(ctx context.Context, tx *sqlx.Tx, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Job, error) {
+	if err := db.markMissed(ctx, tx, ms(now)); err != nil {
+		return nil, fmt.Errorf("mark missed: %w", err)
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	var heads []int64
+	if err := sel(ctx, tx, &heads, headsSQL+db.d.claimLock, ms(now), ms(now), ms(now), limit); err != nil || len(heads) == 0 {
+		return nil, err
+	}
+	return db.claim(ctx, tx, owner, now, lease, heads)
 }
 
 // claim moves the waiting deliveries heads to publishing under owner's
@@ -102,47 +107,6 @@ func (db *DB) claim(ctx context.Context, tx *sqlx.Tx, owner string, now time.Tim
 		return nil, fmt.Errorf("read claimed deliveries: %w", busy(err))
 	}
 	return db.loadJobs(ctx, tx, ds)
-}
-
-// nextHeadsSQL finds the heads of the given channels (binds: ids, now, now,
-// default lateness, now) that may be claimed at once: each channel's earliest
-// waiting delivery, when it is due, the channel is active and nothing of it
-// is publishing, and it is still within its lateness window (a late one is
-// left for the claim's missed-marking).
-var nextHeadsSQL = `SELECT d.id FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id
-	WHERE d.id IN (
-		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = c.id AND e.status IN ` + waitingIn + `
-			ORDER BY e.due_at, e.id LIMIT 1)
-		FROM channels c WHERE c.id IN (?) AND c.status <> 'needs_reauth' AND c.not_before <= ?
-		AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing'))
-	AND d.next_attempt_at <= ?
-	AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END >= ?
-	AND d.status IN ` + waitingIn + `
-	ORDER BY d.due_at, d.id`
-
-// claimNext claims, in tx, the next delivery of each of channels that is due
-// at now (see nextHeadsSQL), and returns the jobs by channel id.
-func (db *DB) claimNext(ctx context.Context, tx *sqlx.Tx, owner string, now time.Time, lease time.Duration, channels []int64) (map[int64]herald.Job, error) {
-	if len(channels) == 0 {
-		return nil, nil
-	}
-	q, args, err := in(tx, nextHeadsSQL+db.d.claimLock, channels, ms(now), ms(now), herald.DefaultMaxLateness.Milliseconds(), ms(now))
-	if err != nil {
-		return nil, err
-	}
-	var heads []int64
-	if err := sqlx.SelectContext(ctx, tx, &heads, q, args...); err != nil || len(heads) == 0 {
-		return nil, busy(err)
-	}
-	jobs, err := db.claim(ctx, tx, owner, now, lease, heads)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]herald.Job, len(jobs))
-	for _, j := range jobs {
-		out[j.Delivery.ChannelID] = j
-	}
-	return out, nil
 }
 
 // markMissed moves past their lateness window the deliveries still waiting,

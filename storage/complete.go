@@ -44,12 +44,13 @@ func (db *DB) Complete(ctx context.Context, owner string, job herald.Job, res he
 	return c.err
 }
 
-// CompleteAndClaimNext is Complete, then, in the same transaction, the
-// claim of the channel's next delivery when it may go at once (due at
-// finished, the channel active, within its lateness window): it comes back
-// as a job under owner's lease for lease, ready to publish, so a channel's
-// chain of posts needs no round through the claim loop; nil when there is
-// none. The next claim is made only when the completion was written.
+// CompleteAndClaimNext is Complete, then, in the same transaction, a claim
+// for the freed worker: the earliest due delivery that may go at once, by
+// ClaimDue's rules (the channel's own next post when it is that one,
+// another channel's otherwise). It comes back as a job under owner's lease
+// for lease, ready to publish, so a worker goes on without a round through
+// the claim loop; nil when nothing is due. The claim is made only when the
+// completion was written.
 func (db *DB) CompleteAndClaimNext(ctx context.Context, owner string, job herald.Job, res herald.Result, finished, retryAt time.Time,
 	lease time.Duration) (*herald.Job, error) {
 	c, err := prepareCompletion(owner, job, res, finished, retryAt)

@@ -351,3 +351,28 @@ func TestCompleteConcurrentBatches(t *testing.T) {
 		t.Errorf("completer left running %d, pending %d", db.completer.running, len(db.completer.pending))
 	}
 }
+
+// The delivery claimed with a result is the earliest due over every
+// channel: a channel waiting for its first post does not wait behind the
+// next post of the channel just freed.
+func TestCompleteAndClaimNextTakesTheEarliestDue(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	mustChannel(t, db, ws.ID, "a", "outbox")
+	mustChannel(t, db, ws.ID, "b", "outbox")
+	mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a1", 2, t0, "A1", "a"), mkPost("a2", 3, t0.Add(time.Second), "A2", "a"),
+		mkPost("b1", 4, t0, "B1", "b")})
+	now := t0.Add(2 * time.Second)
+	jobs, err := db.ClaimDue(ctx, "w1", now, time.Minute, 1)
+	if err != nil || len(jobs) != 1 || jobs[0].Delivery.PostKey != "a1" {
+		t.Fatalf("claim: %+v %v, want a1", jobs, err)
+	}
+	next, err := db.CompleteAndClaimNext(ctx, "w1", jobs[0], herald.Result{Outcome: herald.OutcomePublished, RemoteID: "1"}, now, time.Time{}, time.Minute)
+	if err != nil || next == nil || next.Delivery.PostKey != "b1" {
+		t.Fatalf("next: %+v %v, want b1 (due at t0) before a2 (due a second later)", next, err)
+	}
+	next, err = db.CompleteAndClaimNext(ctx, "w1", *next, herald.Result{Outcome: herald.OutcomePublished, RemoteID: "2"}, now, time.Time{}, time.Minute)
+	if err != nil || next == nil || next.Delivery.PostKey != "a2" {
+		t.Fatalf("then: %+v %v, want a2", next, err)
+	}
+}

@@ -55,7 +55,7 @@ func benchBurst(b *testing.B, channels, workers, replicas int) {
 		var schema string
 		if replicas > 0 {
 			cfg.DatabaseURL, schema, admin = postgresSchema(b)
-			cfg.Workers = workers / replicas
+			cfg.Workers = (workers + replicas - 1) / replicas
 			cfg.Node = "replica-1"
 		}
 		tm := mustRunMain(b, cfg)
