@@ -180,7 +180,7 @@ func TestReplicasSurvivePostgresCut(t *testing.T) {
 	}
 	// The outage lasts past a lease: claims whose results could not be
 	// recorded expire meanwhile.
-	time.Sleep(time.Until(cutAt.Add(replicaLease + time.Second)))
+	time.Sleep(cutAt.Add(replicaLease + time.Second).Sub(herald.Now())) // the outage, on the clock cutAt was read from
 	proxy.Restore()
 	t.Logf("database cut for %s after %d of %d posts; %d connections reset", herald.Now().Sub(cutAt).Round(time.Millisecond),
 		cutPosts, b.total(), proxy.Cuts())
