@@ -66,8 +66,18 @@ func testConfig(dataDir string) Config {
 // printed on its first start. It is closed when the test ends.
 func mustRunMain(tb testing.TB, cfg Config) *testMain {
 	tb.Helper()
+	return mustRunMainAt(tb, cfg, nil)
+}
+
+// mustRunMainAt is mustRunMain with every component on the clock now (the
+// real one when nil), for tests whose plans have fixed dates.
+func mustRunMainAt(tb testing.TB, cfg Config, now func() time.Time) *testMain {
+	tb.Helper()
 	var stdout, stderr syncBuffer
 	m := NewMain(cfg, &stdout, &stderr)
+	if now != nil {
+		m.Now = now
+	}
 	if err := m.Run(context.Background()); err != nil {
 		tb.Fatalf("run: %v\n%s", err, stderr.String())
 	}

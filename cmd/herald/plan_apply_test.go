@@ -17,8 +17,14 @@ import (
 // planServer runs Herald with workspace "brand" and an outbox channel "demo".
 func planServer(t *testing.T) *testMain {
 	t.Helper()
+	return planServerAt(t, nil)
+}
+
+// planServerAt is planServer on the clock now (the real one when nil).
+func planServerAt(t *testing.T, now func() time.Time) *testMain {
+	t.Helper()
 	noServer(t)
-	tm := mustRunMain(t, testConfig(t.TempDir()))
+	tm := mustRunMainAt(t, testConfig(t.TempDir()), now)
 	tm.do(t, "POST", "/api/v1/workspaces", map[string]any{"slug": "brand", "name": "Brand", "timezone": "Europe/Moscow"}, 201, nil)
 	tm.do(t, "POST", "/api/v1/workspaces/brand/channels", map[string]any{"name": "demo", "platform": "outbox",
 		"slots": []map[string]string{{"day": "mon", "time": "10:00"}, {"day": "thu", "time": "18:30"}}}, 201, nil)

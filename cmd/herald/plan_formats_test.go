@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLintFormats: lint reads .ods files (and --sheet), a .csv that is
@@ -37,7 +38,7 @@ func TestLintFormats(t *testing.T) {
 
 // TestApplyODS: apply sends an .ods file as ODS.
 func TestApplyODS(t *testing.T) {
-	tm := planServer(t)
+	tm := planServerAt(t, func() time.Time { return planNow }) // the file's posts are in December 2026
 	code, out, errs := runPlan(t, append([]string{"apply", testdata("libreoffice.ods"), "--workspace", "brand", "--key", "ods"}, tm.flags()...)...)
 	if code != exitOK || !strings.Contains(out, "plan ods: 6 created, 0 updated") {
 		t.Fatalf("apply .ods: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
