@@ -69,7 +69,7 @@ func prepareCompletion(owner string, job herald.Job, res herald.Result, finished
 	c := &completion{owner: owner, job: job, res: res, fin: ms(finished), done: make(chan struct{}), lead: make(chan struct{})}
 	switch res.Outcome {
 	case herald.OutcomePublished:
-		c.to, c.fixed = to(herald.StatusPublished), herald.StatusPublished
+		c.fixed = herald.StatusPublished
 		c.set, c.args = `remote_id = ?, url = ?, published_at = ?, error = '', platform_state = '{}'`, []any{res.RemoteID, res.URL, c.fin}
 	case herald.OutcomeRetry:
 		if retryAt.IsZero() {
@@ -79,9 +79,9 @@ func prepareCompletion(owner string, job herald.Job, res herald.Result, finished
 		c.to = unlessRemoved(herald.StatusRetrying)
 		c.set, c.args = `next_attempt_at = ?, error = ?`, []any{c.retry.Int64, res.Reason}
 	case herald.OutcomeFailed:
-		c.to, c.fixed, c.set, c.args = to(herald.StatusFailed), herald.StatusFailed, `error = ?`, []any{res.Reason}
+		c.fixed, c.set, c.args = herald.StatusFailed, `error = ?`, []any{res.Reason}
 	case herald.OutcomeUnknown:
-		c.to, c.fixed, c.set, c.args = to(herald.StatusUnknown), herald.StatusUnknown, `error = ?`, []any{res.Reason}
+		c.fixed, c.set, c.args = herald.StatusUnknown, `error = ?`, []any{res.Reason}
 	case herald.OutcomeReauth:
 		if c.res.Reason == "" {
 			c.res.Reason = "the platform rejected the channel's credentials"
@@ -100,8 +100,8 @@ type completion struct {
 	job   herald.Job
 	res   herald.Result
 	fin   int64
-	to    func(moveRow) herald.DeliveryStatus
-	fixed herald.DeliveryStatus // to's one status when it needs nothing of the delivery
+	to    func(moveRow) herald.DeliveryStatus // the status moved to, when it depends on the delivery
+	fixed herald.DeliveryStatus               // else the one status moved to
 	set   string                // assignments besides the status and the lease
 	args  []any
 	retry sql.NullInt64

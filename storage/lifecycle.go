@@ -39,7 +39,6 @@ type moveRow struct {
 	Status   string `db:"status"`
 	Attempts int    `db:"attempts"`
 	Removed  bool   `db:"removed"` // its row was removed from its plan
-	Platform string `db:"platform"`
 }
 
 // move is one kind of guarded status change.
@@ -104,8 +103,8 @@ func (db *DB) moveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, m mo
 	rows := make([]moveRow, 0, len(ids))
 	for start := 0; start < len(ids); start += moveChunk {
 		chunk := ids[start:min(start+moveChunk, len(ids))]
-		query := `SELECT d.id, d.status, d.attempts, p.removed, c.platform FROM deliveries d
-			JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = d.channel_id
+		query := `SELECT d.id, d.status, d.attempts, p.removed FROM deliveries d
+			JOIN posts p ON p.id = d.post_id
 			WHERE d.id IN (?) AND d.status IN ` + sqlSet(m.from)
 		if m.guard != "" {
 			query += " AND " + m.guard
@@ -120,7 +119,7 @@ func (db *DB) moveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, m mo
 		}
 		rows = append(rows, got...)
 	}
-	if m.strict && len(rows) != len(uniqIDs(ids)) {
+	if m.strict && len(rows) != distinct(ids) {
 		return nil, herald.Errorf(herald.ECONFLICT, "%s", db.whyNotMoved(ctx, tx, ids, rows, m))
 	}
 	// One UPDATE and one INSERT of events per (from, to) pair.
@@ -275,12 +274,13 @@ func (db *DB) lockRows(alias string) string {
 	return db.d.forUpdate + " OF " + alias
 }
 
-func uniqIDs(ids []int64) map[int64]bool {
-	m := make(map[int64]bool, len(ids))
+// distinct counts the different ids.
+func distinct(ids []int64) int {
+	seen := make(map[int64]struct{}, len(ids))
 	for _, id := range ids {
-		m[id] = true
+		seen[id] = struct{}{}
 	}
-	return m
+	return len(seen)
 }
 
 // eventRow is a delivery_events row.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -23,14 +24,19 @@ type Node struct {
 // Heartbeat records that this process (Options.Node) is alive at now,
 // registering it on its first beat. Database errors are wrapped.
 func (db *DB) Heartbeat(ctx context.Context, now time.Time) error {
-	host, _ := os.Hostname()
 	if _, err := exec(ctx, db.w, `INSERT INTO nodes (name, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, host = excluded.host, pid = excluded.pid`,
-		db.node, host, os.Getpid(), ms(now), ms(now)); err != nil {
+		db.node, hostname(), os.Getpid(), ms(now), ms(now)); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
 	return nil
 }
+
+// hostname is the machine's name, read once.
+var hostname = sync.OnceValue(func() string {
+	h, _ := os.Hostname()
+	return h
+})
 
 // Nodes lists the processes that heartbeated since since, by name.
 func (db *DB) Nodes(ctx context.Context, since time.Time) ([]Node, error) {
