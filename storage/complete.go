@@ -102,7 +102,7 @@ type completion struct {
 	fin   int64
 	to    func(moveRow) herald.DeliveryStatus // the status moved to, when it depends on the delivery
 	fixed herald.DeliveryStatus               // else the one status moved to
-	set   string                // assignments besides the status and the lease
+	set   string                              // assignments besides the status and the lease
 	args  []any
 	retry sql.NullInt64
 	actor herald.Actor  // the caller's, for the event (the batch runs on its own context)
