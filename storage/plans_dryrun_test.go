@@ -98,19 +98,7 @@ func TestDryRunEqualsApply(t *testing.T) {
 				t.Fatal("dry run result says it is not one")
 			}
 			real, err := db.ApplyPlan(ctx, wsID, plan, posts, false)
-			if err != nil {
-				t.Fatalf("apply: %v %v", err, herald.ErrorDetails(err))
-			}
-			if real.DryRun {
-				t.Fatal("real apply says dry run")
-			}
-			dry.DryRun = false
-			if !reflect.DeepEqual(dry, real) {
-				t.Fatalf("dry run %+v\nreal     %+v", dry, real)
-			}
-			if snapshot(t, db) == before {
-				t.Fatal("the real apply changed nothing")
-			}
+			wantAsDryRun(t, db, before, dry, real, err)
 			checkIdempotencyKeys(t, db)
 		})
 	}
@@ -205,5 +193,24 @@ func TestDryRunWithoutWriteLock(t *testing.T) {
 	}
 	if v := version(); v != v0 {
 		t.Fatalf("data_version %d after the dry run, was %d: something was written", v, v0)
+	}
+}
+
+// wantAsDryRun fails unless the real apply (real, err) answered as the dry
+// run did and, unlike it, changed the database from before.
+func wantAsDryRun(t *testing.T, db *DB, before string, dry, real *herald.PlanResult, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("apply: %v %v", err, herald.ErrorDetails(err))
+	}
+	if real.DryRun {
+		t.Fatal("real apply says dry run")
+	}
+	dry.DryRun = false
+	if !reflect.DeepEqual(dry, real) {
+		t.Fatalf("dry run %+v\nreal     %+v", dry, real)
+	}
+	if snapshot(t, db) == before {
+		t.Fatal("the real apply changed nothing")
 	}
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -199,19 +198,7 @@ func TestApplyPlanDryRun(t *testing.T) {
 		t.Fatalf("dry run answer %+v", dry)
 	}
 	real, err := db.ApplyPlan(ctx, ws.ID, plan, planV2(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if real.DryRun {
-		t.Fatal("real apply says dry run")
-	}
-	dry.DryRun = false
-	if !reflect.DeepEqual(dry, real) {
-		t.Fatalf("dry run %+v\nreal     %+v", dry, real)
-	}
-	if snapshot(t, db) == before {
-		t.Fatal("real apply changed nothing")
-	}
+	wantAsDryRun(t, db, before, dry, real, err)
 	p, err := db.Plan(ctx, ws.ID, "2026-12")
 	if err != nil || p.Title != "December (new title)" || p.Timezone != "Europe/Moscow" {
 		t.Fatalf("plan after apply: %+v %v", p, err)
