@@ -208,3 +208,26 @@ func CallerOf(ctx context.Context) (Caller, bool) {
 	c, ok := ctx.Value(callerKey{}).(Caller)
 	return c, ok
 }
+
+type roleKey struct{}
+
+type roleIn struct {
+	ws   int64
+	role Role
+}
+
+// WithRoleIn returns ctx carrying the role the caller holds in workspace
+// wsID, as the API's permission check resolved it.
+func WithRoleIn(ctx context.Context, wsID int64, r Role) context.Context {
+	return context.WithValue(ctx, roleKey{}, roleIn{wsID, r})
+}
+
+// RoleIn returns the role WithRoleIn recorded for workspace wsID, and
+// whether one was.
+func RoleIn(ctx context.Context, wsID int64) (Role, bool) {
+	v, ok := ctx.Value(roleKey{}).(roleIn)
+	if !ok || v.ws != wsID {
+		return "", false
+	}
+	return v.role, true
+}
