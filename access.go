@@ -64,13 +64,14 @@ const (
 	PermResume   Permission = "resume"   // release it
 	PermMembers  Permission = "members"  // add, change, remove members (managers: all but owners)
 	PermOwn      Permission = "own"      // delete the workspace
+	PermAudit    Permission = "audit"    // read the workspace's audit log
 	PermAdmin    Permission = "admin"
 )
 
 // grants is the table of what each role may do.
 var grants = map[Role][]Permission{
-	RoleOwner:    {PermRead, PermPlans, PermChannels, PermSettings, PermApprove, PermPause, PermResume, PermMembers, PermOwn},
-	RoleManager:  {PermRead, PermPlans, PermChannels, PermSettings, PermApprove, PermPause, PermResume, PermMembers},
+	RoleOwner:    {PermRead, PermPlans, PermChannels, PermSettings, PermApprove, PermPause, PermResume, PermMembers, PermAudit, PermOwn},
+	RoleManager:  {PermRead, PermPlans, PermChannels, PermSettings, PermApprove, PermPause, PermResume, PermMembers, PermAudit},
 	RoleEditor:   {PermRead, PermPlans, PermApprove, PermPause},
 	RoleApprover: {PermRead, PermApprove},
 	RoleViewer:   {PermRead},
@@ -188,6 +189,8 @@ func permissionVerb(p Permission) string {
 		return "change members"
 	case PermOwn:
 		return "delete the workspace"
+	case PermAudit:
+		return "read the audit log"
 	case PermAdmin:
 		return "do what only the instance admin may"
 	}
