@@ -234,14 +234,28 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Token is an API token. Only a hash of its secret is stored.
+// Token is an API token (or, with Session set, a sign-in session, as
+// Authenticate returns it). Only a hash of its secret is stored. A token
+// acts as its creator (UserID; 0 for the instance admin's: the bootstrap
+// token and those herald token create makes), narrowed to WorkspaceID (0:
+// every workspace) and Role ("": the creator's role in each; RoleAdmin: an
+// instance admin token, not narrowed).
 type Token struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	Role        string     `json:"role"`
+	Workspace   string     `json:"workspace,omitempty"` // the slug of WorkspaceID, where listed
+	User        string     `json:"user,omitempty"`      // the creator's email, where listed
+	CreatedAt   time.Time  `json:"created_at"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	UserID      int64      `json:"-"`
+	WorkspaceID int64      `json:"-"`
+	UserName    string     `json:"-"` // the creator's name (Authenticate)
+	UserAdmin   bool       `json:"-"` // the creator is an instance admin (Authenticate)
+	Session     bool       `json:"-"` // a sign-in session, not an API token
 }
 
-// Roles. Only admin exists until workspaces get roles.
+// RoleAdmin is the role of instance admin tokens (see Token).
 const RoleAdmin = "admin"

@@ -31,11 +31,28 @@ func (r workspaceRow) workspace() *herald.Workspace {
 func latenessMs(d herald.Duration) int64 { return time.Duration(d).Milliseconds() }
 
 // CreateWorkspace stores a validated workspace and sets its ID, CreatedAt and
-// UpdatedAt. A slug already taken gives ECONFLICT.
+// UpdatedAt. When the actor in ctx is a person (herald.Actor.UserID: an
+// admin user, signed in or through their token), they become its owner in
+// the same transaction. A slug already taken gives ECONFLICT.
 func (db *DB) CreateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 	now := db.nowMs()
-	id, err := insertID(ctx, db.w, `INSERT INTO workspaces (slug, name, timezone, approval_required, max_lateness_ms, created_at, updated_at)
+	var id int64
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertID(ctx, tx, `INSERT INTO workspaces (slug, name, timezone, approval_required, max_lateness_ms, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), now, now)
+		if err != nil {
+			return err
+		}
+		if owner := herald.ActorOf(ctx).UserID; owner != 0 {
+			if _, err := exec(ctx, tx, `INSERT INTO members (workspace_id, user_id, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				id, owner, string(herald.RoleOwner), now, now); err != nil {
+				return err
+			}
+			// audit: member.added
+		}
+		return nil
+	})
 	if isUnique(err) {
 		return herald.Errorf(herald.ECONFLICT, "workspace %q already exists", ws.Slug)
 	} else if err != nil {
@@ -50,7 +67,7 @@ func (db *DB) Workspace(ctx context.Context, slug string) (*herald.Workspace, er
 	var r workspaceRow
 	err := get(ctx, db.r, &r, `SELECT `+workspaceCols+` FROM workspaces WHERE slug = ?`, slug)
 	if notFound(err) {
-		return nil, herald.Errorf(herald.ENOTFOUND, "workspace %q not found", slug)
+		return nil, herald.WorkspaceNotFound(slug)
 	} else if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
