@@ -4,16 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/labstack/echo/v4"
 )
-
-// tokenKey is where authenticate leaves the caller's *herald.Token.
-const tokenKey = "herald.token"
 
 // logRequests logs one line per request: method, path, status, latency.
 // Never headers (Authorization) nor bodies (credentials). It writes error
@@ -55,12 +51,41 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// authenticate requires a valid bearer token on every path under /api/v1,
-// routed or not. It runs before routing.
+// publicRoutes are the /api/v1 routes that need no bearer token ("METHOD
+// path"; a path ending in "/" covers every path under it). Every path
+// outside /api/v1 (/healthz, /readyz) needs none either. This is the one
+// list: authenticate lets them through, authorize checks nothing more.
+var publicRoutes = []string{
+	"POST /api/v1/sessions", // signing in
+}
+
+// publicPath reports whether a request for method and path (as sent, or a
+// route as registered) needs no bearer token.
+func publicPath(method, path string) bool {
+	if !apiPath(path) {
+		return true
+	}
+	for _, r := range publicRoutes {
+		m, p, _ := strings.Cut(r, " ")
+		if m != method {
+			continue
+		}
+		if path == p || strings.HasSuffix(p, "/") && strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// authenticate requires a valid bearer — the bootstrap admin token, a
+// user's API token or a sign-in session — on every path under /api/v1,
+// routed or not, but the public ones. It runs before routing, and puts the
+// herald.Caller it resolves in the request's context (authorize, after
+// routing, checks what the route needs).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if !apiPath(r.URL.Path) && !apiPath(echo.GetPath(r)) {
+		if publicPath(r.Method, r.URL.Path) && publicPath(r.Method, echo.GetPath(r)) {
 			return next(c)
 		}
 		secret, ok := bearer(r.Header.Get("Authorization"))
@@ -79,14 +104,16 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				s.failures.fail(from)
 				s.log.Warn().Str("addr", from).Str("path", r.URL.Path).Msg("wrong API token")
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="herald", error="invalid_token"`)
-				return herald.Errorf(herald.EUNAUTHORIZED, "invalid token")
+				msg := herald.ErrorMessage(err)
+				if !strings.Contains(msg, "expired") && !strings.Contains(msg, "revoked") {
+					msg = "invalid token"
+				}
+				return herald.Errorf(herald.EUNAUTHORIZED, "%s", msg)
 			}
 			return fmt.Errorf("authenticate: %w", err)
 		}
-		c.Set(tokenKey, tok)
-		// What the request changes is recorded as the token's doing.
-		actor := herald.Actor{Kind: "token", ID: strconv.FormatInt(tok.ID, 10), Name: tok.Name}
-		c.SetRequest(r.WithContext(herald.WithActor(r.Context(), actor)))
+		// What the request changes is recorded as the caller's doing.
+		c.SetRequest(r.WithContext(herald.WithCaller(r.Context(), tok.Caller())))
 		return next(c)
 	}
 }

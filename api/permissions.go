@@ -15,6 +15,17 @@ var routePermissions = map[string]herald.Permission{
 	"DELETE /api/v1/workspaces/:ws": herald.PermOwn,
 	"GET /api/v1/platforms":         herald.PermNone,
 
+	"POST /api/v1/users":                           herald.PermAdmin,
+	"POST /api/v1/users/me/password":               herald.PermNone, // the caller's own
+	"POST /api/v1/sessions":                        herald.PermNone, // public: signing in (publicRoutes)
+	"DELETE /api/v1/sessions/current":              herald.PermNone,
+	"GET /api/v1/tokens":                           herald.PermNone, // the caller's own (the admin: all)
+	"POST /api/v1/tokens":                          herald.PermNone, // never more than the caller
+	"DELETE /api/v1/tokens/:id":                    herald.PermNone, // the caller's own (the admin: any)
+	"GET /api/v1/workspaces/:ws/members":           herald.PermRead,
+	"PUT /api/v1/workspaces/:ws/members/:email":    herald.PermMembers, // managers: all but owners
+	"DELETE /api/v1/workspaces/:ws/members/:email": herald.PermMembers,
+
 	"GET /api/v1/workspaces/:ws/channels":              herald.PermRead,
 	"POST /api/v1/workspaces/:ws/channels":             herald.PermChannels,
 	"GET /api/v1/workspaces/:ws/channels/:name":        herald.PermRead,

@@ -22,10 +22,25 @@ const DefaultMaxBodyBytes = 20 << 20
 // conditions a client can act on, and other errors for internal failures.
 type Store interface {
 	Authenticate(ctx context.Context, secret string) (*herald.Token, error)
+	WorkspaceAccess(ctx context.Context, slug string, userID int64) (*herald.Workspace, herald.Role, error)
+
+	CreateUser(ctx context.Context, u *herald.User, password string) (generated string, err error)
+	CreateSession(ctx context.Context, email, password string, ttl time.Duration) (string, *herald.Session, error)
+	EndSession(ctx context.Context, id int64) error
+	ChangePassword(ctx context.Context, userID int64, current, next string, keepSession int64) error
+
+	CreateTokenFor(ctx context.Context, by herald.Caller, req herald.TokenRequest) (string, *herald.Token, error)
+	ListTokens(ctx context.Context, by herald.Caller, after int64, limit int) ([]*herald.Token, error)
+	RevokeToken(ctx context.Context, by herald.Caller, id int64) error
+
+	ListMembers(ctx context.Context, wsID int64, after string, limit int) ([]*herald.Member, error)
+	PutMember(ctx context.Context, wsID int64, email string, role, by herald.Role) (*herald.Member, bool, error)
+	DeleteMember(ctx context.Context, wsID int64, email string, by herald.Role) error
 
 	CreateWorkspace(ctx context.Context, ws *herald.Workspace) error
 	Workspace(ctx context.Context, slug string) (*herald.Workspace, error)
 	ListWorkspaces(ctx context.Context, after string, limit int) ([]*herald.Workspace, error)
+	ListWorkspacesFor(ctx context.Context, by herald.Caller, after string, limit int) ([]*herald.Workspace, error)
 	UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error
 	DeleteWorkspace(ctx context.Context, wsID int64) error
 
@@ -95,6 +110,14 @@ type Config struct {
 	// whatever it sends. Defaults 20 and 3s.
 	AuthFailureBurst int
 	AuthFailureEvery time.Duration
+	// SessionTTL is how long a sign-in lasts (POST /api/v1/sessions);
+	// default herald.DefaultSessionTTL, 12 hours.
+	SessionTTL time.Duration
+	// LoginFailureBurst wrong passwords may be sent for one email, and from
+	// one address, at once, then one every LoginFailureEvery; past that a
+	// sign-in is answered 429 with Retry-After. Defaults 10 and 30s.
+	LoginFailureBurst int
+	LoginFailureEvery time.Duration
 }
 
 // Server is the HTTP API. Create it with New; serve Handler().
@@ -104,6 +127,11 @@ type Server struct {
 	log      zerolog.Logger
 	echo     *echo.Echo
 	failures *failureThrottle
+	// loginByEmail and loginByAddr throttle wrong passwords (sign-in and
+	// password changes) per email and per client address.
+	loginByEmail, loginByAddr *failureThrottle
+	// registered holds every route, "METHOD path", for authorize.
+	registered map[string]bool
 }
 
 // New returns a Server on store with cfg, defaults filled in. It does not
@@ -115,8 +143,20 @@ func New(store Store, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = herald.Now
 	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = herald.DefaultSessionTTL
+	}
+	if cfg.LoginFailureBurst <= 0 {
+		cfg.LoginFailureBurst = defaultLoginFailureBurst
+	}
+	if cfg.LoginFailureEvery <= 0 {
+		cfg.LoginFailureEvery = defaultLoginFailureEvery
+	}
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger,
-		failures: newFailureThrottle(cfg.AuthFailureBurst, cfg.AuthFailureEvery, cfg.Now)}
+		failures:     newFailureThrottle(cfg.AuthFailureBurst, cfg.AuthFailureEvery, cfg.Now),
+		loginByEmail: newFailureThrottle(cfg.LoginFailureBurst, cfg.LoginFailureEvery, cfg.Now),
+		loginByAddr:  newFailureThrottle(cfg.LoginFailureBurst, cfg.LoginFailureEvery, cfg.Now),
+		registered:   map[string]bool{}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -124,7 +164,13 @@ func New(store Store, cfg Config) *Server {
 	// Pre-middleware runs before routing, so authentication answers 401 even
 	// for paths and methods the router does not know (no 404/405 leaks).
 	e.Pre(s.logRequests, s.recoverPanics, s.authenticate, s.limitBody)
+	// Middleware added with Use runs after routing: the permission check
+	// knows the route.
+	e.Use(s.authorize)
 	s.routes(e)
+	for _, r := range e.Routes() {
+		s.registered[r.Method+" "+r.Path] = true
+	}
 	s.echo = e
 	return s
 }
@@ -151,6 +197,19 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/workspaces/:ws/channels/:name/check", s.checkChannel)
 
 	v1.GET("/platforms", s.listPlatforms)
+
+	v1.POST("/users", s.createUser)
+	v1.POST("/users/me/password", s.changePassword)
+	v1.POST("/sessions", s.createSession)
+	v1.DELETE("/sessions/current", s.deleteSession)
+
+	v1.GET("/tokens", s.listTokens)
+	v1.POST("/tokens", s.createToken)
+	v1.DELETE("/tokens/:id", s.deleteToken)
+
+	v1.GET("/workspaces/:ws/members", s.listMembers)
+	v1.PUT("/workspaces/:ws/members/:email", s.putMember)
+	v1.DELETE("/workspaces/:ws/members/:email", s.deleteMember)
 
 	v1.GET("/workspaces/:ws/plans", s.listPlans)
 	v1.PUT("/workspaces/:ws/plans/:key", s.putPlan)
@@ -184,8 +243,12 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// workspace loads the {ws} of the path: ENOTFOUND when it does not exist.
+// workspace is the {ws} of the path, as the permission check loaded it
+// (else read now): ENOTFOUND when it does not exist.
 func (s *Server) workspace(c echo.Context) (*herald.Workspace, error) {
+	if ws, ok := c.Get(workspaceKey).(*herald.Workspace); ok && ws.Slug == c.Param("ws") {
+		return ws, nil
+	}
 	return s.store.Workspace(c.Request().Context(), c.Param("ws"))
 }
 

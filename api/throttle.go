@@ -15,6 +15,9 @@ import (
 const (
 	defaultAuthFailureBurst = 20
 	defaultAuthFailureEvery = 3 * time.Second
+	// Defaults of the throttle on wrong passwords, per email and per address.
+	defaultLoginFailureBurst = 10
+	defaultLoginFailureEvery = 30 * time.Second
 	// maxThrottled bounds the addresses remembered; past it the oldest
 	// state is dropped (a flood from many addresses costs memory no more).
 	maxThrottled = 10_000

@@ -38,7 +38,13 @@ func (s *Server) listWorkspaces(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.store.ListWorkspaces(c.Request().Context(), c.QueryParam("cursor"), n+1)
+	ctx, cl, after := c.Request().Context(), caller(c), c.QueryParam("cursor")
+	var list []*herald.Workspace
+	if cl.Admin && cl.WorkspaceID == 0 {
+		list, err = s.store.ListWorkspaces(ctx, after, n+1) // every one
+	} else {
+		list, err = s.store.ListWorkspacesFor(ctx, cl, after, n+1) // the caller's
+	}
 	if err != nil {
 		return err
 	}
@@ -66,6 +72,7 @@ func (s *Server) createWorkspace(c echo.Context) error {
 	if err := ws.Validate(); err != nil {
 		return err
 	}
+	// An admin user who creates it (the actor in the context) owns it.
 	if err := s.store.CreateWorkspace(c.Request().Context(), ws); err != nil {
 		return err
 	}
