@@ -1,5 +1,6 @@
 // Command herald runs the Herald service (serve), applies its database
-// migrations (migrate), manages API tokens (token create), checks a running
+// migrations (migrate), manages API tokens (token create) and users (user
+// create), checks a running
 // server's readiness (healthcheck) and is the command-line client for CI
 // (plan lint, plan apply, plan status).
 package main
@@ -33,6 +34,9 @@ var (
 	migrateHelp     = help{Synopsis: "herald migrate [flags]", Summary: "apply database migrations and exit", DB: true}
 	tokenCreateHelp = help{Synopsis: "herald token create --name NAME [--role admin] [flags]",
 		Summary: "create an API token and print it alone on stdout", DB: true}
+	userCreateHelp = help{Synopsis: "herald user create --email EMAIL --name NAME [--admin] [flags]",
+		Summary: "create a user and print a generated one-time password alone on stdout", DB: true,
+		About: "The password is shown only this once: hand it to the person, who signs in with it\n(POST /api/v1/sessions) and changes it (POST /api/v1/users/me/password). --admin makes an\ninstance admin, who may do everything everywhere; anyone else gets workspaces by being made\na member (PUT /api/v1/workspaces/{ws}/members/{email})."}
 	healthcheckHelp = help{Synopsis: "herald healthcheck [flags]",
 		Summary: "exit 0 when the server at --addr is ready (GET /readyz), 1 otherwise",
 		About:   "Meant for Docker's HEALTHCHECK: the image has no curl. An address on every interface\n(0.0.0.0:8080) is asked on loopback."}
@@ -51,7 +55,7 @@ func mainUsage() string {
 		}
 		fmt.Fprintf(&b, "  herald %-36s %s\n", synopsis, summary)
 	}
-	for _, h := range []help{serveHelp, migrateHelp, tokenCreateHelp, healthcheckHelp} {
+	for _, h := range []help{serveHelp, migrateHelp, tokenCreateHelp, userCreateHelp, healthcheckHelp} {
 		item(h.Synopsis, h.Summary)
 	}
 	item("plan lint|apply|status ...", "the client for CI (herald plan help)")
@@ -85,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdMigrate(ctx, rest, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, rest, stdout, stderr)
+	case "user":
+		return cmdUser(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, rest, stdout, stderr)
 	case "plan":

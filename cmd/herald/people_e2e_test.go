@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// runHeraldIn runs a herald command line in this process.
+func runHeraldIn(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// The agency's way in, through a real herald serve: the operator creates a
+// user on the database (herald user create), who signs in and makes a CI
+// token narrowed to one workspace as an editor; herald plan apply with it
+// applies a plan there and is refused for another workspace, as if that
+// did not exist.
+func TestPeopleEndToEnd(t *testing.T) {
+	noServer(t)
+	t.Setenv("HERALD_SECRET_KEY", "")
+	dir := t.TempDir()
+	admin := createToken(t, dir)
+	srv := startChild(t, dir)
+
+	// Created on the database while the server runs.
+	code, out, errs := runHeraldIn(t, "user", "create", "--email", "ana@example.com", "--name", "Ana", "--data-dir", dir)
+	password := strings.TrimSpace(out)
+	if code != exitOK || strings.Count(out, "\n") != 1 || len(password) < 20 || !strings.Contains(errs, "one-time password") {
+		t.Fatalf("user create: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, _, errs := runHeraldIn(t, "user", "create", "--email", "ANA@example.com", "--name", "Again", "--data-dir", dir); code != exitFail || !strings.Contains(errs, "exists already") {
+		t.Fatalf("a second user with that email: exit %d, %q", code, errs)
+	}
+
+	for _, ws := range []string{"brand", "other"} {
+		call(t, srv.URL, admin, "POST", "/api/v1/workspaces", "", map[string]any{"slug": ws, "name": ws}, 201, nil)
+		call(t, srv.URL, admin, "POST", "/api/v1/workspaces/"+ws+"/channels", "", map[string]any{"name": "demo", "platform": "outbox"}, 201, nil)
+		call(t, srv.URL, admin, "PUT", "/api/v1/workspaces/"+ws+"/members/"+url.PathEscape("ana@example.com"), "", map[string]string{"role": "owner"}, 201, nil)
+	}
+
+	var sess struct {
+		Token     string    `json:"token"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	call(t, srv.URL, "", "POST", "/api/v1/sessions", "", map[string]string{"email": "ana@example.com", "password": password}, 201, &sess)
+	if d := time.Until(sess.ExpiresAt); d < 11*time.Hour || d > 13*time.Hour {
+		t.Fatalf("session expires at %v, want in about 12 hours", sess.ExpiresAt)
+	}
+	var ci struct {
+		Token string `json:"token"`
+		ID    int64  `json:"id"`
+		Role  string `json:"role"`
+	}
+	call(t, srv.URL, sess.Token, "POST", "/api/v1/tokens", "", map[string]any{"name": "ci", "workspace": "brand", "role": "editor"}, 201, &ci)
+	if !strings.HasPrefix(ci.Token, "hrld_") || ci.Role != "editor" {
+		t.Fatalf("ci token %+v", ci)
+	}
+
+	file := writeFile(t, "dec.csv", csvPlan("a,"+at(herald.Now().Add(time.Hour))+",demo,First"))
+	code, out, errs = runPlan(t, "apply", file, "--workspace", "brand", "--server", srv.URL, "--token", ci.Token)
+	if code != exitOK || !strings.Contains(out, "1 created") {
+		t.Fatalf("apply with the CI token: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	code, out, errs = runPlan(t, "apply", file, "--workspace", "other", "--server", srv.URL, "--token", ci.Token)
+	if code != exitUsage || !strings.Contains(errs, `workspace "other" not found`) {
+		t.Fatalf("apply to another workspace: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	// The owner herself applies there; the CI token may not change brand's settings.
+	if code, out, errs := runPlan(t, "apply", file, "--workspace", "other", "--server", srv.URL, "--token", sess.Token); code != exitOK {
+		t.Fatalf("apply as the owner: exit %d\n%s%s", code, out, errs)
+	}
+	call(t, srv.URL, ci.Token, "PATCH", "/api/v1/workspaces/brand", "", map[string]any{"name": "Mine"}, 403, nil)
+
+	// Revoked, it is refused.
+	call(t, srv.URL, sess.Token, "DELETE", fmt.Sprintf("/api/v1/tokens/%d", ci.ID), "", nil, 204, nil)
+	code, _, errs = runPlan(t, "apply", file, "--workspace", "brand", "--server", srv.URL, "--token", ci.Token)
+	if code != exitUsage || !strings.Contains(errs, "revoked") {
+		t.Fatalf("apply with a revoked token: exit %d, %s", code, errs)
+	}
+	call(t, srv.URL, sess.Token, "DELETE", "/api/v1/sessions/current", "", nil, 204, nil)
+	call(t, srv.URL, sess.Token, "GET", "/api/v1/workspaces", "", nil, 401, nil)
+}
+
+func TestUserCreateUsage(t *testing.T) {
+	noServer(t)
+	code, out, errs := runHeraldIn(t, "user", "create", "--help")
+	if code != exitOK || errs != "" || !strings.HasPrefix(out, "usage: herald user create --email EMAIL") {
+		t.Fatalf("help: exit %d %q %q", code, out, errs)
+	}
+	for _, want := range []string{"--admin", "--email", "--name", "--data-dir", "HERALD_SECRET_KEY"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %s:\n%s", want, out)
+		}
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"user"}, exitUsage, "usage: herald user create"},
+		{[]string{"user", "bogus"}, exitUsage, "unknown command"},
+		{[]string{"user", "create", "--name", "Ana", "--data-dir", dir}, exitUsage, "--email is required"},
+		{[]string{"user", "create", "--email", "a@example.com", "--data-dir", dir}, exitUsage, "--name is required"},
+		{[]string{"user", "create", "--email", "not an email", "--name", "X", "--data-dir", dir}, exitFail, "--email: "},
+	} {
+		code, out, errs := runHeraldIn(t, c.args...)
+		if code != c.code || out != "" || !strings.Contains(errs, c.says) {
+			t.Errorf("herald %v: exit %d, stdout %q, stderr %q; want exit %d saying %q", c.args, code, out, errs, c.code, c.says)
+		}
+	}
+	if c, o, _ := runHeraldIn(t, "--help"); c != exitOK || !strings.Contains(o, "herald user create") {
+		t.Errorf("herald --help does not list user create:\n%s", o)
+	}
+	// --admin makes an instance admin.
+	code, out, errs = runHeraldIn(t, "user", "create", "--email", "boss@example.com", "--name", "Boss", "--admin", "--data-dir", dir)
+	if code != exitOK || !strings.Contains(errs, "instance admin") {
+		t.Fatalf("admin: exit %d %q %q", code, out, errs)
+	}
+}
