@@ -26,7 +26,7 @@ func TestMembers(t *testing.T) {
 	db := MustOpenDB(t)
 	ws := mustWorkspace(t, db, "acme")
 	own, _ := mustUser(t, db, "own@example.com", false)
-	mgr, _ := mustUser(t, db, "mgr@example.com", false)
+	mustUser(t, db, "mgr@example.com", false)
 	ed, _ := mustUser(t, db, "ed@example.com", false)
 	own2, _ := mustUser(t, db, "own2@example.com", false)
 
@@ -95,7 +95,39 @@ func TestMembers(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Email != "own2@example.com" || list[0].UserID != own2.ID || list[0].Name == "" {
 		t.Fatalf("page 2 %v %v", list, err)
 	}
-	_ = mgr
+}
+
+// Two owners demoting each other at once leave one owner: the changes of
+// a workspace's members take turns.
+func TestLastOwnerRace(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	mustUser(t, db, "a@example.com", false)
+	mustUser(t, db, "b@example.com", false)
+	for trial := 0; trial < 10; trial++ {
+		mustMember(t, db, ws.ID, "a@example.com", herald.RoleOwner)
+		mustMember(t, db, ws.ID, "b@example.com", herald.RoleOwner)
+		errs := make(chan error, 2)
+		for _, email := range []string{"a@example.com", "b@example.com"} {
+			go func() {
+				_, _, err := db.PutMember(ctx, ws.ID, email, herald.RoleViewer, herald.RoleOwner)
+				errs <- err
+			}()
+		}
+		e1, e2 := <-errs, <-errs
+		var owners int
+		if err := get(ctx, db.r, &owners, `SELECT COUNT(*) FROM members WHERE workspace_id = ? AND role = 'owner'`, ws.ID); err != nil {
+			t.Fatal(err)
+		}
+		if owners != 1 || (e1 == nil) == (e2 == nil) {
+			t.Fatalf("trial %d: %d owners left; errors %v, %v", trial, owners, e1, e2)
+		}
+		for _, err := range []error{e1, e2} {
+			if err != nil {
+				wantCode(t, err, herald.ECONFLICT)
+			}
+		}
+	}
 }
 
 // A person who creates a workspace owns it; a workspace lists for its

@@ -71,21 +71,21 @@ func TestTokensOfPeople(t *testing.T) {
 	}
 	// … and cannot mint wider: not another workspace (404 as if none),
 	// not a higher role (403), not an approver (an editor may not hand it).
-	_, _, err = ciTokenFor(db, ciC, herald.TokenRequest{Name: "x", Workspace: "b"})
+	_, _, err = db.CreateTokenFor(ctx, ciC, herald.TokenRequest{Name: "x", Workspace: "b"})
 	wantCode(t, err, herald.ENOTFOUND)
 	if herald.ErrorMessage(err) != herald.WorkspaceNotFound("b").Message {
 		t.Errorf("another workspace: %v", err)
 	}
 	for _, r := range []herald.Role{herald.RoleOwner, herald.RoleManager, herald.RoleApprover} {
-		_, _, err = ciTokenFor(db, ciC, herald.TokenRequest{Name: "x", Role: r})
+		_, _, err = db.CreateTokenFor(ctx, ciC, herald.TokenRequest{Name: "x", Role: r})
 		wantCode(t, err, herald.EFORBIDDEN)
 	}
 	// What it mints is within it: a, editor unless lower asked.
-	_, sub, err := ciTokenFor(db, ciC, herald.TokenRequest{Name: "sub"})
+	_, sub, err := db.CreateTokenFor(ctx, ciC, herald.TokenRequest{Name: "sub"})
 	if err != nil || sub.Workspace != "a" || sub.Role != "editor" {
 		t.Fatalf("sub %+v %v", sub, err)
 	}
-	subSecret, sub, err := ciTokenFor(db, ciC, herald.TokenRequest{Name: "sub", Role: herald.RoleViewer})
+	subSecret, sub, err := db.CreateTokenFor(ctx, ciC, herald.TokenRequest{Name: "sub", Role: herald.RoleViewer})
 	if err != nil || sub.Role != "viewer" || roleIn(t, db, callerOf(t, db, subSecret), "a") != herald.RoleViewer {
 		t.Fatalf("viewer sub %+v %v", sub, err)
 	}
@@ -97,7 +97,7 @@ func TestTokensOfPeople(t *testing.T) {
 	}
 	_, _, err = db.CreateTokenFor(ctx, ownC, herald.TokenRequest{Name: "b-own", Workspace: "b", Role: herald.RoleOwner})
 	wantCode(t, err, herald.EFORBIDDEN)
-	c := mustWorkspace(t, db, "c")
+	mustWorkspace(t, db, "c")
 	_, _, err = db.CreateTokenFor(ctx, ownC, herald.TokenRequest{Name: "c", Workspace: "c"})
 	wantCode(t, err, herald.ENOTFOUND)
 	_, _, err = db.CreateTokenFor(ctx, ownC, herald.TokenRequest{Name: "c", Workspace: "nope"})
@@ -138,11 +138,6 @@ func TestTokensOfPeople(t *testing.T) {
 	}
 	_, _, err = db.CreateTokenFor(ctx, cc, herald.TokenRequest{Name: "wider", Role: herald.RoleEditor})
 	wantCode(t, err, herald.EFORBIDDEN)
-	_ = c
-}
-
-func ciTokenFor(db *DB, by herald.Caller, req herald.TokenRequest) (string, *herald.Token, error) {
-	return db.CreateTokenFor(ctx, by, req)
 }
 
 func TestTokenExpiryAndRevoke(t *testing.T) {

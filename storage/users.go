@@ -14,6 +14,10 @@ import (
 // with tokenPrefix): Authenticate tells them apart without a second read.
 const sessionPrefix = "hrls_"
 
+// maxSessionsPerUser bounds one user's sessions: signing in once more ends
+// the oldest. (A variable for tests.)
+var maxSessionsPerUser = 100
+
 type userRow struct {
 	ID           int64  `db:"id"`
 	Email        string `db:"email"`
@@ -146,6 +150,12 @@ func (db *DB) CreateSession(ctx context.Context, email, password string, ttl tim
 		}
 		s.ID, err = insertID(ctx, tx, `INSERT INTO sessions (user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			r.ID, hashSecret(secret), now, ms(s.ExpiresAt))
+		if err != nil {
+			return err
+		}
+		// A user holds maxSessionsPerUser sessions at most: the oldest end.
+		_, err = exec(ctx, tx, `DELETE FROM sessions WHERE user_id = ? AND id NOT IN
+			(SELECT id FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT ?)`, r.ID, r.ID, maxSessionsPerUser)
 		return err
 	})
 	if err != nil {

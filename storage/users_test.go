@@ -168,6 +168,30 @@ func TestSessions(t *testing.T) {
 	wantCode(t, err, herald.EUNAUTHORIZED)
 }
 
+// Signing in past maxSessionsPerUser ends the oldest session.
+func TestSessionsBounded(t *testing.T) {
+	db := MustOpenDB(t)
+	old := maxSessionsPerUser
+	maxSessionsPerUser = 2
+	t.Cleanup(func() { maxSessionsPerUser = old })
+	_, pw := mustUser(t, db, "ed@example.com", false)
+	var secrets []string
+	for i := 0; i < 3; i++ {
+		s, _, err := db.CreateSession(ctx, "ed@example.com", pw, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, s)
+	}
+	_, err := db.Authenticate(ctx, secrets[0])
+	wantCode(t, err, herald.EUNAUTHORIZED)
+	for _, s := range secrets[1:] {
+		if _, err := db.Authenticate(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestChangePassword(t *testing.T) {
 	db := MustOpenDB(t)
 	u, pw := mustUser(t, db, "ch@example.com", false)
