@@ -139,7 +139,7 @@ func TestPostgresSchemaMirrorsSQLite(t *testing.T) {
 	if strings.Join(tables, " ") != strings.Join(pgTables, " ") {
 		t.Fatalf("tables: SQLite %v, PostgreSQL %v", tables, pgTables)
 	}
-	byteWise := map[string]bool{"workspaces.slug": true, "channels.name": true, "plans.key": true, "posts.key": true}
+	byteWise := map[string]bool{"workspaces.slug": true, "channels.name": true, "plans.key": true, "posts.key": true, "users.email_key": true}
 	for _, table := range tables {
 		var cols []struct {
 			CID     int     `db:"cid"`
