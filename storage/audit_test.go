@@ -21,7 +21,10 @@ import (
 func auditLines(t *testing.T, db *DB, f herald.AuditFilter) []string {
 	t.Helper()
 	var all []herald.AuditEntry
-	for {
+	for pages := 0; ; pages++ {
+		if pages == 100 {
+			t.Fatalf("the cursor does not move on: %d pages of %+v", pages, f)
+		}
 		page, next, err := db.AuditLog(ctx, f)
 		if err != nil {
 			t.Fatalf("audit log: %v", err)
