@@ -43,6 +43,8 @@ var apiRoutes = []struct{ method, path string }{
 	{"GET", "/api/v1/workspaces/acme/members"},
 	{"PUT", "/api/v1/workspaces/acme/members/ed@example.com"},
 	{"DELETE", "/api/v1/workspaces/acme/members/ed@example.com"},
+	{"GET", "/api/v1/workspaces/acme/audit"},
+	{"GET", "/api/v1/audit"},
 	// not routed: unknown paths, wrong methods
 	{"GET", "/api/v1"},
 	{"GET", "/api/v1/"},

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -71,7 +72,12 @@ func (s *Server) createSession(c echo.Context) error {
 	if herald.ErrorCode(err) == herald.EUNAUTHORIZED {
 		s.loginFailed(email, from)
 		s.log.Warn().Str("addr", from).Msg("failed sign-in")
-		// audit: login.failed
+		// Nobody is signed in: the actor is the email as given.
+		tried := strings.TrimPrefix(email, "email:")
+		if aerr := s.store.Audit(r.Context(), 0, herald.AuditEntry{Actor: herald.AuditActor{Kind: herald.AuditUser, Name: tried},
+			Action: herald.AuditLoginFailed, Target: "user " + tried, Details: map[string]any{"address": from}}); aerr != nil {
+			return aerr
+		}
 	}
 	if err != nil {
 		return err
@@ -139,10 +145,9 @@ func (s *Server) changePassword(c echo.Context) error {
 	if cl.Session {
 		keep = cl.TokenID
 	}
-	err := s.store.ChangePassword(c.Request().Context(), cl.UserID, in.Current, in.New, keep)
+	err := s.store.ChangePassword(c.Request().Context(), cl.UserID, in.Current, in.New, keep) // a wrong one is audited
 	if herald.ErrorCode(err) == herald.EFORBIDDEN {
 		s.loginFailed(key, from)
-		// audit: login.failed
 	}
 	if err != nil {
 		return err

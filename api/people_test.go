@@ -42,6 +42,12 @@ func TestCreateUserAndSignIn(t *testing.T) {
 		}
 	}
 	mustT(t, e.doAs("", "POST", "/api/v1/sessions", map[string]string{"email": "ana@example.com"}), 400, "invalid")
+	// Each failed sign-in is in the audit log, with the address, never the password.
+	r = must(t, e.do("GET", "/api/v1/audit?action=login.failed", nil), 200)
+	if strings.Count(r.String(), `"action":"login.failed"`) != 2 || !strings.Contains(r.String(), `"target":"user nobody@example.com"`) ||
+		!strings.Contains(r.String(), `"address":"127.0.0.1"`) || strings.Contains(r.String(), "wrong password") {
+		t.Errorf("audit log: %s", r.body)
+	}
 
 	mustT(t, e.do("POST", "/api/v1/users", map[string]any{"email": "Ana@Example.com", "name": "Again"}), 409, "conflict")
 	r = mustT(t, e.do("POST", "/api/v1/users", map[string]any{"email": "bo@example.com", "name": "Bo", "password": "short"}), 422, "validation")

@@ -68,6 +68,9 @@ var wantAccess = map[string]string{
 	"GET /api/v1/workspaces/:ws/members":           allRoles,
 	"PUT /api/v1/workspaces/:ws/members/:email":    managers,
 	"DELETE /api/v1/workspaces/:ws/members/:email": managers,
+
+	"GET /api/v1/workspaces/:ws/audit": managers,
+	"GET /api/v1/audit":                adminOnly,
 }
 
 // principal is one kind of caller of the walk.

@@ -63,6 +63,12 @@ type Store interface {
 	CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
 	ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error
 	DeliveryEvents(ctx context.Context, wsID, deliveryID int64) ([]herald.DeliveryEvent, error)
+
+	// AuditLog returns the entries f selects, newest first, and the Before
+	// of the next page (0 on the last).
+	AuditLog(ctx context.Context, f herald.AuditFilter) ([]herald.AuditEntry, int64, error)
+	// Audit records a change that writes nothing else (a failed sign-in).
+	Audit(ctx context.Context, wsID int64, e herald.AuditEntry) error
 }
 
 // Config holds what the API needs besides the store. Zero values get defaults
@@ -223,6 +229,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/workspaces/:ws/deliveries/:id/retry", s.retryDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/cancel", s.cancelDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/resolve", s.resolveDelivery)
+
+	v1.GET("/workspaces/:ws/audit", s.workspaceAudit)
+	v1.GET("/audit", s.instanceAudit)
 }
 
 func (s *Server) healthz(c echo.Context) error {

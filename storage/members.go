@@ -125,7 +125,8 @@ func (db *DB) ListMembers(ctx context.Context, wsID int64, after string, limit i
 
 // PutMember gives the user with this email role in workspace wsID, adding
 // them (created true) or changing their role, as a member holding by may
-// (herald.CheckMemberChange: EFORBIDDEN otherwise). It gives ENOTFOUND for
+// (herald.CheckMemberChange: EFORBIDDEN otherwise), and records
+// member.added or member.changed in the audit log. It gives ENOTFOUND for
 // an unknown workspace or email (saying how to create the user), and
 // ECONFLICT when it would demote the workspace's last owner.
 func (db *DB) PutMember(ctx context.Context, wsID int64, email string, role, by herald.Role) (m *herald.Member, created bool, err error) {
@@ -153,13 +154,17 @@ func (db *DB) PutMember(ctx context.Context, wsID int64, email string, role, by 
 				return err
 			}
 			created = true
-			// audit: member.added
+			if err := db.auditMember(ctx, tx, wsID, herald.AuditMemberAdded, u.Email, "", role); err != nil {
+				return err
+			}
 		case from != role:
 			if _, err := exec(ctx, tx, `UPDATE members SET role = ?, updated_at = ? WHERE workspace_id = ? AND user_id = ?`,
 				string(role), now, wsID, u.ID); err != nil {
 				return err
 			}
-			// audit: member.changed
+			if err := db.auditMember(ctx, tx, wsID, herald.AuditMemberChanged, u.Email, from, role); err != nil {
+				return err
+			}
 		}
 		var r memberRow
 		if err := get(ctx, tx, &r, `SELECT `+memberCols+` FROM members m JOIN users u ON u.id = m.user_id
@@ -176,7 +181,8 @@ func (db *DB) PutMember(ctx context.Context, wsID int64, email string, role, by 
 }
 
 // DeleteMember removes the user with this email from workspace wsID, as a
-// member holding by may (EFORBIDDEN otherwise). It gives ENOTFOUND for an
+// member holding by may (EFORBIDDEN otherwise), and records member.removed
+// in the audit log. It gives ENOTFOUND for an
 // unknown workspace or user, or one who is not a member, and ECONFLICT for
 // the last owner.
 func (db *DB) DeleteMember(ctx context.Context, wsID int64, email string, by herald.Role) error {
@@ -199,8 +205,7 @@ func (db *DB) DeleteMember(ctx context.Context, wsID int64, email string, by her
 		if _, err := exec(ctx, tx, `DELETE FROM members WHERE workspace_id = ? AND user_id = ?`, wsID, u.ID); err != nil {
 			return err
 		}
-		// audit: member.removed
-		return nil
+		return db.auditMember(ctx, tx, wsID, herald.AuditMemberRemoved, u.Email, from, "")
 	})
 	return memberErr("delete member", err)
 }
@@ -236,6 +241,19 @@ func (db *DB) keepAnOwner(ctx context.Context, tx *sqlx.Tx, wsID int64, slug, em
 		return herald.Errorf(herald.ECONFLICT, "%s is the last owner of workspace %q; make someone else owner first", email, slug)
 	}
 	return nil
+}
+
+// auditMember records a member's change in the audit log: "member
+// <email>", the role they had (from) and have (role), where there is one.
+func (db *DB) auditMember(ctx context.Context, tx *sqlx.Tx, wsID int64, action, email string, from, role herald.Role) error {
+	details := map[string]any{}
+	if from != "" {
+		details["from"] = string(from)
+	}
+	if role != "" {
+		details["role"] = string(role)
+	}
+	return db.audit(ctx, tx, wsID, action, "member "+email, details)
 }
 
 // memberErr passes *herald.Error values on and wraps the others.

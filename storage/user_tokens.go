@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
 )
 
 // maxTokensPerCreator bounds the unrevoked API tokens one person (or the
@@ -24,6 +25,8 @@ const maxTokensPerCreator = 1000
 // no later. The instance admin's own tokens (by.UserID 0) make tokens of
 // no one (user NULL), as herald token create does. EVALIDATION lists what
 // is wrong with req; ECONFLICT when the creator holds maxTokensPerCreator.
+// It records token.created in the audit log, in the token's workspace when
+// it is narrowed to one.
 func (db *DB) CreateTokenFor(ctx context.Context, by herald.Caller, req herald.TokenRequest) (string, *herald.Token, error) {
 	now := db.now()
 	var ps []herald.Problem
@@ -121,12 +124,26 @@ func (db *DB) CreateTokenFor(ctx context.Context, by herald.Caller, req herald.T
 	}
 	ws := sql.NullInt64{Int64: wsID, Valid: wsID != 0}
 	created := ms(now)
-	id, err := insertID(ctx, db.w, `INSERT INTO api_tokens (name, role, hash, created_at, user_id, workspace_id, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, req.Name, stored, hashSecret(secret), created, owner, ws, exp)
+	var id int64
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertID(ctx, tx, `INSERT INTO api_tokens (name, role, hash, created_at, user_id, workspace_id, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, req.Name, stored, hashSecret(secret), created, owner, ws, exp)
+		if err != nil {
+			return err
+		}
+		details := map[string]any{"name": req.Name, "role": stored}
+		if slug != "" {
+			details["workspace"] = slug
+		}
+		if req.ExpiresAt != nil {
+			details["expires_at"] = fromMs(exp.Int64).Format(time.RFC3339)
+		}
+		return db.audit(ctx, tx, wsID, herald.AuditTokenCreated, fmt.Sprintf("token %d", id), details)
+	})
 	if err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
 	}
-	// audit: token.created
 	return secret, &herald.Token{ID: id, Name: req.Name, Role: stored, Workspace: slug, CreatedAt: fromMs(created),
 		ExpiresAt: fromNullMs(exp), UserID: by.UserID, WorkspaceID: wsID}, nil
 }
@@ -178,18 +195,31 @@ func (db *DB) ListTokens(ctx context.Context, by herald.Caller, after int64, lim
 }
 
 // RevokeToken revokes token id if by may see it (see ownTokens): from then
-// on it authenticates nothing. Revoking a revoked token changes nothing.
-// Another's token, or an unknown id, gives ENOTFOUND.
+// on it authenticates nothing. It records token.revoked in the audit log
+// (in the token's workspace, if narrowed to one). Revoking a revoked token
+// changes nothing. Another's token, or an unknown id, gives ENOTFOUND.
 func (db *DB) RevokeToken(ctx context.Context, by herald.Caller, id int64) error {
 	cond, args := ownTokens("", by)
-	n, err := exec(ctx, db.w, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND `+cond,
-		append([]any{db.nowMs(), id}, args...)...)
-	if err != nil {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var t struct {
+			Name        string        `db:"name"`
+			WorkspaceID sql.NullInt64 `db:"workspace_id"`
+			RevokedAt   sql.NullInt64 `db:"revoked_at"`
+		}
+		err := get(ctx, tx, &t, `SELECT name, workspace_id, revoked_at FROM api_tokens WHERE id = ? AND `+cond+db.d.forUpdate,
+			append([]any{id}, args...)...)
+		if notFound(err) {
+			return herald.Errorf(herald.ENOTFOUND, "token %d not found among yours", id)
+		} else if err != nil || t.RevokedAt.Valid {
+			return err
+		}
+		if _, err := exec(ctx, tx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ?`, db.nowMs(), id); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, t.WorkspaceID.Int64, herald.AuditTokenRevoked, fmt.Sprintf("token %d", id), map[string]any{"name": t.Name})
+	})
+	if err != nil && herald.ErrorCode(err) == herald.EINTERNAL {
 		return fmt.Errorf("revoke token: %w", err)
 	}
-	if n == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "token %d not found among yours", id)
-	}
-	// audit: token.revoked
-	return nil
+	return err
 }

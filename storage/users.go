@@ -39,7 +39,7 @@ func (r userRow) user() *herald.User {
 // its argon2id hash is stored). It sets u's ID and times. It gives
 // EVALIDATION listing every problem of the email, the name and the password
 // (8 to 256 bytes), and ECONFLICT when a user has this email already
-// (compared case-insensitively).
+// (compared case-insensitively). It records user.created in the audit log.
 func (db *DB) CreateUser(ctx context.Context, u *herald.User, password string) (generated string, err error) {
 	var ps []herald.Problem
 	if err := u.Validate(); err != nil {
@@ -67,9 +67,8 @@ func (db *DB) CreateUser(ctx context.Context, u *herald.User, password string) (
 		if err != nil {
 			return err
 		}
-		// audit: user.created
 		u.ID = id
-		return nil
+		return db.audit(ctx, tx, 0, herald.AuditUserCreated, "user "+u.Email, map[string]any{"name": u.Name, "admin": u.Admin})
 	})
 	if isUnique(err) {
 		return "", herald.Errorf(herald.ECONFLICT, "a user with email %q exists already", u.Email)
@@ -180,13 +179,18 @@ func (db *DB) EndSession(ctx context.Context, id int64) error {
 // ChangePassword sets user userID's password to next when current is
 // theirs, and ends their other sessions (all but keepSession, 0 for none).
 // It gives EVALIDATION when next is not 8 to 256 bytes, EFORBIDDEN when
-// current is wrong, ENOTFOUND for an unknown user.
+// current is wrong (recorded as login.failed in the audit log), ENOTFOUND
+// for an unknown user.
 func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next string, keepSession int64) error {
 	if err := herald.CheckPassword("new", next); err != nil {
 		return err
 	}
-	var old string
-	err := get(ctx, db.r, &old, `SELECT password_hash FROM users WHERE id = ?`, userID)
+	var u struct {
+		Email string `db:"email"`
+		Hash  string `db:"password_hash"`
+	}
+	err := get(ctx, db.r, &u, `SELECT email, password_hash FROM users WHERE id = ?`, userID)
+	old := u.Hash
 	if notFound(err) {
 		return herald.Errorf(herald.ENOTFOUND, "user not found")
 	} else if err != nil {
@@ -199,6 +203,10 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next st
 		}
 	}
 	if !ok {
+		if err := db.Audit(ctx, 0, herald.AuditEntry{Action: herald.AuditLoginFailed, Target: "user " + u.Email,
+			Details: map[string]any{"reason": "wrong current password"}}); err != nil {
+			return err
+		}
 		return herald.Errorf(herald.EFORBIDDEN, "the current password is wrong")
 	}
 	hash, err := hashPassword(ctx, next)

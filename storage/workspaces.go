@@ -31,32 +31,42 @@ func (r workspaceRow) workspace() *herald.Workspace {
 func latenessMs(d herald.Duration) int64 { return time.Duration(d).Milliseconds() }
 
 // CreateWorkspace stores a validated workspace and sets its ID, CreatedAt and
-// UpdatedAt. When the actor in ctx is a person (herald.Actor.UserID: an
-// admin user, signed in or through their token), they become its owner in
-// the same transaction. A slug already taken gives ECONFLICT.
+// UpdatedAt, and records workspace.created in the audit log. When the
+// actor in ctx is a person (herald.Actor.UserID: an admin user, signed in or
+// through their token), they become its owner in the same transaction
+// (member.added). A slug already taken gives ECONFLICT.
 func (db *DB) CreateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 	now := db.nowMs()
 	var id int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		id, err = insertID(ctx, tx, `INSERT INTO workspaces (slug, name, timezone, approval_required, max_lateness_ms, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), now, now)
-		if err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), now, now)
+		if isUnique(err) {
+			return herald.Errorf(herald.ECONFLICT, "workspace %q already exists", ws.Slug)
+		} else if err != nil {
+			return fmt.Errorf("create workspace: %w", err)
+		}
+		if err := db.audit(ctx, tx, id, herald.AuditWorkspaceCreated, "workspace "+ws.Slug,
+			map[string]any{"name": ws.Name, "timezone": ws.Timezone}); err != nil {
 			return err
 		}
-		if owner := herald.ActorOf(ctx).UserID; owner != 0 {
-			if _, err := exec(ctx, tx, `INSERT INTO members (workspace_id, user_id, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-				id, owner, string(herald.RoleOwner), now, now); err != nil {
-				return err
-			}
-			// audit: member.added
+		owner := herald.ActorOf(ctx).UserID
+		if owner == 0 {
+			return nil
 		}
-		return nil
+		var email string
+		if err := get(ctx, tx, &email, `SELECT email FROM users WHERE id = ?`, owner); err != nil {
+			return fmt.Errorf("create workspace: owner %d: %w", owner, err)
+		}
+		if _, err := exec(ctx, tx, `INSERT INTO members (workspace_id, user_id, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			id, owner, string(herald.RoleOwner), now, now); err != nil {
+			return fmt.Errorf("create workspace: %w", err)
+		}
+		return db.auditMember(ctx, tx, id, herald.AuditMemberAdded, email, "", herald.RoleOwner)
 	})
-	if isUnique(err) {
-		return herald.Errorf(herald.ECONFLICT, "workspace %q already exists", ws.Slug)
-	} else if err != nil {
-		return fmt.Errorf("create workspace: %w", err)
+	if err != nil {
+		return err
 	}
 	ws.ID, ws.CreatedAt, ws.UpdatedAt = id, fromMs(now), fromMs(now)
 	return nil
@@ -93,9 +103,18 @@ func (db *DB) ListWorkspaces(ctx context.Context, after string, limit int) ([]*h
 
 // UpdateWorkspace stores the name, timezone, approval_required and
 // max_lateness of the workspace ws.ID and refreshes ws from the database (the
-// slug cannot change). An unknown ID gives ENOTFOUND.
+// slug cannot change), and records workspace.changed in the audit log with
+// the names of the fields that changed (none, no entry). An unknown ID gives
+// ENOTFOUND.
 func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var was workspaceRow
+		err := get(ctx, tx, &was, `SELECT `+workspaceCols+` FROM workspaces WHERE id = ?`+db.d.forUpdate, ws.ID)
+		if notFound(err) {
+			return herald.Errorf(herald.ENOTFOUND, "workspace %q not found", ws.Slug)
+		} else if err != nil {
+			return fmt.Errorf("update workspace: %w", err)
+		}
 		n, err := exec(ctx, tx, `UPDATE workspaces SET name = ?, timezone = ?, approval_required = ?, max_lateness_ms = ?, updated_at = ?
 			WHERE id = ?`, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), db.nowMs(), ws.ID)
 		if err != nil {
@@ -109,13 +128,28 @@ func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 			return fmt.Errorf("update workspace: %w", err)
 		}
 		*ws = *r.workspace()
-		return nil
+		var fields []string
+		for _, f := range []struct {
+			name    string
+			changed bool
+		}{{"name", was.Name != r.Name}, {"timezone", was.Timezone != r.Timezone},
+			{"approval_required", was.ApprovalRequired != r.ApprovalRequired}, {"max_lateness", was.MaxLatenessMs != r.MaxLatenessMs}} {
+			if f.changed {
+				fields = append(fields, f.name)
+			}
+		}
+		if len(fields) == 0 {
+			return nil
+		}
+		return db.audit(ctx, tx, ws.ID, herald.AuditWorkspaceChanged, "workspace "+ws.Slug, map[string]any{"fields": fields})
 	})
 }
 
 // DeleteWorkspace removes the workspace and everything in it (channels,
-// plans, posts, deliveries, attempts). It gives ENOTFOUND for an unknown id
-// and ECONFLICT while one of its deliveries is publishing.
+// plans, posts, deliveries, attempts, delivery events) but its audit log,
+// where it records workspace.deleted: the instance admin still reads it. It
+// gives ENOTFOUND for an unknown id and ECONFLICT while one of its
+// deliveries is publishing.
 func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		slug, err := db.lockWorkspace(ctx, tx, wsID)
@@ -131,6 +165,14 @@ func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 		}
 		if busy > 0 {
 			return herald.Errorf(herald.ECONFLICT, "workspace %q has %d delivery(ies) being published right now; try again when they finish", slug, busy)
+		}
+		// Before the workspace's row goes: the entry keeps its slug.
+		var name string
+		if err := get(ctx, tx, &name, `SELECT name FROM workspaces WHERE id = ?`, wsID); err != nil {
+			return fmt.Errorf("delete workspace: %w", err)
+		}
+		if err := db.audit(ctx, tx, wsID, herald.AuditWorkspaceDeleted, "workspace "+slug, map[string]any{"name": name}); err != nil {
+			return err
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE workspace_id = ?)`,

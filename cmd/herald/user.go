@@ -59,7 +59,9 @@ func cmdUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return exitFail
 	}
 	u := &herald.User{Email: email, Name: name, Admin: admin}
-	password, err := m.DB.CreateUser(ctx, u, "")
+	// The audit log names who made it: the command line, on this machine.
+	actor := herald.Actor{Kind: herald.AuditSystem, ID: "cli", Name: "herald user create"}
+	password, err := m.DB.CreateUser(herald.WithActor(ctx, actor), u, "")
 	if err != nil {
 		fmt.Fprintf(stderr, "herald user create: %s\n", userError(err))
 		return exitFail
