@@ -64,16 +64,16 @@ func (s *Server) createSession(c echo.Context) error {
 	if in.Email == "" || in.Password == "" {
 		return herald.Errorf(herald.EINVALID, `send {"email": "…", "password": "…"}`)
 	}
-	email, from := throttleKey(in.Email), addr(r)
-	if err := s.loginAllowed(c, email, from); err != nil {
+	tried, from := boundedEmail(in.Email), addr(r)
+	key := "email:" + tried
+	if err := s.loginAllowed(c, key, from); err != nil {
 		return err
 	}
 	secret, sess, err := s.store.CreateSession(r.Context(), in.Email, in.Password, s.cfg.SessionTTL)
 	if herald.ErrorCode(err) == herald.EUNAUTHORIZED {
-		s.loginFailed(email, from)
+		s.loginFailed(key, from)
 		s.log.Warn().Str("addr", from).Msg("failed sign-in")
 		// Nobody is signed in: the actor is the email as given.
-		tried := strings.TrimPrefix(email, "email:")
 		if aerr := s.store.Audit(r.Context(), 0, herald.AuditEntry{Actor: herald.AuditActor{Kind: herald.AuditUser, Name: tried},
 			Action: herald.AuditLoginFailed, Target: "user " + tried, Details: map[string]any{"address": from}}); aerr != nil {
 			return aerr
@@ -85,14 +85,14 @@ func (s *Server) createSession(c echo.Context) error {
 	return c.JSON(http.StatusCreated, session{Token: secret, ExpiresAt: sess.ExpiresAt})
 }
 
-// throttleKey is the email a sign-in names as the throttle counts it
-// (bounded: a stranger's megabyte is not kept as a key).
-func throttleKey(email string) string {
+// boundedEmail is the email a sign-in names as the throttle counts it and
+// the audit log shows it (bounded: a stranger's megabyte is kept nowhere).
+func boundedEmail(email string) string {
 	k := herald.EmailKey(email)
 	if len(k) > herald.MaxEmailLength {
-		k = k[:herald.MaxEmailLength]
+		k = strings.ToValidUTF8(k[:herald.MaxEmailLength], "")
 	}
-	return "email:" + k
+	return k
 }
 
 // loginAllowed answers 429 with Retry-After while the email or the address
