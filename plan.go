@@ -39,6 +39,20 @@ const (
 	DuplicateWindow = 72 * time.Hour
 )
 
+// SpacingText is what the duplicate_text warning compares of post p on a
+// channel of platform, in the upload (content-plans) and against other plans
+// (storage) alike: the body as published there (the platform's variant, then
+// the link; Message.Body), trimmed. column is where that text is in the
+// file: "text:<platform>" when the platform's variant gives it, else "text".
+func (p *Post) SpacingText(platform string) (body, column string) {
+	column = "text"
+	if v, ok := p.Variants[platform]; ok && v.Text != "" {
+		column = "text:" + platform
+	}
+	m := p.Message(platform)
+	return strings.TrimSpace(m.Body()), column
+}
+
 // Variant overrides a post's content for one platform.
 type Variant struct {
 	Text string `json:"text,omitempty"`

@@ -72,8 +72,10 @@ type Config struct {
 	OnPlanApplied func()
 	// Now is the clock; default herald.Now.
 	Now func() time.Time
-	// BuildPlan parses and validates an uploaded plan (contentplans.Build).
-	// Required for PUT …/plans/{key}; without it that route answers 500.
+	// BuildPlan parses and validates an uploaded plan (contentplans.Build):
+	// with the store it makes the plan-apply use case (herald.PlanApplier)
+	// PUT …/plans/{key} calls. Required for that route; without it the route
+	// answers 500.
 	BuildPlan func(herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error)
 	// SniffPlan tells a plan file's format from its bytes (contentplans.Sniff)
 	// when the upload's Content-Type is generic or missing; BuildPlan is then
@@ -104,6 +106,7 @@ type Server struct {
 	log      zerolog.Logger
 	echo     *echo.Echo
 	failures *failureThrottle
+	plans    *herald.PlanApplier // the plan-apply use case, on store and Config.BuildPlan
 }
 
 // New returns a Server on store with cfg, defaults filled in. It does not
@@ -116,7 +119,8 @@ func New(store Store, cfg Config) *Server {
 		cfg.Now = herald.Now
 	}
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger,
-		failures: newFailureThrottle(cfg.AuthFailureBurst, cfg.AuthFailureEvery, cfg.Now)}
+		failures: newFailureThrottle(cfg.AuthFailureBurst, cfg.AuthFailureEvery, cfg.Now),
+		plans:    &herald.PlanApplier{Store: store, Build: cfg.BuildPlan, Sniff: cfg.SniffPlan, Now: cfg.Now}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
