@@ -56,11 +56,11 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authenticate requires a valid bearer token on every path under /api/v1,
-// routed or not. It runs before routing.
+// routed or not, but the public ones (publicPath). It runs before routing.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if !apiPath(r.URL.Path) && !apiPath(echo.GetPath(r)) {
+		if !apiPath(r.URL.Path) && !apiPath(echo.GetPath(r)) || publicPath(r.URL.Path) && publicPath(echo.GetPath(r)) {
 			return next(c)
 		}
 		secret, ok := bearer(r.Header.Get("Authorization"))

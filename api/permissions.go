@@ -6,7 +6,9 @@ import "github.com/heraldhq/herald"
 // path as registered. Routes under /workspaces/:ws check it against the
 // caller's role in that workspace (404 for someone who is not a member);
 // the others against the caller itself. A test fails when a route is
-// registered without an entry.
+// registered without an entry. The review link routes (/api/v1/review/…,
+// publicPath) are public and not in the table: their token is the
+// credential.
 var routePermissions = map[string]herald.Permission{
 	"GET /api/v1/workspaces":        herald.PermNone, // lists only the caller's
 	"POST /api/v1/workspaces":       herald.PermAdmin,
@@ -27,7 +29,13 @@ var routePermissions = map[string]herald.Permission{
 	"GET /api/v1/workspaces/:ws/plans/:key":        herald.PermRead,
 	"DELETE /api/v1/workspaces/:ws/plans/:key":     herald.PermPlans,
 	"GET /api/v1/workspaces/:ws/plans/:key/report": herald.PermRead,
-	"GET /api/v1/workspaces/:ws/posts":             herald.PermRead,
+
+	"POST /api/v1/workspaces/:ws/plans/:key/approve":            herald.PermApprove,
+	"POST /api/v1/workspaces/:ws/plans/:key/reject":             herald.PermApprove,
+	"POST /api/v1/workspaces/:ws/plans/:key/review-links":       herald.PermPlans,
+	"GET /api/v1/workspaces/:ws/plans/:key/review-links":        herald.PermPlans,
+	"DELETE /api/v1/workspaces/:ws/plans/:key/review-links/:id": herald.PermPlans,
+	"GET /api/v1/workspaces/:ws/posts":                          herald.PermRead,
 
 	"GET /api/v1/workspaces/:ws/deliveries/:id":          herald.PermRead,
 	"POST /api/v1/workspaces/:ws/deliveries/:id/retry":   herald.PermPlans,

@@ -1,5 +1,6 @@
 // Package api is Herald's HTTP interface: the JSON API under /api/v1 (bearer
-// token auth on every route), /healthz and /readyz. Handlers decode the
+// token auth on every route but the review links', see review.go), /healthz
+// and /readyz. Handlers decode the
 // request, validate it, call the Store and answer; every error is a
 // *herald.Error mapped to an HTTP status in one table (see errors.go).
 package api
@@ -48,6 +49,13 @@ type Store interface {
 	CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
 	ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error
 	DeliveryEvents(ctx context.Context, wsID, deliveryID int64) ([]herald.DeliveryEvent, error)
+
+	DecidePosts(ctx context.Context, wsID int64, planKey string, req herald.DecisionRequest) (*herald.DecisionResult, error)
+	CreateReviewLink(ctx context.Context, wsID int64, planKey string, in herald.ReviewLinkInput) (string, *herald.ReviewLink, error)
+	ListReviewLinks(ctx context.Context, wsID int64, planKey string) ([]*herald.ReviewLink, error)
+	RevokeReviewLink(ctx context.Context, wsID int64, planKey string, id int64) (*herald.ReviewLink, error)
+	ReviewLinkByToken(ctx context.Context, secret string) (*herald.ReviewLink, error)
+	ReviewPage(ctx context.Context, link *herald.ReviewLink, cursor string, limit int) (*herald.ReviewPage, error)
 }
 
 // Config holds what the API needs besides the store. Zero values get defaults
@@ -161,6 +169,16 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/workspaces/:ws/plans/:key", s.getPlan)
 	v1.DELETE("/workspaces/:ws/plans/:key", s.deletePlan)
 	v1.GET("/workspaces/:ws/plans/:key/report", s.planReport)
+	v1.POST("/workspaces/:ws/plans/:key/approve", s.decide(herald.DecisionApproved))
+	v1.POST("/workspaces/:ws/plans/:key/reject", s.decide(herald.DecisionRejected))
+	v1.POST("/workspaces/:ws/plans/:key/review-links", s.createReviewLink)
+	v1.GET("/workspaces/:ws/plans/:key/review-links", s.listReviewLinks)
+	v1.DELETE("/workspaces/:ws/plans/:key/review-links/:id", s.revokeReviewLink)
+
+	// Public: a review link's token is its credential (see review.go).
+	v1.GET("/review/:token", s.getReview)
+	v1.POST("/review/:token/approve", s.reviewDecide(herald.DecisionApproved))
+	v1.POST("/review/:token/reject", s.reviewDecide(herald.DecisionRejected))
 
 	v1.GET("/workspaces/:ws/posts", s.calendar)
 

@@ -88,6 +88,7 @@ func (db *DB) decide(ctx context.Context, tx *sqlx.Tx, wsID int64, planKey strin
 			return nil, herald.Errorf(herald.ENOTFOUND, "this review link is not for plan %q", planKey)
 		}
 		req.LinkStep = l.Step
+		// audit: review_link.used (the link as actor, named by the reviewer as given)
 	}
 	var wr workspaceRow
 	if err := get(ctx, tx, &wr, `SELECT `+workspaceCols+` FROM workspaces WHERE id = ?`, wsID); err != nil {

@@ -93,6 +93,7 @@ func (db *DB) CreateReviewLink(ctx context.Context, wsID int64, planKey string, 
 			return fmt.Errorf("create review link: %w", err)
 		}
 		link = r.link(now)
+		// audit: review_link.created (plan, step, name, expires_at; never the token)
 		return nil
 	})
 	if err != nil {
@@ -143,6 +144,7 @@ func (db *DB) RevokeReviewLink(ctx context.Context, wsID int64, planKey string, 
 				return fmt.Errorf("revoke review link: %w", err)
 			}
 			r.RevokedAt = sql.NullInt64{Int64: now, Valid: true}
+			// audit: review_link.revoked (plan, link id, name)
 		}
 		link = r.link(now)
 		return nil
