@@ -176,9 +176,11 @@ type DecisionRequest struct {
 	Posts    []string // post keys; none: every post waiting at the step decided
 	Note     string   // required for a rejection
 	// Role is the caller's role in the workspace; members decide at a step
-	// that names it. LinkStep, for a review link, is the one step it decides
-	// (Role is then not used).
+	// that names it. Admin is the instance admin, who may decide any step.
+	// LinkStep, for a review link, is the one step it decides (Role and
+	// Admin are then not used).
 	Role     Role
+	Admin    bool
 	LinkStep string
 	LinkID   int64 // the review link deciding (0 for a member)
 }

@@ -420,3 +420,20 @@ func TestApprovalRetryWaitsForApproval(t *testing.T) {
 		t.Fatalf("retry after approval: %+v %v", d, err)
 	}
 }
+
+// The instance admin decides any step; an owner only those naming owners.
+func TestApprovalAdminAnyStep(t *testing.T) {
+	db, ws := approvalWorkspace(t, false, internalStep, clientStep)
+	applyAs(t, db, ws.ID, editor, mkPost("a", 2, t0.Add(48*time.Hour), "Hello", "tg-main"))
+	owner := herald.DecisionRequest{Decision: herald.DecisionApproved, Role: herald.RoleOwner}
+	_, err := db.DecidePosts(as(manager), ws.ID, "dec", owner)
+	wantCode(t, err, herald.EFORBIDDEN)
+	admin := owner
+	admin.Admin = true
+	for _, want := range []string{herald.ApprovalPending, herald.ApprovalApproved} {
+		res, err := db.DecidePosts(as(manager), ws.ID, "dec", admin)
+		if err != nil || res.Posts[0].State != want {
+			t.Fatalf("admin: %+v %v, want %s", res, err, want)
+		}
+	}
+}
