@@ -41,7 +41,7 @@ func TestEndToEndTwoStepApproval(t *testing.T) {
 		{"key": "unapproved", "at": at(base.Add(time.Second)), "channels": []string{"tg-main"}, "text": "Nobody approved me"},
 	}
 	var res struct {
-		Warnings []herald.Problem  `json:"warnings"`
+		Warnings []herald.Problem   `json:"warnings"`
 		Rows     []herald.RowResult `json:"rows"`
 	}
 	call(t, tm.URL, editorSecret, "PUT", "/api/v1/workspaces/brand/plans/dec", "", map[string]any{"posts": posts}, 200, &res)
