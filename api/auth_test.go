@@ -39,6 +39,8 @@ var apiRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/workspaces/acme/deliveries/1/resolve"},
 	{"POST", "/api/v1/workspaces/acme/channels/demo/check"},
 	{"GET", "/api/v1/platforms"},
+	{"GET", "/api/v1/workspaces/acme/audit"},
+	{"GET", "/api/v1/audit"},
 	// not routed: unknown paths, wrong methods
 	{"GET", "/api/v1"},
 	{"GET", "/api/v1/"},

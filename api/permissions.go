@@ -41,4 +41,7 @@ var routePermissions = map[string]herald.Permission{
 	"POST /api/v1/workspaces/:ws/deliveries/:id/retry":   herald.PermPlans,
 	"POST /api/v1/workspaces/:ws/deliveries/:id/cancel":  herald.PermPlans,
 	"POST /api/v1/workspaces/:ws/deliveries/:id/resolve": herald.PermPlans,
+
+	"GET /api/v1/workspaces/:ws/audit": herald.PermAudit,
+	"GET /api/v1/audit":                herald.PermAdmin, // every workspace's, and the instance's
 }

@@ -56,6 +56,10 @@ type Store interface {
 	RevokeReviewLink(ctx context.Context, wsID int64, planKey string, id int64) (*herald.ReviewLink, error)
 	ReviewLinkByToken(ctx context.Context, secret string) (*herald.ReviewLink, error)
 	ReviewPage(ctx context.Context, link *herald.ReviewLink, cursor string, limit int) (*herald.ReviewPage, error)
+
+	// AuditLog returns the entries f selects, newest first, and the Before
+	// of the next page (0 on the last).
+	AuditLog(ctx context.Context, f herald.AuditFilter) ([]herald.AuditEntry, int64, error)
 }
 
 // Config holds what the API needs besides the store. Zero values get defaults
@@ -186,6 +190,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/workspaces/:ws/deliveries/:id/retry", s.retryDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/cancel", s.cancelDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/resolve", s.resolveDelivery)
+
+	v1.GET("/workspaces/:ws/audit", s.workspaceAudit)
+	v1.GET("/audit", s.instanceAudit)
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -13,7 +13,7 @@ import (
 var (
 	internalStep = herald.ApprovalStep{Name: "internal", Roles: []herald.Role{herald.RoleManager}}
 	clientStep   = herald.ApprovalStep{Name: "client", Roles: []herald.Role{herald.RoleApprover}}
-	editor       = herald.Actor{Kind: "token", ID: "1", Name: "editor"}
+	uploader     = herald.Actor{Kind: "token", ID: "1", Name: "editor"}
 	manager      = herald.Actor{Kind: "token", ID: "2", Name: "manager"}
 	client       = herald.Actor{Kind: "token", ID: "3", Name: "client"}
 )
@@ -83,7 +83,7 @@ func TestApprovalTwoSteps(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep, clientStep)
 	mustChannel(t, db, ws.ID, "tg-two", "telegram")
 	due := t0.Add(48 * time.Hour)
-	res := applyAs(t, db, ws.ID, editor, mkPost("a", 2, due, "Hello", "tg-main", "tg-two"), mkPost("b", 3, due.Add(time.Hour), "Bye", "tg-main"))
+	res := applyAs(t, db, ws.ID, uploader, mkPost("a", 2, due, "Hello", "tg-main", "tg-two"), mkPost("b", 3, due.Add(time.Hour), "Bye", "tg-main"))
 	if got := rowApprovals(res); !reflect.DeepEqual(got, map[string]string{"a": "created/required", "b": "created/required"}) {
 		t.Fatalf("rows %v", got)
 	}
@@ -200,7 +200,7 @@ func TestApprovalSelf(t *testing.T) {
 func TestApprovalKeptAndReset(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep)
 	due := t0.Add(48 * time.Hour)
-	applyAs(t, db, ws.ID, editor, mkPost("a", 2, due, "Hello", "tg-main"), mkPost("b", 3, due, "Other", "tg-main"))
+	applyAs(t, db, ws.ID, uploader, mkPost("a", 2, due, "Hello", "tg-main"), mkPost("b", 3, due, "Other", "tg-main"))
 	if _, err := decide(t, db, ws.ID, manager, herald.RoleManager, herald.DecisionApproved, "a"); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestApprovalKeptAndReset(t *testing.T) {
 	if b, sts := approvalOf(t, db, ws.ID, "b"); b.State != herald.ApprovalPending || sts[0] != herald.StatusPendingApproval {
 		t.Fatalf("b after a time-only edit: %+v %v", b, sts)
 	}
-	// The uploader of the version is still the editor: the manager may approve b.
+	// The uploader of the version is still the uploader: the manager may approve b.
 	if _, err := decide(t, db, ws.ID, manager, herald.RoleManager, herald.DecisionApproved, "b"); err != nil {
 		t.Fatalf("the time-only edit made the manager b's uploader: %v", err)
 	}
@@ -242,7 +242,7 @@ func TestApprovalKeptAndReset(t *testing.T) {
 	}
 	_, err = decide(t, db, ws.ID, manager, herald.RoleManager, herald.DecisionApproved, "a")
 	wantCode(t, err, herald.EFORBIDDEN)
-	if _, err := decide(t, db, ws.ID, editor, herald.RoleManager, herald.DecisionApproved, "a"); err != nil {
+	if _, err := decide(t, db, ws.ID, uploader, herald.RoleManager, herald.DecisionApproved, "a"); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ = approvalOf(t, db, ws.ID, "a"); a.State != herald.ApprovalApproved || a.Decisions[1].Version != 2 {
@@ -259,7 +259,7 @@ func TestApprovalKeptAndReset(t *testing.T) {
 		p := edited
 		change(&p)
 		edited = p
-		if got := rowApprovals(applyAs(t, db, ws.ID, editor, p, other)); got["a"] != "updated/reset" {
+		if got := rowApprovals(applyAs(t, db, ws.ID, uploader, p, other)); got["a"] != "updated/reset" {
 			t.Errorf("change %+v: %v", p, got)
 		}
 	}
@@ -271,7 +271,7 @@ func TestApprovalKeptAndReset(t *testing.T) {
 func TestApprovalReject(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep)
 	due := t0.Add(48 * time.Hour)
-	applyAs(t, db, ws.ID, editor, mkPost("a", 2, due, "Hello", "tg-main"))
+	applyAs(t, db, ws.ID, uploader, mkPost("a", 2, due, "Hello", "tg-main"))
 	_, err := db.DecidePosts(as(manager), ws.ID, "dec", herald.DecisionRequest{Decision: herald.DecisionRejected, Role: herald.RoleManager})
 	wantCode(t, err, herald.EVALIDATION)
 	got, err := db.DecidePosts(as(manager), ws.ID, "dec", herald.DecisionRequest{Decision: herald.DecisionRejected, Role: herald.RoleManager,
@@ -294,13 +294,13 @@ func TestApprovalReject(t *testing.T) {
 	if !strings.Contains(herald.ErrorMessage(err), "was rejected") {
 		t.Errorf("message %q", herald.ErrorMessage(err))
 	}
-	if got := rowApprovals(applyAs(t, db, ws.ID, editor, mkPost("a", 2, due.Add(time.Hour), "Hello", "tg-main"))); got["a"] != "updated/kept" {
+	if got := rowApprovals(applyAs(t, db, ws.ID, uploader, mkPost("a", 2, due.Add(time.Hour), "Hello", "tg-main"))); got["a"] != "updated/kept" {
 		t.Fatalf("time-only edit of a rejected post: %v", got)
 	}
 	if a, _ := approvalOf(t, db, ws.ID, "a"); a.State != herald.ApprovalRejected {
 		t.Fatalf("a time-only edit released a rejected post: %+v", a)
 	}
-	if got := rowApprovals(applyAs(t, db, ws.ID, editor, mkPost("a", 2, due, "Hello, right price", "tg-main"))); got["a"] != "updated/reset" {
+	if got := rowApprovals(applyAs(t, db, ws.ID, uploader, mkPost("a", 2, due, "Hello, right price", "tg-main"))); got["a"] != "updated/reset" {
 		t.Fatalf("edit of a rejected post: %v", got)
 	}
 	if a, _ := approvalOf(t, db, ws.ID, "a"); a.State != herald.ApprovalPending || a.Version != 2 {
@@ -314,7 +314,7 @@ func TestApprovalReject(t *testing.T) {
 func TestApprovalNotInTime(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep)
 	due := t0.Add(time.Hour)
-	applyAs(t, db, ws.ID, editor, mkPost("late", 2, due, "Hello", "tg-main"), mkPost("ok", 3, due.Add(time.Minute), "Bye", "tg-main"))
+	applyAs(t, db, ws.ID, uploader, mkPost("late", 2, due, "Hello", "tg-main"), mkPost("ok", 3, due.Add(time.Minute), "Bye", "tg-main"))
 	if _, err := decide(t, db, ws.ID, manager, herald.RoleManager, herald.DecisionApproved, "ok"); err != nil {
 		t.Fatal(err)
 	}
@@ -344,11 +344,11 @@ func TestApprovalNotInTime(t *testing.T) {
 // (or were rejected), new and old.
 func TestApprovalDueSoonWarning(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep)
-	res := applyAs(t, db, ws.ID, editor, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"),
+	res := applyAs(t, db, ws.ID, uploader, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"),
 		mkPost("later", 3, t0.Add(72*time.Hour), "Bye", "tg-main"))
 	wantWarnings(t, res, `2 approval_due_soon at: post soon is due 2026-12-01 13:00 UTC, within 24 hours, and still waits for approval at step "internal": it is not published until every step approves it, and past its lateness window it is missed`)
 	// Unchanged, it is still said; approved, not.
-	res = applyAs(t, db, ws.ID, editor, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"),
+	res = applyAs(t, db, ws.ID, uploader, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"),
 		mkPost("later", 3, t0.Add(72*time.Hour), "Bye", "tg-main"))
 	if len(res.Warnings) != 1 {
 		t.Errorf("re-upload: %+v", res.Warnings)
@@ -356,13 +356,13 @@ func TestApprovalDueSoonWarning(t *testing.T) {
 	if _, err := decide(t, db, ws.ID, manager, herald.RoleManager, herald.DecisionApproved, "soon"); err != nil {
 		t.Fatal(err)
 	}
-	res = applyAs(t, db, ws.ID, editor, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"))
+	res = applyAs(t, db, ws.ID, uploader, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"))
 	wantWarnings(t, res)
 	// Without approval steps: no approval field, no warning, scheduled.
 	db2 := MustOpenDB(t)
 	ws2 := mustWorkspace(t, db2, "plain")
 	mustChannel(t, db2, ws2.ID, "tg-main", "telegram")
-	res = applyAs(t, db2, ws2.ID, editor, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"))
+	res = applyAs(t, db2, ws2.ID, uploader, mkPost("soon", 2, t0.Add(3*time.Hour), "Hello", "tg-main"))
 	if res.Rows[0].Approval != "" || len(res.Warnings) != 0 {
 		t.Errorf("no approval: %+v", res)
 	}
@@ -377,14 +377,14 @@ func TestApprovalRevivedPlan(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep)
 	due := t0.Add(48 * time.Hour)
 	posts := []herald.Post{mkPost("a", 2, due, "Hello", "tg-main"), mkPost("b", 3, due, "Bye", "tg-main")}
-	applyAs(t, db, ws.ID, editor, posts...)
+	applyAs(t, db, ws.ID, uploader, posts...)
 	if _, err := decide(t, db, ws.ID, manager, herald.RoleManager, herald.DecisionApproved, "b"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.DeletePlan(ctx, ws.ID, "dec"); err != nil {
 		t.Fatal(err)
 	}
-	applyAs(t, db, ws.ID, editor, posts...)
+	applyAs(t, db, ws.ID, uploader, posts...)
 	if _, sts := approvalOf(t, db, ws.ID, "a"); sts[0] != herald.StatusPendingApproval {
 		t.Errorf("pending post revived as %v", sts)
 	}
@@ -398,7 +398,7 @@ func TestApprovalRevivedPlan(t *testing.T) {
 func TestApprovalRetryWaitsForApproval(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep)
 	due := t0.Add(time.Hour)
-	applyAs(t, db, ws.ID, editor, mkPost("a", 2, due, "Hello", "tg-main"))
+	applyAs(t, db, ws.ID, uploader, mkPost("a", 2, due, "Hello", "tg-main"))
 	late := due.Add(herald.DefaultMaxLateness + time.Minute)
 	clockOf(db).Set(late)
 	if _, err := db.ClaimDue(ctx, "w1", late, time.Minute, 10); err != nil {
@@ -424,7 +424,7 @@ func TestApprovalRetryWaitsForApproval(t *testing.T) {
 // The instance admin decides any step; an owner only those naming owners.
 func TestApprovalAdminAnyStep(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep, clientStep)
-	applyAs(t, db, ws.ID, editor, mkPost("a", 2, t0.Add(48*time.Hour), "Hello", "tg-main"))
+	applyAs(t, db, ws.ID, uploader, mkPost("a", 2, t0.Add(48*time.Hour), "Hello", "tg-main"))
 	owner := herald.DecisionRequest{Decision: herald.DecisionApproved, Role: herald.RoleOwner}
 	_, err := db.DecidePosts(as(manager), ws.ID, "dec", owner)
 	wantCode(t, err, herald.EFORBIDDEN)

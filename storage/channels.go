@@ -76,7 +76,8 @@ func channelJSON(ch *herald.Channel) (slots, config string, err error) {
 // CreateChannel stores a validated channel, its credentials sealed with
 // AES-256-GCM, and sets ID, CreatedAt and UpdatedAt. A name already used by a
 // live channel of the workspace gives ECONFLICT; an unknown workspace ENOTFOUND.
-// A new channel is active.
+// A new channel is active. The creation is recorded in the audit log
+// (channel.created, with the platform and the credentials' names).
 func (db *DB) CreateChannel(ctx context.Context, ch *herald.Channel) error {
 	slots, config, err := channelJSON(ch)
 	if err != nil {
@@ -103,7 +104,8 @@ func (db *DB) CreateChannel(ctx context.Context, ch *herald.Channel) error {
 		}
 		ch.ID, ch.CreatedAt, ch.UpdatedAt = id, fromMs(now), fromMs(now)
 		ch.Status, ch.StatusReason = herald.ChannelActive, ""
-		return nil
+		return db.audit(ctx, tx, ch.WorkspaceID, herald.AuditChannelCreated, "channel "+ch.Name,
+			map[string]any{"platform": ch.Platform, "credentials": credentialKeys(ch.Credentials)})
 	})
 }
 
@@ -144,7 +146,10 @@ func (db *DB) ListChannels(ctx context.Context, wsID int64) ([]*herald.Channel, 
 // its held deliveries are claimed again (those past their lateness window
 // become missed as usual). It gives ENOTFOUND for an unknown or deleted channel, EVALIDATION
 // when ch.Platform is set and differs from the stored one (the platform cannot change),
-// and ECONFLICT when the new name is taken.
+// and ECONFLICT when the new name is taken. The audit log records
+// channel.changed with the names of the fields that changed (none, no
+// entry) and, when credentials are given, channel.credentials_changed with
+// their names (never their values).
 func (db *DB) UpdateChannel(ctx context.Context, ch *herald.Channel) error {
 	slots, config, err := channelJSON(ch)
 	if err != nil {
@@ -188,6 +193,15 @@ func (db *DB) UpdateChannel(ctx context.Context, ch *herald.Channel) error {
 		}
 		ch.Platform, ch.CreatedAt, ch.UpdatedAt = r.Platform, fromMs(r.CreatedAt), fromMs(now)
 		ch.Status, ch.StatusReason = status, reason
+		if fields := changedFields(r, ch, slots, config); len(fields) > 0 {
+			if err := db.audit(ctx, tx, ch.WorkspaceID, herald.AuditChannelChanged, "channel "+ch.Name, map[string]any{"fields": fields}); err != nil {
+				return err
+			}
+		}
+		if ch.Credentials != nil {
+			return db.audit(ctx, tx, ch.WorkspaceID, herald.AuditChannelCredentialsChanged, "channel "+ch.Name,
+				map[string]any{"keys": credentialKeys(ch.Credentials)})
+		}
 		return nil
 	})
 }
@@ -196,7 +210,8 @@ func (db *DB) UpdateChannel(ctx context.Context, ch *herald.Channel) error {
 // deliveries are cancelled and the row is kept (soft delete) so that
 // published history stays readable; the name can be used again. It gives
 // ENOTFOUND for an unknown channel and ECONFLICT while one of its deliveries
-// is publishing.
+// is publishing. The deletion is recorded in the audit log (channel.deleted,
+// with how many deliveries it cancelled).
 func (db *DB) DeleteChannel(ctx context.Context, wsID int64, name string) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := db.lockWorkspace(ctx, tx, wsID); herald.ErrorCode(err) == herald.ENOTFOUND {
@@ -228,14 +243,15 @@ func (db *DB) DeleteChannel(ctx context.Context, wsID int64, name string) error 
 		if err := sel(ctx, tx, &ids, `SELECT id FROM deliveries WHERE channel_id = ? AND status IN `+unpublishedIn, id); err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
-		if _, err := db.moveDeliveries(ctx, tx, ids, move{from: herald.Unpublished, to: to(herald.StatusCancelled),
-			set: `lease_owner = '', lease_until = NULL`, reason: "channel deleted"}); err != nil {
+		moved, err := db.moveDeliveries(ctx, tx, ids, move{from: herald.Unpublished, to: to(herald.StatusCancelled),
+			set: `lease_owner = '', lease_until = NULL`, reason: "channel deleted"})
+		if err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
 		if _, err := exec(ctx, tx, `UPDATE channels SET deleted_at = ?, version = version + 1, updated_at = ? WHERE id = ?`, now, now, id); err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
-		return nil
+		return db.audit(ctx, tx, wsID, herald.AuditChannelDeleted, "channel "+name, map[string]any{"cancelled": len(moved)})
 	})
 }
 
@@ -280,15 +296,18 @@ func (db *DB) mergeConfig(ctx context.Context, tx *sqlx.Tx, channelID int64, upd
 // live channel channelID (keys given replace the stored ones, others are
 // kept), seals them again and bumps the channel's version. It is how
 // publishers store refreshed tokens at once; the channel's status is left
-// alone. It gives ENOTFOUND for an unknown or deleted channel and wraps
+// alone. The audit log records channel.credentials_changed with the keys'
+// names and "refreshed": true (by the actor in ctx: the scheduler). It gives
+// ENOTFOUND for an unknown or deleted channel and wraps
 // database and decryption errors.
 func (db *DB) UpdateChannelCredentials(ctx context.Context, channelID int64, creds map[string]string) error {
 	if len(creds) == 0 {
 		return nil
 	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var sealed []byte
-		err := get(ctx, tx, &sealed, `SELECT credentials FROM channels WHERE id = ? AND deleted_at IS NULL`+db.d.forUpdate, channelID)
+		var r channelRow
+		err := get(ctx, tx, &r, `SELECT workspace_id, name, credentials FROM channels WHERE id = ? AND deleted_at IS NULL`+db.d.forUpdate, channelID)
+		sealed := r.Credentials
 		if notFound(err) {
 			return herald.Errorf(herald.ENOTFOUND, "channel %d not found", channelID)
 		} else if err != nil {
@@ -311,7 +330,8 @@ func (db *DB) UpdateChannelCredentials(ctx context.Context, channelID int64, cre
 			sealed, db.nowMs(), channelID); err != nil {
 			return fmt.Errorf("update channel credentials: %w", err)
 		}
-		return nil
+		return db.audit(ctx, tx, r.WorkspaceID, herald.AuditChannelCredentialsChanged, "channel "+r.Name,
+			map[string]any{"keys": credentialKeys(creds), "refreshed": true})
 	})
 }
 

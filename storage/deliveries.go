@@ -129,7 +129,8 @@ func (db *DB) Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.At
 }
 
 // RetryDelivery schedules a failed, unknown, missed or cancelled delivery
-// again: status scheduled, error cleared, attempts kept, next_attempt_at =
+// again (recorded in the audit log: delivery.retried): status scheduled,
+// error cleared, attempts kept, next_attempt_at =
 // now — or its due time while that is still ahead, so a retry never publishes
 // early. Its due_at, the planned time, never changes: when its lateness
 // window has already passed, retried_at = now records the retry, and the
@@ -189,7 +190,7 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 			reason: "retried", strict: true}); err != nil {
 			return fmt.Errorf("retry delivery: %w", err)
 		}
-		return nil
+		return db.auditDelivery(ctx, tx, herald.AuditDeliveryRetried, r)
 	})
 }
 
@@ -203,7 +204,8 @@ func effectiveDue(r deliveryRow) int64 {
 }
 
 // CancelDelivery cancels a scheduled, retrying, failed, unknown, missed or
-// pending_approval delivery. It gives ENOTFOUND for an unknown delivery (or
+// pending_approval delivery (recorded in the audit log: delivery.cancelled).
+// It gives ENOTFOUND for an unknown delivery (or
 // another workspace's) and ECONFLICT for one publishing, published or
 // already cancelled.
 func (db *DB) CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error) {
@@ -220,8 +222,15 @@ func (db *DB) CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Deliv
 			to: to(herald.StatusCancelled), set: `lease_owner = '', lease_until = NULL`, reason: "cancelled", strict: true}); err != nil {
 			return fmt.Errorf("cancel delivery: %w", err)
 		}
-		return nil
+		return db.auditDelivery(ctx, tx, herald.AuditDeliveryCancelled, r)
 	})
+}
+
+// auditDelivery records an operator's action on the delivery r (as it was
+// before) in the audit log.
+func (db *DB) auditDelivery(ctx context.Context, tx *sqlx.Tx, action string, r deliveryRow) error {
+	return db.audit(ctx, tx, r.WorkspaceID, action, fmt.Sprintf("delivery %d", r.ID), map[string]any{
+		"plan": r.PlanKey, "post": r.PostKey, "channel": r.ChannelName, "from": r.Status})
 }
 
 // changeDelivery runs change on the workspace's delivery id in a write

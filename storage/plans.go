@@ -37,7 +37,8 @@ func (c postContent) post() herald.Post {
 // order, then the cancelled ones by their old row. An upload under a deleted
 // plan's key revives it: the rows it had when deleted are diffed against (see
 // revive), so a row already published is never published again.
-// Result.Warnings holds the close_posts and duplicate_text warnings of
+// A real apply is recorded in the audit log (plan.applied, with the diff
+// counts), a dry run is not. Result.Warnings holds the close_posts and duplicate_text warnings of
 // created and updated rows against the live deliveries of the workspace's
 // other plans (see plan_warnings.go); the caller adds its own.
 //
@@ -102,6 +103,11 @@ func (db *DB) ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts
 	}
 	p.writes.db = db
 	if err := p.writes.run(ctx, tx); err != nil {
+		return nil, err
+	}
+	r := p.res
+	if err := db.audit(ctx, tx, wsID, herald.AuditPlanApplied, "plan "+plan.Key, map[string]any{"created": r.Created,
+		"updated": r.Updated, "unchanged": r.Unchanged, "cancelled": r.Cancelled, "conflicts": r.Conflicts}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -116,8 +116,9 @@ func (db *DB) ListPlans(ctx context.Context, wsID int64, after string, limit int
 // deliveries it cancelled. Published history stays in the calendar, and the
 // plan stays readable: Plan and ListPlans show it with DeletedAt, PlanReport
 // lists the rows it had. An upload under its key revives it (see ApplyPlan).
-// Deleting a deleted plan changes nothing and cancels 0; an unknown plan
-// gives ENOTFOUND.
+// The deletion is recorded in the audit log (plan.deleted). Deleting a
+// deleted plan changes nothing and cancels 0; an unknown plan gives
+// ENOTFOUND.
 func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, error) {
 	var cancelled int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -160,6 +161,9 @@ func (db *DB) DeletePlan(ctx context.Context, wsID int64, key string) (int, erro
 		}
 		if err == nil {
 			_, err = exec(ctx, tx, `UPDATE plans SET deleted_at = ?, updated_at = ? WHERE id = ?`, now, now, p.ID)
+		}
+		if err == nil {
+			err = db.audit(ctx, tx, wsID, herald.AuditPlanDeleted, "plan "+key, map[string]any{"cancelled": cancelled})
 		}
 		if err != nil {
 			return fmt.Errorf("delete plan: %w", err)

@@ -46,7 +46,8 @@ func (db *DB) UnknownDeliveries(ctx context.Context, limit int) ([]herald.Job, e
 // and res.URL (published_at = at, error cleared), as a reconciler found it
 // among the channel's posts, and appends an attempt row (the delivery's
 // attempt count goes up by one) with outcome published, the request noted
-// as reconciled and res.Response. It gives EINVALID when res.Outcome is
+// as reconciled and res.Response, and records delivery.resolved in the audit
+// log (by a person through the API, or the reconciler). It gives EINVALID when res.Outcome is
 // neither empty nor published, ENOTFOUND for an unknown id, ECONFLICT when
 // the delivery is no longer unknown (a person retried or resolved it), and
 // wraps database errors.
@@ -73,6 +74,14 @@ func (db *DB) ResolveUnknown(ctx context.Context, id int64, res herald.Result, a
 				return fmt.Errorf("resolve unknown %d: %w", id, err)
 			}
 			return herald.Errorf(herald.ECONFLICT, "delivery %d is %s, no longer unknown", id, status)
+		}
+		var wsID int64
+		if err := get(ctx, tx, &wsID, `SELECT workspace_id FROM deliveries WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("resolve unknown %d: %w", id, err)
+		}
+		if err := db.audit(ctx, tx, wsID, herald.AuditDeliveryResolved, fmt.Sprintf("delivery %d", id),
+			map[string]any{"remote_id": res.RemoteID, "url": res.URL}); err != nil {
+			return err
 		}
 		if _, err := exec(ctx, tx, `INSERT INTO attempts (delivery_id, number, started_at, finished_at, outcome, request, response,
 			remote_id, url, node) SELECT id, attempts, CAST(? AS BIGINT), CAST(? AS BIGINT), 'published', CAST(? AS TEXT), CAST(? AS TEXT),

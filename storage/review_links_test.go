@@ -27,7 +27,7 @@ func TestReviewLinks(t *testing.T) {
 	due := t0.Add(48 * time.Hour)
 	p := mkPost("a", 2, due, "Hello", "tg-main")
 	p.Variants = map[string]herald.Variant{"telegram": {Text: "Hello, Telegram"}}
-	applyAs(t, db, ws.ID, editor, p, mkPost("b", 3, due, "Bye", "tg-main"))
+	applyAs(t, db, ws.ID, uploader, p, mkPost("b", 3, due, "Bye", "tg-main"))
 
 	_, _, err := db.CreateReviewLink(as(manager), ws.ID, "dec", herald.ReviewLinkInput{Step: "nope", Name: "Anna"})
 	wantCode(t, err, herald.EVALIDATION)
@@ -141,7 +141,7 @@ func TestReviewLinks(t *testing.T) {
 // Deleting the workspace deletes its links and decisions.
 func TestReviewLinksDeletedWithWorkspace(t *testing.T) {
 	db, ws := approvalWorkspace(t, false, internalStep)
-	applyAs(t, db, ws.ID, editor, mkPost("a", 2, t0.Add(48*time.Hour), "Hello", "tg-main"))
+	applyAs(t, db, ws.ID, uploader, mkPost("a", 2, t0.Add(48*time.Hour), "Hello", "tg-main"))
 	if _, _, err := db.CreateReviewLink(as(manager), ws.ID, "dec", herald.ReviewLinkInput{Step: "internal", Name: "x"}); err != nil {
 		t.Fatal(err)
 	}

@@ -37,15 +37,16 @@ func hashSecret(secret string) string {
 
 // CreateToken creates an API token and returns its secret ("hrld_" + 32
 // random bytes base64url), which is shown once: only its SHA-256 is stored.
-// An empty name or a role other than herald.RoleAdmin gives EINVALID.
+// It records token.created in the audit log (instance-level). An empty name
+// or a role other than herald.RoleAdmin gives EINVALID.
 func (db *DB) CreateToken(ctx context.Context, name, role string) (string, *herald.Token, error) {
 	return db.createToken(ctx, name, role, false)
 }
 
 // CreateFirstToken creates an admin token only when there is no token at
 // all, in one statement, so that processes starting together on a fresh
-// database make one between them. It returns "" and a nil token when a
-// token exists already.
+// database make one between them (recorded as token.created with "first":
+// true). It returns "" and a nil token when a token exists already.
 func (db *DB) CreateFirstToken(ctx context.Context, name string) (string, *herald.Token, error) {
 	return db.createToken(ctx, name, herald.RoleAdmin, true)
 }
@@ -78,8 +79,14 @@ func (db *DB) createToken(ctx context.Context, name, role string, onlyFirst bool
 			}
 		}
 		var err error
-		id, err = insertID(ctx, tx, q, name, role, hashSecret(secret), now)
-		return err
+		if id, err = insertID(ctx, tx, q, name, role, hashSecret(secret), now); err != nil {
+			return err
+		}
+		details := map[string]any{"name": name, "role": role}
+		if onlyFirst {
+			details["first"] = true
+		}
+		return db.audit(ctx, tx, 0, herald.AuditTokenCreated, fmt.Sprintf("token %d", id), details)
 	})
 	if onlyFirst && notFound(err) {
 		return "", nil, nil

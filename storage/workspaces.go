@@ -54,16 +54,26 @@ func encodeSteps(steps []herald.ApprovalStep) string {
 func latenessMs(d herald.Duration) int64 { return time.Duration(d).Milliseconds() }
 
 // CreateWorkspace stores a validated workspace and sets its ID, CreatedAt and
-// UpdatedAt. A slug already taken gives ECONFLICT.
+// UpdatedAt, and records workspace.created in the audit log. A slug already
+// taken gives ECONFLICT.
 func (db *DB) CreateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 	now := db.nowMs()
-	id, err := insertID(ctx, db.w, `INSERT INTO workspaces (slug, name, timezone, approval_required, approval_steps, allow_self_approval,
-		max_lateness_ms, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired),
-		encodeSteps(ws.ApprovalSteps), boolInt(ws.AllowSelfApproval), latenessMs(ws.MaxLateness), now, now)
-	if isUnique(err) {
-		return herald.Errorf(herald.ECONFLICT, "workspace %q already exists", ws.Slug)
-	} else if err != nil {
-		return fmt.Errorf("create workspace: %w", err)
+	var id int64
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertID(ctx, tx, `INSERT INTO workspaces (slug, name, timezone, approval_required, approval_steps, allow_self_approval,
+			max_lateness_ms, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired),
+			encodeSteps(ws.ApprovalSteps), boolInt(ws.AllowSelfApproval), latenessMs(ws.MaxLateness), now, now)
+		if isUnique(err) {
+			return herald.Errorf(herald.ECONFLICT, "workspace %q already exists", ws.Slug)
+		} else if err != nil {
+			return fmt.Errorf("create workspace: %w", err)
+		}
+		return db.audit(ctx, tx, id, herald.AuditWorkspaceCreated, "workspace "+ws.Slug,
+			map[string]any{"name": ws.Name, "timezone": ws.Timezone})
+	})
+	if err != nil {
+		return err
 	}
 	ws.ID, ws.CreatedAt, ws.UpdatedAt = id, fromMs(now), fromMs(now)
 	return nil
@@ -100,10 +110,18 @@ func (db *DB) ListWorkspaces(ctx context.Context, after string, limit int) ([]*h
 
 // UpdateWorkspace stores the name, timezone, approval settings
 // (approval_required, approval_steps, allow_self_approval) and max_lateness
-// of the workspace ws.ID and refreshes ws from the database (the
-// slug cannot change). An unknown ID gives ENOTFOUND.
+// of the workspace ws.ID and refreshes ws from the database (the slug cannot
+// change), and records workspace.changed in the audit log with the names of
+// the fields that changed (none, no entry). An unknown ID gives ENOTFOUND.
 func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var was workspaceRow
+		err := get(ctx, tx, &was, `SELECT `+workspaceCols+` FROM workspaces WHERE id = ?`+db.d.forUpdate, ws.ID)
+		if notFound(err) {
+			return herald.Errorf(herald.ENOTFOUND, "workspace %q not found", ws.Slug)
+		} else if err != nil {
+			return fmt.Errorf("update workspace: %w", err)
+		}
 		n, err := exec(ctx, tx, `UPDATE workspaces SET name = ?, timezone = ?, approval_required = ?, approval_steps = ?, allow_self_approval = ?,
 			max_lateness_ms = ?, updated_at = ? WHERE id = ?`, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), encodeSteps(ws.ApprovalSteps),
 			boolInt(ws.AllowSelfApproval), latenessMs(ws.MaxLateness), db.nowMs(), ws.ID)
@@ -118,13 +136,29 @@ func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 			return fmt.Errorf("update workspace: %w", err)
 		}
 		*ws = *r.workspace()
-		return nil
+		var fields []string
+		for _, f := range []struct {
+			name    string
+			changed bool
+		}{{"name", was.Name != r.Name}, {"timezone", was.Timezone != r.Timezone},
+			{"approval_required", was.ApprovalRequired != r.ApprovalRequired}, {"approval_steps", was.ApprovalSteps != r.ApprovalSteps},
+			{"allow_self_approval", was.AllowSelf != r.AllowSelf}, {"max_lateness", was.MaxLatenessMs != r.MaxLatenessMs}} {
+			if f.changed {
+				fields = append(fields, f.name)
+			}
+		}
+		if len(fields) == 0 {
+			return nil
+		}
+		return db.audit(ctx, tx, ws.ID, herald.AuditWorkspaceChanged, "workspace "+ws.Slug, map[string]any{"fields": fields})
 	})
 }
 
 // DeleteWorkspace removes the workspace and everything in it (channels,
-// plans, posts, deliveries, attempts). It gives ENOTFOUND for an unknown id
-// and ECONFLICT while one of its deliveries is publishing.
+// plans, posts, deliveries, attempts, delivery events) but its audit log,
+// where it records workspace.deleted: the instance admin still reads it. It
+// gives ENOTFOUND for an unknown id and ECONFLICT while one of its
+// deliveries is publishing.
 func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		slug, err := db.lockWorkspace(ctx, tx, wsID)
@@ -140,6 +174,14 @@ func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 		}
 		if busy > 0 {
 			return herald.Errorf(herald.ECONFLICT, "workspace %q has %d delivery(ies) being published right now; try again when they finish", slug, busy)
+		}
+		// Before the workspace's row goes: the entry keeps its slug.
+		var name string
+		if err := get(ctx, tx, &name, `SELECT name FROM workspaces WHERE id = ?`, wsID); err != nil {
+			return fmt.Errorf("delete workspace: %w", err)
+		}
+		if err := db.audit(ctx, tx, wsID, herald.AuditWorkspaceDeleted, "workspace "+slug, map[string]any{"name": name}); err != nil {
+			return err
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE workspace_id = ?)`,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heraldhq/herald"
 	"github.com/rs/zerolog"
 )
 
@@ -82,6 +83,12 @@ func TestCommands(t *testing.T) {
 	defer m.Close()
 	if _, err := m.DB.Authenticate(ctx, strings.TrimSpace(tok)); err != nil {
 		t.Errorf("the printed token does not authenticate: %v", err)
+	}
+	// The audit log says the command line made it.
+	entries, _, err := m.DB.AuditLog(ctx, herald.AuditFilter{Action: herald.AuditTokenCreated})
+	if err != nil || len(entries) != 1 || entries[0].Actor != (herald.AuditActor{Kind: "system", ID: "cli", Name: "herald token create"}) ||
+		entries[0].Details["name"] != "ci" {
+		t.Errorf("audit log of token create: %+v %v", entries, err)
 	}
 
 	for _, args := range [][]string{{}, {"bogus"}, {"token"}, {"token", "create"}, {"serve", "--workers", "0"}, {"migrate", "extra"}} {

@@ -191,7 +191,9 @@ func cmdTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "herald token create: %s\n", errText(err))
 		return exitFail
 	}
-	secret, _, err := m.DB.CreateToken(ctx, name, role)
+	// The audit log names who made it: the command line, on this machine.
+	actor := herald.Actor{Kind: herald.AuditSystem, ID: "cli", Name: "herald token create"}
+	secret, _, err := m.DB.CreateToken(herald.WithActor(ctx, actor), name, role)
 	if err != nil {
 		fmt.Fprintf(stderr, "herald token create: %s\n", errText(err))
 		return exitFail

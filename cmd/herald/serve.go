@@ -196,7 +196,8 @@ func platformList(pubs map[string]publishers.Publisher) []platformInfo {
 // so a fresh install can be used at once. When there are tokens already it
 // logs how to make another (a lost first token is not shown again).
 func (m *Main) firstToken(ctx context.Context) error {
-	secret, _, err := m.DB.CreateFirstToken(ctx, "first-admin")
+	actor := herald.Actor{Kind: herald.AuditSystem, ID: "serve", Name: "herald serve (first start)"}
+	secret, _, err := m.DB.CreateFirstToken(herald.WithActor(ctx, actor), "first-admin")
 	if err != nil {
 		return err
 	}

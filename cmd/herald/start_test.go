@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald"
 )
 
 // A start on a busy port fails before it creates (and prints, to nobody) the
@@ -55,5 +57,10 @@ func TestFirstTokenSurvivesFailedStart(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "herald token create --name NAME") {
 		t.Errorf("a start with tokens does not say how to make one; logs:\n%s", errb.String())
+	}
+	// The audit log holds the first token's creation once, by the first start.
+	entries, _, err := again.DB.AuditLog(context.Background(), herald.AuditFilter{Action: herald.AuditTokenCreated})
+	if err != nil || len(entries) != 1 || entries[0].Actor.ID != "serve" || entries[0].Details["first"] != true {
+		t.Errorf("audit log of the first token: %+v %v", entries, err)
 	}
 }
