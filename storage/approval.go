@@ -54,7 +54,8 @@ type decidedPostRow struct {
 // only its step. An approval moves the post to
 // the next step; past the last, the post is approved and its
 // pending_approval deliveries scheduled. A rejection holds the post until a
-// re-upload changes it. Each decision is recorded with the post's version.
+// re-upload changes it. Each decision is recorded with the post's version,
+// and in the audit log (auditDecision).
 //
 // It gives EVALIDATION for an invalid request, ENOTFOUND for an unknown or
 // deleted plan or a post key not in it, ECONFLICT when a named post does not
@@ -89,7 +90,6 @@ func (db *DB) decide(ctx context.Context, tx *sqlx.Tx, wsID int64, planKey strin
 			return nil, herald.Errorf(herald.ENOTFOUND, "this review link is not for plan %q", planKey)
 		}
 		req.LinkStep = l.Step
-		// audit: review_link.used (the link as actor, named by the reviewer as given)
 	}
 	var wr workspaceRow
 	if err := get(ctx, tx, &wr, `SELECT `+workspaceCols+` FROM workspaces WHERE id = ?`, wsID); err != nil {
@@ -123,7 +123,9 @@ func (db *DB) decide(ctx context.Context, tx *sqlx.Tx, wsID int64, planKey strin
 	if err := db.recordDecisions(ctx, tx, wsID, targets, steps, req, actor); err != nil {
 		return nil, err
 	}
-	// audit: post.approved / post.rejected (one per post: plan, key, version, step, note, actor)
+	if err := db.auditDecision(ctx, tx, wsID, planKey, req, targets, steps); err != nil {
+		return nil, err
+	}
 	res := &herald.DecisionResult{Plan: planKey, Decision: req.Decision, Note: req.Note, Posts: make([]herald.DecidedPost, 0, len(targets))}
 	var approved []int64
 	byStep := map[int][]int64{}
@@ -170,6 +172,42 @@ func (db *DB) decide(ctx context.Context, tx *sqlx.Tx, wsID int64, planKey strin
 		res.Scheduled = n
 	}
 	return res, nil
+}
+
+// auditDecision records a decision in the audit log: post.approved or
+// post.rejected for the plan, with the step, the posts decided (keys and
+// versions) and the note; and review_link.used when a review link made it.
+// The actor is the caller's: a decision by a review link is the link's,
+// named by the reviewer as given.
+func (db *DB) auditDecision(ctx context.Context, tx *sqlx.Tx, wsID int64, planKey string, req herald.DecisionRequest,
+	targets []decidedPostRow, steps []herald.ApprovalStep) error {
+	keys, versions, stepNames := make([]string, len(targets)), make([]int, len(targets)), map[string]bool{}
+	for i, p := range targets {
+		step, _ := stepAt(steps, p.Step)
+		keys[i], versions[i], stepNames[step.Name] = p.Key, p.Version, true
+	}
+	names := make([]string, 0, len(stepNames))
+	for _, s := range steps {
+		if stepNames[s.Name] {
+			names = append(names, s.Name)
+		}
+	}
+	action := herald.AuditPostApproved
+	if req.Decision == herald.DecisionRejected {
+		action = herald.AuditPostRejected
+	}
+	details := map[string]any{"plan": planKey, "steps": names, "posts": keys, "versions": versions, "count": len(keys)}
+	if req.Note != "" {
+		details["note"] = req.Note
+	}
+	if err := db.audit(ctx, tx, wsID, action, "plan "+planKey, details); err != nil {
+		return err
+	}
+	if req.LinkID == 0 {
+		return nil
+	}
+	return db.audit(ctx, tx, wsID, herald.AuditReviewLinkUsed, fmt.Sprintf("review link %d", req.LinkID),
+		map[string]any{"plan": planKey, "step": req.LinkStep, "decision": req.Decision, "count": len(keys)})
 }
 
 // decidablePosts reads the plan's live posts, or those named by keys

@@ -48,7 +48,8 @@ func (r reviewLinkRow) link(now int64) *herald.ReviewLink {
 
 // CreateReviewLink makes a review link for step in.Step of the workspace's
 // plan planKey, by herald.ActorOf(ctx), and returns its token, shown this
-// once. It gives EVALIDATION for an invalid input (an unknown step, no
+// once, and records review_link.created in the audit log (never the token).
+// It gives EVALIDATION for an invalid input (an unknown step, no
 // approval steps, a name or expiry out of bounds), ENOTFOUND for an unknown
 // or deleted plan, and ECONFLICT past herald.MaxActiveReviewLinks active
 // links of the plan.
@@ -93,8 +94,8 @@ func (db *DB) CreateReviewLink(ctx context.Context, wsID int64, planKey string, 
 			return fmt.Errorf("create review link: %w", err)
 		}
 		link = r.link(now)
-		// audit: review_link.created (plan, step, name, expires_at; never the token)
-		return nil
+		return db.audit(ctx, tx, wsID, herald.AuditReviewLinkCreated, fmt.Sprintf("review link %d", r.ID),
+			map[string]any{"plan": planKey, "step": r.Step, "name": r.Name, "expires_at": link.ExpiresAt})
 	})
 	if err != nil {
 		return "", nil, err
@@ -126,7 +127,8 @@ func (db *DB) ListReviewLinks(ctx context.Context, wsID int64, planKey string) (
 }
 
 // RevokeReviewLink revokes review link id of the workspace's plan planKey:
-// its token is then ENOTFOUND. Revoking a revoked link changes nothing. An
+// its token is then ENOTFOUND (review_link.revoked is audited). Revoking a
+// revoked link changes nothing. An
 // unknown link (or plan, or another plan's link) gives ENOTFOUND.
 func (db *DB) RevokeReviewLink(ctx context.Context, wsID int64, planKey string, id int64) (*herald.ReviewLink, error) {
 	var link *herald.ReviewLink
@@ -144,7 +146,10 @@ func (db *DB) RevokeReviewLink(ctx context.Context, wsID int64, planKey string, 
 				return fmt.Errorf("revoke review link: %w", err)
 			}
 			r.RevokedAt = sql.NullInt64{Int64: now, Valid: true}
-			// audit: review_link.revoked (plan, link id, name)
+			if err := db.audit(ctx, tx, wsID, herald.AuditReviewLinkRevoked, fmt.Sprintf("review link %d", r.ID),
+				map[string]any{"plan": planKey, "step": r.Step, "name": r.Name}); err != nil {
+				return err
+			}
 		}
 		link = r.link(now)
 		return nil

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,3 +153,54 @@ func TestReviewLinksDeletedWithWorkspace(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Decisions and review links are in the audit log, each with its actor: a
+// decision by a link is the link's, named by the reviewer as given.
+func TestApprovalAudited(t *testing.T) {
+	db, ws := approvalWorkspace(t, false, internalStep, clientStep)
+	applyAs(t, db, ws.ID, uploader, mkPost("a", 2, t0.Add(48*time.Hour), "Hello", "tg-main"))
+	secret, link, err := db.CreateReviewLink(as(manager), ws.ID, "dec", herald.ReviewLinkInput{Step: "client", Name: "Anna"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decide(t, db, ws.ID, manager, herald.RoleManager, herald.DecisionApproved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := linkDecide(t, db, secret, herald.DecisionRejected, "Not now"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RevokeReviewLink(as(manager), ws.ID, "dec", link.ID); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := db.AuditLog(ctx, herald.AuditFilter{WorkspaceID: ws.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Action, "post.") || strings.HasPrefix(e.Action, "review_link.") {
+			got = append(got, e.Action+" "+e.Actor.Kind+":"+e.Actor.Name+" "+e.Target)
+		}
+	}
+	lid := strconv.FormatInt(link.ID, 10)
+	want := []string{
+		"review_link.revoked token:manager review link " + lid,
+		"review_link.used review_link:Anna (client) review link " + lid,
+		"post.rejected review_link:Anna (client) plan dec",
+		"post.approved token:manager plan dec",
+		"review_link.created token:manager review link " + lid,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, e := range entries {
+		if e.Action == herald.AuditPostRejected && (e.Details["note"] != "Not now" || e.Details["count"] != float64(1)) {
+			t.Errorf("rejection details %v", e.Details)
+		}
+		if e.Action == herald.AuditReviewLinkCreated && strings.Contains(fmtAny(e.Details), secret) {
+			t.Error("the token is in the audit log")
+		}
+	}
+}
+
+func fmtAny(v any) string { return strings.TrimSpace(fmt.Sprint(v)) }

@@ -119,6 +119,20 @@ func TestEndToEndTwoStepApproval(t *testing.T) {
 			t.Errorf("rejected post's approval %+v", row.Approval)
 		}
 	}
+
+	// The audit log lists each decision with its actor.
+	var audit struct {
+		Items []herald.AuditEntry `json:"items"`
+	}
+	tm.do(t, "GET", "/api/v1/workspaces/brand/audit?action=post.", nil, 200, &audit)
+	var got []string
+	for _, e := range audit.Items {
+		got = append(got, e.Action+" "+e.Actor.Kind+" "+e.Actor.Name)
+	}
+	want := "post.rejected review_link Anna\npost.approved review_link Anna\npost.approved token first-admin"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
 }
 
 func moscow(t *testing.T) *time.Location {
