@@ -215,6 +215,8 @@ type CalendarEntry struct {
 	URL         string         `json:"url"`
 	PublishedAt *time.Time     `json:"published_at"`
 	Error       string         `json:"error"`
+	// Approval is where the post stands in the workspace's approval.
+	Approval Approval `json:"approval"`
 }
 
 // CalendarFilter narrows the calendar. Zero values mean "any".

@@ -26,14 +26,19 @@ const DefaultMaxLateness = 2 * time.Hour
 
 // Workspace is one client or brand; everything else belongs to exactly one.
 type Workspace struct {
-	ID               int64     `json:"-"`
-	Slug             string    `json:"slug"`
-	Name             string    `json:"name"`
-	Timezone         string    `json:"timezone"`
-	ApprovalRequired bool      `json:"approval_required"`
-	MaxLateness      Duration  `json:"max_lateness"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	ID               int64  `json:"-"`
+	Slug             string `json:"slug"`
+	Name             string `json:"name"`
+	Timezone         string `json:"timezone"`
+	ApprovalRequired bool   `json:"approval_required"`
+	// ApprovalSteps are the workspace's approval steps, in order (none:
+	// approval is off, unless ApprovalRequired asks for the default step;
+	// see Steps). AllowSelfApproval lets an uploader approve their own posts.
+	ApprovalSteps     []ApprovalStep `json:"approval_steps"`
+	AllowSelfApproval bool           `json:"allow_self_approval"`
+	MaxLateness       Duration       `json:"max_lateness"`
+	CreatedAt         time.Time      `json:"created_at"`
+	UpdatedAt         time.Time      `json:"updated_at"`
 }
 
 // Bounds on what a client may store (a stranger's 15 MB name would be
@@ -67,8 +72,10 @@ func (w *Workspace) Validate() error {
 	if w.MaxLateness < 0 {
 		ps = append(ps, Problem{Column: "max_lateness", Code: "invalid_duration", Message: "max_lateness must not be negative"})
 	}
-	if w.ApprovalRequired {
-		ps = append(ps, Problem{Column: "approval_required", Code: "unsupported", Message: "the approval step is not available yet; set approval_required to false"})
+	ps = append(ps, stepProblems(w.ApprovalSteps)...)
+	if !w.ApprovalRequired && len(w.ApprovalSteps) > 0 {
+		ps = append(ps, Problem{Column: "approval_required", Code: "inconsistent",
+			Message: "approval_required is false but approval_steps names steps; send approval_steps: [] to turn approval off"})
 	}
 	return validation("invalid workspace", ps)
 }

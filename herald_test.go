@@ -12,7 +12,8 @@ import (
 )
 
 func TestWorkspaceValidateListsEveryProblem(t *testing.T) {
-	ws := herald.Workspace{Slug: "Bad Slug", Timezone: "Mars/Base", MaxLateness: -1, ApprovalRequired: true}
+	ws := herald.Workspace{Slug: "Bad Slug", Timezone: "Mars/Base", MaxLateness: -1,
+		ApprovalSteps: []herald.ApprovalStep{{Name: "client", Roles: []herald.Role{"boss"}}}}
 	err := ws.Validate()
 	if herald.ErrorCode(err) != herald.EVALIDATION {
 		t.Fatalf("code %q", herald.ErrorCode(err))
@@ -21,7 +22,7 @@ func TestWorkspaceValidateListsEveryProblem(t *testing.T) {
 	for _, p := range herald.ErrorDetails(err) {
 		cols[p.Column] = true
 	}
-	for _, c := range []string{"slug", "name", "timezone", "max_lateness", "approval_required"} {
+	for _, c := range []string{"slug", "name", "timezone", "max_lateness", "approval_required", "approval_steps[0].roles[0]"} {
 		if !cols[c] {
 			t.Errorf("no problem for %s: %v", c, herald.ErrorDetails(err))
 		}

@@ -39,6 +39,20 @@ const (
 	DuplicateWindow = 72 * time.Hour
 )
 
+// SpacingText is what the duplicate_text warning compares of post p on a
+// channel of platform, in the upload (content-plans) and against other plans
+// (storage) alike: the body as published there (the platform's variant, then
+// the link; Message.Body), trimmed. column is where that text is in the
+// file: "text:<platform>" when the platform's variant gives it, else "text".
+func (p *Post) SpacingText(platform string) (body, column string) {
+	column = "text"
+	if v, ok := p.Variants[platform]; ok && v.Text != "" {
+		column = "text:" + platform
+	}
+	m := p.Message(platform)
+	return strings.TrimSpace(m.Body()), column
+}
+
 // Variant overrides a post's content for one platform.
 type Variant struct {
 	Text string `json:"text,omitempty"`
@@ -105,6 +119,26 @@ func (p *Post) Hash() string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// ContentHash is a digest of what an approver approves of the post: what
+// is published (text, variants, media, link, tags) and where (channels);
+// not its time, row or rubric. A re-upload that changes it starts the
+// post's approval again; one that keeps it (a time-only change) keeps the
+// approval given.
+func (p *Post) ContentHash() string {
+	chs := append([]string(nil), p.Channels...)
+	sort.Strings(chs)
+	b, _ := json.Marshal(struct {
+		Channels []string           `json:"c"`
+		Text     string             `json:"t"`
+		Media    []string           `json:"m"`
+		Link     string             `json:"l"`
+		Tags     []string           `json:"g"`
+		Variants map[string]Variant `json:"v"`
+	}{chs, p.Text, p.Media, p.Link, p.Tags, p.Variants})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 // Row actions in a plan apply result.
 const (
 	ActionCreated   = "created"
@@ -123,7 +157,11 @@ type RowResult struct {
 	WasRow     int    `json:"was_row,omitempty"`
 	Action     string `json:"action"`
 	KeyDerived bool   `json:"key_derived,omitempty"`
-	Message    string `json:"message,omitempty"`
+	// Approval says, when the workspace has approval steps or the post an
+	// approval, what the apply did to it: ApprovalRequired (a new post),
+	// ApprovalReset (its content changed) or ApprovalKept (only its time).
+	Approval string `json:"approval,omitempty"`
+	Message  string `json:"message,omitempty"`
 }
 
 // PlanResult is the diff answered by a plan apply.
@@ -174,6 +212,8 @@ type ReportRow struct {
 	Attempts    int            `json:"attempts"`
 	Error       string         `json:"error"`
 	DeliveryID  int64          `json:"delivery_id"`
+	// Approval is where the row's post stands in the workspace's approval.
+	Approval Approval `json:"approval"`
 }
 
 // PlanSummary is a plan with its row count and deliveries counted by status.

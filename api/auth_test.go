@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,6 +28,11 @@ var apiRoutes = []struct{ method, path string }{
 	{"DELETE", "/api/v1/workspaces/acme/plans/2026-12"},
 	{"GET", "/api/v1/workspaces/acme/plans/2026-12/report"},
 	{"GET", "/api/v1/workspaces/acme/plans/2026-12/report?format=csv"},
+	{"POST", "/api/v1/workspaces/acme/plans/2026-12/approve"},
+	{"POST", "/api/v1/workspaces/acme/plans/2026-12/reject"},
+	{"POST", "/api/v1/workspaces/acme/plans/2026-12/review-links"},
+	{"GET", "/api/v1/workspaces/acme/plans/2026-12/review-links"},
+	{"DELETE", "/api/v1/workspaces/acme/plans/2026-12/review-links/1"},
 	{"GET", "/api/v1/workspaces/acme/posts"},
 	{"GET", "/api/v1/workspaces/acme/deliveries/1"},
 	{"POST", "/api/v1/workspaces/acme/deliveries/1/retry"},
@@ -54,9 +60,18 @@ var apiRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/workspaces/acme/plans/2026-12"},
 }
 
-// publicAPIRoutes are the /api/v1 routes that need no token (signing in).
+// publicAPIRoutes are the /api/v1 routes that need no token: signing in,
+// and a client's review link (its token in the path is the credential,
+// api/review.go).
 var publicAPIRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/sessions"},
+}
+
+// reviewRoutes are the review link's public routes.
+var reviewRoutes = []struct{ method, path string }{
+	{"GET", "/api/v1/review/hrvw_x"},
+	{"POST", "/api/v1/review/hrvw_x/approve"},
+	{"POST", "/api/v1/review/hrvw_x/reject"},
 }
 
 func TestAuthRequiredOnEveryRoute(t *testing.T) {
@@ -93,11 +108,31 @@ func TestAuthRoutesListed(t *testing.T) {
 		}
 		re := regexp.MustCompile("^" + regexp.MustCompile(`:[a-z]+`).ReplaceAllString(rt.Path, `[^/?]+`) + `(\?|$)`)
 		listed := false
-		for _, r := range append(apiRoutes, publicAPIRoutes...) {
+		for _, r := range slices.Concat(apiRoutes, publicAPIRoutes, reviewRoutes) {
 			listed = listed || r.method == rt.Method && re.MatchString(r.path)
 		}
 		if !listed {
-			t.Errorf("route %s %s is not in apiRoutes", rt.Method, rt.Path)
+			t.Errorf("route %s %s is not in apiRoutes (nor, if it is public, in publicAPIRoutes or reviewRoutes)", rt.Method, rt.Path)
+		}
+	}
+}
+
+// The public routes take no bearer token: a wrong review link is a 404,
+// with a token or without.
+func TestPublicRoutes(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range reviewRoutes {
+		for _, auth := range []string{"", "Bearer hrld_wrong"} {
+			got := e.doAs(auth, r.method, r.path, `{"reviewer":"Anna"}`, "Content-Type: application/json")
+			if got.status != 404 || got.errorCode(t) != "not_found" {
+				t.Errorf("%s %s (auth %q) = %d %s, want 404", r.method, r.path, auth, got.status, got.body)
+			}
+		}
+	}
+	// Only these: the rest of /api/v1 still wants a token.
+	for _, path := range []string{"/api/v1/reviews", "/api/v1/review", "/api/v1/workspaces/acme/plans/x/review-links"} {
+		if got := e.doAs("", "GET", path, nil); got.status != 401 {
+			t.Errorf("GET %s without a token = %d, want 401", path, got.status)
 		}
 	}
 }

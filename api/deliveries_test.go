@@ -152,11 +152,11 @@ func TestReportCSVEndToEnd(t *testing.T) {
 		t.Errorf("content disposition %q", cd)
 	}
 	lines := strings.Split(strings.TrimSpace(r.String()), "\n")
-	if len(lines) != 2 || lines[0] != "key,row,channel,platform,due_at,status,remote_id,url,published_at,attempts,error,text,rubric" {
+	if len(lines) != 2 || lines[0] != "key,row,channel,platform,due_at,status,remote_id,url,published_at,attempts,error,text,rubric,approval,approval_step,approval_note" {
 		t.Fatalf("csv:\n%s", r.body)
 	}
 	due := future + "T10:00:00Z"
-	want := `post-a,1,demo,outbox,` + due + `,failed,,,,1,"'=HYPERLINK(""http://evil"")",hello,`
+	want := `post-a,1,demo,outbox,` + due + `,failed,,,,1,"'=HYPERLINK(""http://evil"")",hello,,none,,`
 	if lines[1] != want {
 		t.Errorf("row\n%s\nwant\n%s", lines[1], want)
 	}

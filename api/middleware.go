@@ -57,6 +57,10 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 // list: authenticate lets them through, authorize checks nothing more.
 var publicRoutes = []string{
 	"POST /api/v1/sessions", // signing in
+	// A client's review link: the token in the path is the credential
+	// (api/review.go); wrong ones are throttled like wrong bearers.
+	"GET /api/v1/review/",
+	"POST /api/v1/review/",
 }
 
 // publicPath reports whether a request for method and path (as sent, or a

@@ -6,7 +6,8 @@ import "github.com/heraldhq/herald"
 // path as registered. Routes under /workspaces/:ws check it against the
 // caller's role in that workspace (404 for someone who is not a member);
 // the others against the caller itself. A test fails when a route is
-// registered without an entry.
+// registered without an entry. Public routes (publicRoutes: signing in, a
+// review link, whose token is the credential) have PermNone here.
 var routePermissions = map[string]herald.Permission{
 	"GET /api/v1/workspaces":        herald.PermNone, // lists only the caller's
 	"POST /api/v1/workspaces":       herald.PermAdmin,
@@ -38,7 +39,16 @@ var routePermissions = map[string]herald.Permission{
 	"GET /api/v1/workspaces/:ws/plans/:key":        herald.PermRead,
 	"DELETE /api/v1/workspaces/:ws/plans/:key":     herald.PermPlans,
 	"GET /api/v1/workspaces/:ws/plans/:key/report": herald.PermRead,
-	"GET /api/v1/workspaces/:ws/posts":             herald.PermRead,
+
+	"POST /api/v1/workspaces/:ws/plans/:key/approve":            herald.PermApprove,
+	"POST /api/v1/workspaces/:ws/plans/:key/reject":             herald.PermApprove,
+	"POST /api/v1/workspaces/:ws/plans/:key/review-links":       herald.PermPlans,
+	"GET /api/v1/workspaces/:ws/plans/:key/review-links":        herald.PermPlans,
+	"DELETE /api/v1/workspaces/:ws/plans/:key/review-links/:id": herald.PermPlans,
+	"GET /api/v1/review/:token":                                 herald.PermNone, // public (publicRoutes)
+	"POST /api/v1/review/:token/approve":                        herald.PermNone, // public
+	"POST /api/v1/review/:token/reject":                         herald.PermNone, // public
+	"GET /api/v1/workspaces/:ws/posts":                          herald.PermRead,
 
 	"GET /api/v1/workspaces/:ws/deliveries/:id":          herald.PermRead,
 	"POST /api/v1/workspaces/:ws/deliveries/:id/retry":   herald.PermPlans,

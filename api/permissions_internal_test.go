@@ -70,6 +70,10 @@ func TestPublicPath(t *testing.T) {
 		{"POST", "/api/v1/sessionsx", false},
 		{"DELETE", "/api/v1/sessions/current", false},
 		{"POST", "/api/v1/users", false},
+		{"GET", "/api/v1/review/hrvw_x", true},
+		{"POST", "/api/v1/review/hrvw_x/approve", true},
+		{"DELETE", "/api/v1/review/hrvw_x", false},
+		{"GET", "/api/v1/review", false},
 	} {
 		if got := publicPath(c.method, c.path); got != c.public {
 			t.Errorf("publicPath(%s %s) = %v", c.method, c.path, got)

@@ -24,6 +24,7 @@ import (
 const (
 	allRoles  = "owner manager editor approver viewer"
 	editors   = "owner manager editor"
+	approvers = "owner manager editor approver"
 	managers  = "owner manager"
 	owners    = "owner"
 	anyone    = "anyone"
@@ -68,6 +69,15 @@ var wantAccess = map[string]string{
 	"GET /api/v1/workspaces/:ws/members":           allRoles,
 	"PUT /api/v1/workspaces/:ws/members/:email":    managers,
 	"DELETE /api/v1/workspaces/:ws/members/:email": managers,
+
+	"POST /api/v1/workspaces/:ws/plans/:key/approve":            approvers,
+	"POST /api/v1/workspaces/:ws/plans/:key/reject":             approvers,
+	"POST /api/v1/workspaces/:ws/plans/:key/review-links":       editors,
+	"GET /api/v1/workspaces/:ws/plans/:key/review-links":        editors,
+	"DELETE /api/v1/workspaces/:ws/plans/:key/review-links/:id": editors,
+	"GET /api/v1/review/:token":                                 public,
+	"POST /api/v1/review/:token/approve":                        public,
+	"POST /api/v1/review/:token/reject":                         public,
 
 	"GET /api/v1/workspaces/:ws/audit": managers,
 	"GET /api/v1/audit":                adminOnly,

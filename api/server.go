@@ -1,5 +1,6 @@
 // Package api is Herald's HTTP interface: the JSON API under /api/v1 (bearer
-// token auth on every route), /healthz and /readyz. Handlers decode the
+// token auth on every route but the review links', see review.go), /healthz
+// and /readyz. Handlers decode the
 // request, validate it, call the Store and answer; every error is a
 // *herald.Error mapped to an HTTP status in one table (see errors.go).
 package api
@@ -64,6 +65,13 @@ type Store interface {
 	ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error
 	DeliveryEvents(ctx context.Context, wsID, deliveryID int64) ([]herald.DeliveryEvent, error)
 
+	DecidePosts(ctx context.Context, wsID int64, planKey string, req herald.DecisionRequest) (*herald.DecisionResult, error)
+	CreateReviewLink(ctx context.Context, wsID int64, planKey string, in herald.ReviewLinkInput) (string, *herald.ReviewLink, error)
+	ListReviewLinks(ctx context.Context, wsID int64, planKey string) ([]*herald.ReviewLink, error)
+	RevokeReviewLink(ctx context.Context, wsID int64, planKey string, id int64) (*herald.ReviewLink, error)
+	ReviewLinkByToken(ctx context.Context, secret string) (*herald.ReviewLink, error)
+	ReviewPage(ctx context.Context, link *herald.ReviewLink, cursor string, limit int) (*herald.ReviewPage, error)
+
 	// AuditLog returns the entries f selects, newest first, and the Before
 	// of the next page (0 on the last).
 	AuditLog(ctx context.Context, f herald.AuditFilter) ([]herald.AuditEntry, int64, error)
@@ -93,8 +101,10 @@ type Config struct {
 	OnPlanApplied func()
 	// Now is the clock; default herald.Now.
 	Now func() time.Time
-	// BuildPlan parses and validates an uploaded plan (contentplans.Build).
-	// Required for PUT …/plans/{key}; without it that route answers 500.
+	// BuildPlan parses and validates an uploaded plan (contentplans.Build):
+	// with the store it makes the plan-apply use case (herald.PlanApplier)
+	// PUT …/plans/{key} calls. Required for that route; without it the route
+	// answers 500.
 	BuildPlan func(herald.PlanUpload) (herald.Plan, []herald.Post, []herald.Problem, error)
 	// SniffPlan tells a plan file's format from its bytes (contentplans.Sniff)
 	// when the upload's Content-Type is generic or missing; BuildPlan is then
@@ -138,6 +148,7 @@ type Server struct {
 	loginByEmail, loginByAddr *failureThrottle
 	// registered holds every route, "METHOD path", for authorize.
 	registered map[string]bool
+	plans      *herald.PlanApplier // the plan-apply use case, on store and Config.BuildPlan
 }
 
 // New returns a Server on store with cfg, defaults filled in. It does not
@@ -162,7 +173,8 @@ func New(store Store, cfg Config) *Server {
 		failures:     newFailureThrottle(cfg.AuthFailureBurst, cfg.AuthFailureEvery, cfg.Now),
 		loginByEmail: newFailureThrottle(cfg.LoginFailureBurst, cfg.LoginFailureEvery, cfg.Now),
 		loginByAddr:  newFailureThrottle(cfg.LoginFailureBurst, cfg.LoginFailureEvery, cfg.Now),
-		registered:   map[string]bool{}}
+		registered:   map[string]bool{},
+		plans:        &herald.PlanApplier{Store: store, Build: cfg.BuildPlan, Sniff: cfg.SniffPlan, Now: cfg.Now}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -222,6 +234,16 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/workspaces/:ws/plans/:key", s.getPlan)
 	v1.DELETE("/workspaces/:ws/plans/:key", s.deletePlan)
 	v1.GET("/workspaces/:ws/plans/:key/report", s.planReport)
+	v1.POST("/workspaces/:ws/plans/:key/approve", s.decide(herald.DecisionApproved))
+	v1.POST("/workspaces/:ws/plans/:key/reject", s.decide(herald.DecisionRejected))
+	v1.POST("/workspaces/:ws/plans/:key/review-links", s.createReviewLink)
+	v1.GET("/workspaces/:ws/plans/:key/review-links", s.listReviewLinks)
+	v1.DELETE("/workspaces/:ws/plans/:key/review-links/:id", s.revokeReviewLink)
+
+	// Public: a review link's token is its credential (see review.go).
+	v1.GET("/review/:token", s.getReview)
+	v1.POST("/review/:token/approve", s.reviewDecide(herald.DecisionApproved))
+	v1.POST("/review/:token/reject", s.reviewDecide(herald.DecisionRejected))
 
 	v1.GET("/workspaces/:ws/posts", s.calendar)
 

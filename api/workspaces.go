@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/heraldhq/herald"
 	"github.com/labstack/echo/v4"
@@ -10,11 +11,15 @@ import (
 // workspaceInput is the body of POST and PATCH …/workspaces: absent fields
 // are nil (PATCH keeps them; POST uses defaults).
 type workspaceInput struct {
-	Slug             *string          `json:"slug"`
-	Name             *string          `json:"name"`
-	Timezone         *string          `json:"timezone"`
-	ApprovalRequired *bool            `json:"approval_required"`
-	MaxLateness      *herald.Duration `json:"max_lateness"`
+	Slug             *string `json:"slug"`
+	Name             *string `json:"name"`
+	Timezone         *string `json:"timezone"`
+	ApprovalRequired *bool   `json:"approval_required"`
+	// ApprovalSteps replaces the steps ([] turns approval off);
+	// approval_required: true alone sets the default step, false clears them.
+	ApprovalSteps     *[]herald.ApprovalStep `json:"approval_steps"`
+	AllowSelfApproval *bool                  `json:"allow_self_approval"`
+	MaxLateness       *herald.Duration       `json:"max_lateness"`
 }
 
 // apply copies the fields present in in onto ws.
@@ -25,8 +30,31 @@ func (in *workspaceInput) apply(ws *herald.Workspace) {
 	if in.Timezone != nil {
 		ws.Timezone = *in.Timezone
 	}
+	if in.ApprovalSteps != nil {
+		ws.ApprovalSteps = make([]herald.ApprovalStep, len(*in.ApprovalSteps))
+		for i, st := range *in.ApprovalSteps {
+			roles := make([]herald.Role, len(st.Roles))
+			for j, r := range st.Roles {
+				roles[j] = herald.Role(strings.ToLower(strings.TrimSpace(string(r))))
+			}
+			ws.ApprovalSteps[i] = herald.ApprovalStep{Name: st.Name, Roles: roles}
+		}
+		ws.ApprovalRequired = len(ws.ApprovalSteps) > 0
+	}
 	if in.ApprovalRequired != nil {
 		ws.ApprovalRequired = *in.ApprovalRequired
+		switch {
+		case !ws.ApprovalRequired && in.ApprovalSteps == nil:
+			ws.ApprovalSteps = nil
+		case ws.ApprovalRequired && len(ws.ApprovalSteps) == 0:
+			ws.ApprovalSteps = []herald.ApprovalStep{herald.DefaultApprovalStep}
+		}
+	}
+	if ws.ApprovalSteps == nil {
+		ws.ApprovalSteps = []herald.ApprovalStep{}
+	}
+	if in.AllowSelfApproval != nil {
+		ws.AllowSelfApproval = *in.AllowSelfApproval
 	}
 	if in.MaxLateness != nil {
 		ws.MaxLateness = *in.MaxLateness

@@ -50,8 +50,7 @@ func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
 		}
 		last := make(map[string]int, len(idx)) // text → latest post with it
 		for _, i := range idx {
-			m := posts[i].Message(platform)
-			body := strings.TrimSpace(m.Body())
+			body, _ := posts[i].SpacingText(platform)
 			if body == "" {
 				continue
 			}
@@ -74,9 +73,7 @@ func (b *builder) checkSpacing(rows []rawPost, posts []herald.Post) {
 		chs := dupBy[pp]
 		col := "text"
 		if ch := b.up.Channels[chs[0]]; ch != nil {
-			if v, ok := l.Variants[ch.TextPlatform()]; ok && v.Text != "" {
-				col = "text:" + ch.TextPlatform()
-			}
+			_, col = l.SpacingText(ch.TextPlatform())
 		}
 		ws = append(ws, herald.Problem{Row: l.Row, Column: col, Code: "duplicate_text",
 			Message: fmt.Sprintf("same text as row %d on %s within 3 days (%s and %s): several platforms reject a repeated text as a duplicate",

@@ -41,7 +41,8 @@ var headsSQL = `SELECT d.id FROM (
 
 // ClaimDue first marks missed every scheduled or retrying delivery whose
 // effective due time (retried_at after a late retry, else due_at) plus its
-// workspace's lateness window is before now. Then, in the same
+// workspace's lateness window is before now, and every pending_approval
+// one past its window "not approved in time" (markUnapproved). Then, in the same
 // transaction, it claims at most limit deliveries, at most one per channel:
 // each channel's earliest (due_at, id) scheduled/retrying delivery, when its
 // next_attempt_at <= now, no delivery of the channel is publishing and the
@@ -70,6 +71,9 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 func (db *DB) claimDue(ctx context.Context, tx *sqlx.Tx, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Job, error) {
 	if err := db.markMissed(ctx, tx, ms(now)); err != nil {
 		return nil, fmt.Errorf("mark missed: %w", err)
+	}
+	if err := db.markUnapproved(ctx, tx, ms(now)); err != nil {
+		return nil, err
 	}
 	if limit <= 0 {
 		return nil, nil

@@ -137,7 +137,7 @@ func (db *DB) Attempts(ctx context.Context, wsID, deliveryID int64) ([]herald.At
 // window counts from then (see markMissed), so it is not marked missed
 // again at once. It gives ENOTFOUND for an unknown delivery (or another
 // workspace's) and ECONFLICT, saying why, for any other status or when the
-// channel was deleted or the row removed.
+// channel was deleted, the row removed or its post not approved.
 func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error) {
 	return db.changeDelivery(ctx, wsID, id, func(tx *sqlx.Tx, r deliveryRow) error {
 		switch s := herald.DeliveryStatus(r.Status); {
@@ -154,6 +154,18 @@ func (db *DB) RetryDelivery(ctx context.Context, wsID, id int64) (*herald.Delive
 		}
 		if r.PostRemoved {
 			return herald.Errorf(herald.ECONFLICT, "delivery %d cannot be retried: its row %q was removed from plan %q", id, r.PostKey, r.PlanKey)
+		}
+		var approval string
+		if err := get(ctx, tx, &approval, `SELECT approval_state FROM posts WHERE id = ?`, r.PostID); err != nil {
+			return fmt.Errorf("retry delivery: %w", err)
+		}
+		switch approval {
+		case herald.ApprovalPending:
+			return herald.Errorf(herald.ECONFLICT, "delivery %d cannot be retried: its post %q still waits for approval; it goes out once approved (POST …/plans/%s/approve)",
+				id, r.PostKey, r.PlanKey)
+		case herald.ApprovalRejected:
+			return herald.Errorf(herald.ECONFLICT, "delivery %d cannot be retried: its post %q was rejected; change its row and upload plan %q again",
+				id, r.PostKey, r.PlanKey)
 		}
 		var lateness int64
 		if err := get(ctx, tx, &lateness, `SELECT max_lateness_ms FROM workspaces WHERE id = ?`, wsID); err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -127,7 +126,7 @@ func (p *planner) channelWarnings(chID int64, idx []int, others []otherDelivery)
 			return nil, fmt.Errorf("apply plan: plan %q row %d: content: %w", o.Plan, o.Row, err)
 		}
 		post := c.post()
-		if body := strings.TrimSpace(post.Message(platform).Body()); body != "" {
+		if body, _ := post.SpacingText(platform); body != "" {
 			byBody[body] = append(byBody[body], i)
 		}
 	}
@@ -147,8 +146,8 @@ func (p *planner) channelWarnings(chID int64, idx []int, others []otherDelivery)
 		if len(byBody) == 0 {
 			continue
 		}
-		m := t.post.Message(platform)
-		same := byBody[strings.TrimSpace(m.Body())]
+		body, col := t.post.SpacingText(platform)
+		same := byBody[body]
 		if len(same) == 0 {
 			continue
 		}
@@ -157,10 +156,6 @@ func (p *planner) channelWarnings(chID int64, idx []int, others []otherDelivery)
 		to = sort.Search(len(same), func(i int) bool { return dues[same[i]] > t.due+dupMs })
 		if to > from {
 			near := same[nearest(from, to, func(i int) int64 { return dues[same[i]] }, t.due)]
-			col := "text"
-			if v, ok := t.post.Variants[platform]; ok && v.Text != "" {
-				col = "text:" + platform
-			}
 			ws = append(ws, herald.Problem{Row: t.post.Row, Column: col, Code: "duplicate_text",
 				Message: otherMessage(name, "the same text", t.due, others[near], to-from-1, herald.DuplicateWindow)})
 		}

@@ -120,7 +120,7 @@ func (db *DB) ApplyPlan(ctx context.Context, wsID int64, plan herald.Plan, posts
 // transaction on the read pool: one consistent snapshot (a deferred
 // transaction in WAL on SQLite, REPEATABLE READ elsewhere) that waits on no
 // writer.
-func (db *DB) dryRunPlan(ctx context.Context, wsID int64, plan herald.Plan, posts []herald.Post, hashes []string) (*herald.PlanResult, error) {
+func (db *DB) dryRunPlan(ctx context.Context, wsID int64, plan herald.Plan, posts []herald.Post, hashes []postHashes) (*herald.PlanResult, error) {
 	tx, err := db.r.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return nil, fmt.Errorf("apply plan: begin: %w", busy(err))
@@ -134,11 +134,14 @@ func (db *DB) dryRunPlan(ctx context.Context, wsID int64, plan herald.Plan, post
 	return p.res, nil
 }
 
-// hashPosts returns each post's Hash.
-func hashPosts(posts []herald.Post) []string {
-	hashes := make([]string, len(posts))
+// postHashes are a post's Hash and ContentHash.
+type postHashes struct{ all, content string }
+
+// hashPosts returns each post's hashes.
+func hashPosts(posts []herald.Post) []postHashes {
+	hashes := make([]postHashes, len(posts))
 	parallel(len(posts), func(i int) error {
-		hashes[i] = posts[i].Hash()
+		hashes[i] = postHashes{posts[i].Hash(), posts[i].ContentHash()}
 		return nil
 	})
 	return hashes

@@ -26,6 +26,7 @@ type oldPost struct {
 	Row        int
 	KeyDerived bool
 	Hash       string
+	approval   postApproval
 	deliveries []oldDelivery // by channel name, then id
 }
 
@@ -36,6 +37,7 @@ type oldDelivery struct {
 	Channel   string
 	Status    string
 	SlotAt    sql.NullInt64
+	DueAt     int64
 	// What revive needs of a deleted plan's delivery: whether the deletion
 	// cancelled it, whether its channel is live, and whether another
 	// delivery holds its slot now.
@@ -62,6 +64,15 @@ type planner struct {
 	wsID   int64
 	now    int64
 	wsZone string
+	// steps are the workspace's approval steps (none: approval is off);
+	// uploader is who applies, the uploader of each version it makes.
+	steps    []herald.ApprovalStep
+	uploader string
+	// waiting are the rows that wait for approval after the apply, for the
+	// approval_due_soon warnings (approval.go).
+	waiting    []waitingRow
+	curWaiting int                   // the index in waiting of the row being planned, -1 for none
+	rowStatus  herald.DeliveryStatus // the status of the new deliveries of the row being planned
 
 	chans    []planChannel    // live channels
 	channels map[string]int64 // live channels by name
@@ -83,10 +94,10 @@ type planner struct {
 }
 
 // planApply runs the plan phase in q for workspace wsID at now (Unix ms);
-// hashes[i] is posts[i].Hash(). Its errors are ApplyPlan's but for those of
+// hashes[i] are posts[i]'s hashes. Its errors are ApplyPlan's but for those of
 // concurrent changes, which the write phase finds.
-func planApply(ctx context.Context, q sqlx.ExtContext, wsID, now int64, plan herald.Plan, posts []herald.Post, hashes []string) (*planner, error) {
-	p := &planner{ctx: ctx, q: q, wsID: wsID, now: now,
+func planApply(ctx context.Context, q sqlx.ExtContext, wsID, now int64, plan herald.Plan, posts []herald.Post, hashes []postHashes) (*planner, error) {
+	p := &planner{ctx: ctx, q: q, wsID: wsID, now: now, curWaiting: -1,
 		writes: &planWrites{wsID: wsID, now: now, plan: plan, planKey: plan.Key}}
 	if err := p.plan(plan, posts, hashes); err != nil {
 		return nil, err
@@ -94,12 +105,20 @@ func planApply(ctx context.Context, q sqlx.ExtContext, wsID, now int64, plan her
 	return p, nil
 }
 
-func (p *planner) plan(plan herald.Plan, posts []herald.Post, hashes []string) error {
-	if err := get(p.ctx, p.q, &p.wsZone, `SELECT timezone FROM workspaces WHERE id = ?`, p.wsID); notFound(err) {
+func (p *planner) plan(plan herald.Plan, posts []herald.Post, hashes []postHashes) error {
+	var ws workspaceRow
+	if err := get(p.ctx, p.q, &ws, `SELECT `+workspaceCols+` FROM workspaces WHERE id = ?`, p.wsID); notFound(err) {
 		return herald.Errorf(herald.ENOTFOUND, "workspace not found")
 	} else if err != nil {
 		return fmt.Errorf("apply plan: %w", err)
 	}
+	p.wsZone, p.steps = ws.Timezone, ws.workspace().Steps()
+	p.uploader = actorJSON(herald.ActorOf(p.ctx))
+	p.writes.firstStatus, p.writes.newState = herald.StatusScheduled, herald.ApprovalNone
+	if len(p.steps) > 0 {
+		p.writes.firstStatus, p.writes.newState = herald.StatusPendingApproval, herald.ApprovalPending
+	}
+	p.writes.uploader = p.uploader
 	var chans []planChannel
 	if err := sel(p.ctx, p.q, &chans, `SELECT id, name, platform, config, timezone, slots, deleted_at FROM channels
 		WHERE workspace_id = ?`, p.wsID); err != nil {
@@ -183,6 +202,7 @@ func (p *planner) plan(plan herald.Plan, posts []herald.Post, hashes []string) e
 	if p.res.Warnings, err = p.otherPlanWarnings(); err != nil {
 		return err
 	}
+	p.res.Warnings = append(p.res.Warnings, p.approvalWarnings(plan)...)
 	return nil
 }
 
@@ -190,10 +210,10 @@ func (p *planner) plan(plan herald.Plan, posts []herald.Post, hashes []string) e
 // query: its live rows, or for a deleted plan the rows it had when deleted
 // (with what revive needs to know of their deliveries).
 func (p *planner) loadPosts() (map[string]*oldPost, error) {
-	query := `SELECT p.id, p.key, p.row_num, p.key_derived, p.hash, d.id, d.channel_id, d.status, d.slot_at
+	query := `SELECT p.id, p.key, p.row_num, p.key_derived, p.hash, ` + approvalCols + `, d.id, d.channel_id, d.status, d.slot_at, d.due_at
 		FROM posts p LEFT JOIN deliveries d ON d.post_id = p.id WHERE p.workspace_id = ? AND p.plan_id = ? AND p.removed = 0`
 	if p.revived {
-		query = `SELECT p.id, p.key, p.row_num, p.key_derived, p.hash, d.id, d.channel_id, d.status, d.slot_at, d.error,
+		query = `SELECT p.id, p.key, p.row_num, p.key_derived, p.hash, ` + approvalCols + `, d.id, d.channel_id, d.status, d.slot_at, d.due_at, d.error,
 			CASE WHEN d.status = 'cancelled' AND d.slot_at IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries o
 				WHERE o.channel_id = d.channel_id AND o.slot_at = d.slot_at AND o.id <> d.id AND o.status NOT IN ` + slotFreeingIn + `)
 			THEN 1 ELSE 0 END
@@ -210,11 +230,13 @@ func (p *planner) loadPosts() (map[string]*oldPost, error) {
 		o         oldPost
 		id, chID  sql.NullInt64
 		st        sql.NullString
-		slot      sql.NullInt64
+		slot, due sql.NullInt64
 		errText   sql.NullString
 		slotTaken int
 	)
-	dest := []any{&o.ID, &o.Key, &o.Row, &o.KeyDerived, &o.Hash, &id, &chID, &st, &slot}
+	a := &o.approval
+	dest := []any{&o.ID, &o.Key, &o.Row, &o.KeyDerived, &o.Hash, &a.contentHash, &a.version, &a.uploadedBy, &a.state, &a.step,
+		&id, &chID, &st, &slot, &due}
 	if p.revived {
 		dest = append(dest, &errText, &slotTaken)
 	}
@@ -225,13 +247,13 @@ func (p *planner) loadPosts() (map[string]*oldPost, error) {
 		post := last
 		if post == nil || post.ID != o.ID {
 			if post = byKey[o.Key]; post == nil {
-				post = &oldPost{ID: o.ID, Key: o.Key, Row: o.Row, KeyDerived: o.KeyDerived, Hash: o.Hash}
+				post = &oldPost{ID: o.ID, Key: o.Key, Row: o.Row, KeyDerived: o.KeyDerived, Hash: o.Hash, approval: o.approval}
 				byKey[o.Key] = post
 			}
 			last = post
 		}
 		if id.Valid {
-			d := oldDelivery{ID: id.Int64, ChannelID: chID.Int64, Channel: p.chanName[chID.Int64], Status: st.String, SlotAt: slot}
+			d := oldDelivery{ID: id.Int64, ChannelID: chID.Int64, Channel: p.chanName[chID.Int64], Status: st.String, SlotAt: slot, DueAt: due.Int64}
 			if p.revived {
 				_, live := p.names[d.ChannelID]
 				d.deletedWithPlan, d.channelLive, d.slotTaken = errText.String == planDeletedReason, live, slotTaken != 0
@@ -256,16 +278,24 @@ func (p *planner) loadPosts() (map[string]*oldPost, error) {
 	return byKey, nil
 }
 
-func (p *planner) create(post *herald.Post, hash string) herald.RowResult {
-	p.writes.posts = append(p.writes.posts, newPost{post: post, hash: hash})
+func (p *planner) create(post *herald.Post, hashes postHashes) herald.RowResult {
+	hash := hashes.all
+	p.writes.posts = append(p.writes.posts, newPost{post: post, hash: hash, contentHash: hashes.content})
+	p.startWaiting(post.Key, post.Row, p.writes.newState, 0)
+	p.rowStatus = p.writes.firstStatus
 	for _, name := range uniq(post.Channels) {
 		p.addDelivery(-1, len(p.writes.posts)-1, p.channels[name], post, hash)
 	}
-	return herald.RowResult{Key: post.Key, Row: post.Row, Action: herald.ActionCreated, KeyDerived: post.KeyDerived,
+	row := herald.RowResult{Key: post.Key, Row: post.Row, Action: herald.ActionCreated, KeyDerived: post.KeyDerived,
 		Message: p.slotMessage()}
+	if len(p.steps) > 0 {
+		row.Approval = herald.ApprovalRequired
+	}
+	return row
 }
 
-// addDelivery plans a new scheduled delivery of post on channel chID: of the
+// addDelivery plans a new delivery of post on channel chID, in p.rowStatus
+// (scheduled, or pending_approval): of the
 // existing post postID, or else of the created post p.writes.posts[newIdx].
 func (p *planner) addDelivery(postID int64, newIdx int, chID int64, post *herald.Post, hash string) {
 	due, slot, ok := p.when(post, chID, nil)
@@ -273,25 +303,31 @@ func (p *planner) addDelivery(postID int64, newIdx int, chID int64, post *herald
 		return // no free slot: a problem is recorded and nothing is applied
 	}
 	p.writes.deliveries = append(p.writes.deliveries, newDelivery{postID: postID, newPost: newIdx, channelID: chID,
-		due: due, slot: slot, hash: hash, row: post.Row})
+		due: due, slot: slot, hash: hash, row: post.Row, status: p.rowStatus})
 	p.touch(post, chID, due)
+	if p.rowStatus == herald.StatusPendingApproval {
+		p.waitsUntil(due)
+	}
 }
 
-func (p *planner) change(o *oldPost, post *herald.Post, hash string) herald.RowResult {
-	row := p.diff(o, post, hash)
+func (p *planner) change(o *oldPost, post *herald.Post, hashes postHashes) herald.RowResult {
+	row := p.diff(o, post, hashes)
 	if p.revived {
 		row.Message = strings.TrimSuffix("restored with the deleted plan; "+row.Message, "; ")
 	}
 	return row
 }
 
-func (p *planner) diff(o *oldPost, post *herald.Post, hash string) herald.RowResult {
+func (p *planner) diff(o *oldPost, post *herald.Post, hashes postHashes) herald.RowResult {
+	hash := hashes.all
+	p.curWaiting = -1
 	row := herald.RowResult{Key: post.Key, Row: post.Row, KeyDerived: post.KeyDerived}
 	if hash == o.Hash {
 		row.Action = herald.ActionUnchanged
 		if o.Row != post.Row || o.KeyDerived != post.KeyDerived {
 			p.writes.moves = append(p.writes.moves, rowMove{id: o.ID, row: post.Row, keyDerived: post.KeyDerived})
 		}
+		p.stillWaiting(o, post.Row)
 		return row
 	}
 	var done []string
@@ -309,7 +345,9 @@ func (p *planner) diff(o *oldPost, post *herald.Post, hash string) herald.RowRes
 			strings.Join(done, ", "))
 		return row
 	}
-	p.writes.updates = append(p.writes.updates, postUpdate{id: o.ID, oldHash: o.Hash, post: post, hash: hash})
+	u := postUpdate{id: o.ID, oldHash: o.Hash, post: post, hash: hash, contentHash: hashes.content}
+	row.Approval, u.newVersion = p.approvalOf(o, post.Row, u.contentHash)
+	p.writes.updates = append(p.writes.updates, u)
 	want := make(map[int64]bool, len(post.Channels))
 	for _, name := range post.Channels {
 		want[p.channels[name]] = true
@@ -328,13 +366,13 @@ func (p *planner) diff(o *oldPost, post *herald.Post, hash string) herald.RowRes
 		if !ok {
 			continue // no free slot: a problem is recorded and nothing is applied
 		}
-		to := herald.StatusScheduled
-		if d.Status == string(herald.StatusPendingApproval) {
-			to = herald.StatusPendingApproval
-		}
+		to := p.rescheduledTo(o, u.newVersion, d)
 		p.writes.reschedules = append(p.writes.reschedules, reschedule{deliveryAt: deliveryAt{id: d.ID, status: herald.DeliveryStatus(d.Status)},
 			to: to, due: due, slot: slot, key: idempotencyKey(d.ID, hash), row: post.Row})
 		p.touch(post, d.ChannelID, due)
+		if to == herald.StatusPendingApproval {
+			p.waitsUntil(due)
+		}
 	}
 	for _, name := range uniq(post.Channels) {
 		if id := p.channels[name]; !have[id] {

@@ -203,12 +203,17 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		Attempts    int           `db:"attempts"`
 		Error       string        `db:"error"`
 		ID          int64         `db:"id"`
+		approvalRow
 	}
 	if err := sel(ctx, db.r, &rows, `SELECT p.key, p.row_num, c.name AS channel, c.platform, c.config, p.rubric, p.content, d.due_at, d.status,
-		d.remote_id, d.url, d.published_at, d.attempts, d.error, d.id
+		d.remote_id, d.url, d.published_at, d.attempts, d.error, d.id, `+approvalReadCols+`
 		FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.workspace_id = ? AND p.plan_id = ? AND `+reportedPost+`
 		ORDER BY p.row_num, c.name, d.id`, wsID, p.ID); err != nil {
+		return nil, fmt.Errorf("plan report: %w", err)
+	}
+	ap, err := loadApprovals(ctx, db.r, wsID, `p.plan_id = ? AND `+reportedPost, p.ID)
+	if err != nil {
 		return nil, fmt.Errorf("plan report: %w", err)
 	}
 	out := make([]herald.ReportRow, len(rows))
@@ -221,7 +226,7 @@ func (db *DB) PlanReport(ctx context.Context, wsID int64, key string) ([]herald.
 		out[i] = herald.ReportRow{Key: r.Key, Row: r.Row, Channel: r.Channel, Platform: r.Platform, Rubric: r.Rubric,
 			Text: post.Message(textPlatform(r.Platform, r.Config)).Text, DueAt: fromMs(r.DueAt),
 			Status: herald.DeliveryStatus(r.Status), RemoteID: r.RemoteID, URL: r.URL, PublishedAt: fromNullMs(r.PublishedAt),
-			Attempts: r.Attempts, Error: r.Error, DeliveryID: r.ID}
+			Attempts: r.Attempts, Error: r.Error, DeliveryID: r.ID, Approval: ap.of(r.approvalRow)}
 	}
 	return out, nil
 }
@@ -237,7 +242,7 @@ func (db *DB) Calendar(ctx context.Context, wsID int64, f herald.CalendarFilter)
 		return nil, herald.Errorf(herald.EINVALID, "unknown status %q", f.Status)
 	}
 	q := `SELECT d.id, pl.key AS plan_key, p.key AS post_key, p.row_num, c.name AS channel, c.platform, c.config AS channel_config, d.due_at, d.status,
-		p.content, p.rubric, d.remote_id, d.url, d.published_at, d.error
+		p.content, p.rubric, d.remote_id, d.url, d.published_at, d.error, ` + approvalReadCols + `
 		FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN plans pl ON pl.id = p.plan_id JOIN channels c ON c.id = d.channel_id
 		WHERE d.workspace_id = ? AND (p.removed = 0 OR d.status = 'published')`
 	args := []any{wsID}
@@ -287,8 +292,20 @@ func (db *DB) Calendar(ctx context.Context, wsID int64, f herald.CalendarFilter)
 		URL         string        `db:"url"`
 		PublishedAt sql.NullInt64 `db:"published_at"`
 		Error       string        `db:"error"`
+		approvalRow
 	}
 	if err := sel(ctx, db.r, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	postIDs := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		postIDs = append(postIDs, r.PostID)
+	}
+	if len(postIDs) == 0 {
+		postIDs = append(postIDs, 0) // IN () is not SQL
+	}
+	ap, err := loadApprovals(ctx, db.r, wsID, `p.id IN (?)`, postIDs)
+	if err != nil {
 		return nil, fmt.Errorf("calendar: %w", err)
 	}
 	out := make([]herald.CalendarEntry, len(rows))
@@ -301,7 +318,7 @@ func (db *DB) Calendar(ctx context.Context, wsID int64, f herald.CalendarFilter)
 		out[i] = herald.CalendarEntry{DeliveryID: r.ID, Plan: r.PlanKey, Key: r.PostKey, Row: r.Row, Channel: r.Channel,
 			Platform: r.Platform, DueAt: fromMs(r.DueAt), Status: herald.DeliveryStatus(r.Status),
 			Text: post.Message(textPlatform(r.Platform, r.Config)).Text, Rubric: r.Rubric, Tags: c.Tags, RemoteID: r.RemoteID, URL: r.URL,
-			PublishedAt: fromNullMs(r.PublishedAt), Error: r.Error}
+			PublishedAt: fromNullMs(r.PublishedAt), Error: r.Error, Approval: ap.of(r.approvalRow)}
 	}
 	return out, nil
 }

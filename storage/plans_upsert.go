@@ -63,11 +63,16 @@ func (p *planner) revive(old map[string]*oldPost) {
 				continue
 			}
 			d.Status = string(herald.StatusScheduled)
+			revived, slotLost := &rw.deliveries, &rw.slotLost
+			if holds(o.approval.state) { // still waiting for approval, or rejected
+				d.Status = string(herald.StatusPendingApproval)
+				revived, slotLost = &rw.held, &rw.heldSlotLost
+			}
 			if d.slotTaken {
 				d.SlotAt = sql.NullInt64{}
-				rw.slotLost = append(rw.slotLost, d.ID)
+				*slotLost = append(*slotLost, d.ID)
 			} else {
-				rw.deliveries = append(rw.deliveries, d.ID)
+				*revived = append(*revived, d.ID)
 				if d.SlotAt.Valid {
 					p.keptSlots = append(p.keptSlots, heldSlot{ChannelID: d.ChannelID, SlotAt: d.SlotAt.Int64})
 				}

@@ -33,6 +33,12 @@ type planWrites struct {
 	wsID, now int64
 	plan      herald.Plan
 	planID    int64 // 0: the plan is new
+	// firstStatus is a new version's deliveries' status (pending_approval
+	// when the workspace has approval steps), newState its approval state;
+	// uploader who applies (actorJSON), the uploader of the versions made.
+	firstStatus herald.DeliveryStatus
+	newState    string
+	uploader    string
 
 	revive      reviveWrites
 	posts       []newPost     // rows created, in row order
@@ -50,17 +56,22 @@ type reviveWrites struct {
 	replace    []int64 // rows to be placed again: their hash is emptied
 	deliveries []int64 // cancelled by the deletion: scheduled again
 	slotLost   []int64 // the same, whose slot another delivery holds now: without it
+	// held and heldSlotLost are those of posts waiting for approval or
+	// rejected: pending_approval again.
+	held, heldSlotLost []int64
 }
 
 // newPost is a row to create; its id is reserved by the write phase.
 type newPost struct {
-	post    *herald.Post
-	hash    string
-	content string // posts.content, made by encode
+	post        *herald.Post
+	hash        string
+	contentHash string
+	content     string // posts.content, made by encode
 }
 
-// newDelivery is a scheduled delivery to create on channelID, of the
-// existing post postID or, when newPost >= 0, of planWrites.posts[newPost].
+// newDelivery is a delivery to create on channelID, in status (scheduled
+// or pending_approval), of the existing post postID or, when newPost >= 0,
+// of planWrites.posts[newPost].
 type newDelivery struct {
 	postID    int64
 	newPost   int
@@ -69,16 +80,20 @@ type newDelivery struct {
 	slot      sql.NullInt64
 	hash      string // the post's, for the idempotency key
 	row       int
+	status    herald.DeliveryStatus
 }
 
 // postUpdate is a changed row: its post gets the row's content, if its hash
-// is still oldHash.
+// is still oldHash; with newVersion, as a new version (its content
+// changed), uploaded by planWrites.uploader, its approval started again.
 type postUpdate struct {
-	id      int64
-	oldHash string
-	post    *herald.Post
-	hash    string
-	content string // posts.content, made by encode
+	id          int64
+	oldHash     string
+	post        *herald.Post
+	hash        string
+	contentHash string
+	newVersion  bool
+	content     string // posts.content, made by encode
 }
 
 // rowMove is an unchanged row whose row number or derived key changed.
@@ -183,11 +198,15 @@ func (w *planWrites) reviveRows(ctx context.Context, tx *sqlx.Tx) error {
 	if _, err := updateIDs(ctx, tx, `UPDATE posts SET hash = '' WHERE id IN (?)`, nil, rw.replace, ""); err != nil {
 		return err
 	}
-	if err := w.reviveDeliveries(ctx, tx, rw.deliveries, true); err != nil {
-		return err
-	}
-	if err := w.reviveDeliveries(ctx, tx, rw.slotLost, false); err != nil {
-		return err
+	for _, r := range []struct {
+		ids      []int64
+		keepSlot bool
+		to       herald.DeliveryStatus
+	}{{rw.deliveries, true, herald.StatusScheduled}, {rw.slotLost, false, herald.StatusScheduled},
+		{rw.held, true, herald.StatusPendingApproval}, {rw.heldSlotLost, false, herald.StatusPendingApproval}} {
+		if err := w.reviveDeliveries(ctx, tx, r.ids, r.keepSlot, r.to); err != nil {
+			return err
+		}
 	}
 	_, err := updateIDs(ctx, tx, `UPDATE posts SET removed = 0, plan_deleted = 0, updated_at = ? WHERE plan_deleted = 1 AND id IN (?)`,
 		[]any{w.now}, rw.posts, "a row of the deleted plan")
@@ -204,17 +223,18 @@ func (w *planWrites) insertPosts(ctx context.Context, tx *sqlx.Tx, planID int64)
 		return nil, fmt.Errorf("apply plan: post ids: %w", busy(err))
 	}
 	// What is the same for every row is written in the statement, not bound.
-	row := fmt.Sprintf("(?, %d, %d, ?, ?, ?, ?, ?, ?, ?, ?, ?, %d, %d)", w.wsID, planID, w.now, w.now)
+	// w.newState is one of herald's approval states: safe to write as a literal.
+	row := fmt.Sprintf("(?, %d, %d, ?, ?, ?, ?, ?, ?, ?, ?, ?, %d, %d, ?, 1, ?, '%s', 0)", w.wsID, planID, w.now, w.now, w.newState)
 	var enc channelsJSON
 	err = inBatches(ctx, tx, `INSERT INTO posts (id, workspace_id, plan_id, key, key_derived, row_num, at, due_at, channels, rubric,
-		content, hash, created_at, updated_at) VALUES `, row, len(w.posts), func(args []any, i int) ([]any, error) {
+		content, hash, created_at, updated_at, content_hash, version, uploaded_by, approval_state, approval_step) VALUES `, row, len(w.posts), func(args []any, i int) ([]any, error) {
 		p := w.posts[i].post
 		channels, err := enc.encode(p.Channels)
 		if err != nil {
 			return nil, fmt.Errorf("apply plan: row %d: %w", p.Row, err)
 		}
 		return append(args, ids[i], p.Key, int64(boolInt(p.KeyDerived)), int64(p.Row), p.At, ms(p.DueAt), channels, p.Rubric,
-			w.posts[i].content, w.posts[i].hash), nil
+			w.posts[i].content, w.posts[i].hash, w.posts[i].contentHash, w.uploader), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apply plan: posts: %w", busy(err))
@@ -225,12 +245,20 @@ func (w *planWrites) insertPosts(ctx context.Context, tx *sqlx.Tx, planID int64)
 // updatePosts writes the changed rows' content and the moved rows' numbers.
 func (w *planWrites) updatePosts(ctx context.Context, tx *sqlx.Tx) error {
 	if len(w.updates) > 0 {
-		stmt, err := tx.PreparexContext(ctx, tx.Rebind(`UPDATE posts SET key_derived = ?, row_num = ?, at = ?, due_at = ?, channels = ?,
-			rubric = ?, content = ?, hash = ?, updated_at = ? WHERE id = ? AND hash = ?`))
-		if err != nil {
-			return fmt.Errorf("apply plan: update posts: %w", busy(err))
+		const set = `UPDATE posts SET key_derived = ?, row_num = ?, at = ?, due_at = ?, channels = ?,
+			rubric = ?, content = ?, hash = ?, updated_at = ?, content_hash = ?`
+		// A new version: its approval starts again (w.newState is one of
+		// herald's approval states: safe as a literal).
+		versioned := set + `, version = version + 1, uploaded_by = ?, approval_state = '` + w.newState + `', approval_step = 0`
+		var stmts [2]*sqlx.Stmt
+		for i, q := range []string{set, versioned} {
+			stmt, err := tx.PreparexContext(ctx, tx.Rebind(q+` WHERE id = ? AND hash = ?`))
+			if err != nil {
+				return fmt.Errorf("apply plan: update posts: %w", busy(err))
+			}
+			defer stmt.Close()
+			stmts[i] = stmt
 		}
-		defer stmt.Close()
 		var enc channelsJSON
 		for _, u := range w.updates {
 			p := u.post
@@ -238,8 +266,12 @@ func (w *planWrites) updatePosts(ctx context.Context, tx *sqlx.Tx) error {
 			if err != nil {
 				return fmt.Errorf("apply plan: row %d: %w", p.Row, err)
 			}
-			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", p.Row), int64(boolInt(p.KeyDerived)), int64(p.Row), p.At, ms(p.DueAt), channels,
-				p.Rubric, u.content, u.hash, w.now, u.id, u.oldHash); err != nil {
+			args := []any{int64(boolInt(p.KeyDerived)), int64(p.Row), p.At, ms(p.DueAt), channels, p.Rubric, u.content, u.hash, w.now, u.contentHash}
+			stmt := stmts[0]
+			if u.newVersion {
+				stmt, args = stmts[1], append(args, w.uploader)
+			}
+			if err := execOne(ctx, stmt, fmt.Sprintf("row %d", p.Row), append(args, u.id, u.oldHash)...); err != nil {
 				return err
 			}
 		}
@@ -283,7 +315,7 @@ func byStatus(ds []deliveryAt) []statusGroup {
 
 // Delivery status changes: every one an apply makes is below.
 
-// insertDeliveries creates the new deliveries, scheduled, with ids reserved
+// insertDeliveries creates the new deliveries, each in its status, with ids reserved
 // up front (in row order) so that each row carries its idempotency key;
 // posts and postIDs are the created posts and their ids. Runs of created
 // fixed-time rows that share their channels — most of a large plan — are
@@ -303,7 +335,7 @@ func (w *planWrites) insertDeliveries(ctx context.Context, tx *sqlx.Tx, ds []new
 		rows, chs := deliveryRun(ds, i, posts, postIDs, ids)
 		if rows >= minRun {
 			for k := range chs {
-				if err := insertRun(ctx, tx, wsID, now, ds[i+k].channelID, ids[i]+int64(k), int64(chs), postIDs[ds[i].newPost], rows); err != nil {
+				if err := insertRun(ctx, tx, wsID, now, ds[i+k].channelID, ids[i]+int64(k), int64(chs), postIDs[ds[i].newPost], rows, ds[i].status); err != nil {
 					return deliveryError(0, err)
 				}
 			}
@@ -315,7 +347,7 @@ func (w *planWrites) insertDeliveries(ctx context.Context, tx *sqlx.Tx, ds []new
 			i++
 		}
 	}
-	row := fmt.Sprintf("(?, %d, ?, ?, 'scheduled', ?, ?, ?, ?, %d, %d)", wsID, now, now)
+	row := fmt.Sprintf("(?, %d, ?, ?, ?, ?, ?, ?, ?, %d, %d)", wsID, now, now)
 	err = inBatches(ctx, tx, `INSERT INTO deliveries (id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at,
 		slot_at, idempotency_key, created_at, updated_at) VALUES `, row, len(rest), func(args []any, j int) ([]any, error) {
 		i := rest[j]
@@ -328,7 +360,7 @@ func (w *planWrites) insertDeliveries(ctx context.Context, tx *sqlx.Tx, ds []new
 		if d.slot.Valid {
 			slot = d.slot.Int64
 		}
-		return append(args, ids[i], postID, d.channelID, d.due, d.due, slot, idempotencyKey(ids[i], d.hash)), nil
+		return append(args, ids[i], postID, d.channelID, string(d.status), d.due, d.due, slot, idempotencyKey(ids[i], d.hash)), nil
 	})
 	if err != nil {
 		return deliveryError(0, err)
@@ -344,7 +376,7 @@ var minRun = 64
 // consecutive created posts, each due at its post's time (no slot) on the
 // same chs channels in the same order, with consecutive post ids and
 // consecutive delivery ids (row r's delivery on its k-th channel is
-// ids[i] + r*chs + k). chs is the first row's channel count, 0 when ds[i]
+// ids[i] + r*chs + k), all in one status. chs is the first row's channel count, 0 when ds[i]
 // starts no run.
 func deliveryRun(ds []newDelivery, i int, posts []newPost, postIDs, ids []int64) (rows, chs int) {
 	first := &ds[i]
@@ -352,7 +384,7 @@ func deliveryRun(ds []newDelivery, i int, posts []newPost, postIDs, ids []int64)
 		return 0, 0
 	}
 	fixed := func(d *newDelivery, np int) bool {
-		return d.newPost == np && !d.slot.Valid && d.due == ms(posts[np].post.DueAt)
+		return d.newPost == np && !d.slot.Valid && d.due == ms(posts[np].post.DueAt) && d.status == first.status
 	}
 	for i+chs < len(ds) && ds[i+chs].newPost == first.newPost {
 		if !fixed(&ds[i+chs], first.newPost) {
@@ -379,13 +411,13 @@ func deliveryRun(ds []newDelivery, i int, posts []newPost, postIDs, ids []int64)
 
 // insertRun creates, for the posts firstPost … firstPost+rows-1, their
 // deliveries on channel chID, due at their posts' times, with ids first,
-// first+stride, …; the idempotency key is idempotencyKey's, in SQL.
-func insertRun(ctx context.Context, tx *sqlx.Tx, wsID, now, chID, first, stride, firstPost int64, rows int) error {
+// first+stride, …, in status; the idempotency key is idempotencyKey's, in SQL.
+func insertRun(ctx context.Context, tx *sqlx.Tx, wsID, now, chID, first, stride, firstPost int64, rows int, status herald.DeliveryStatus) error {
 	_, err := exec(ctx, tx, `INSERT INTO deliveries (id, workspace_id, post_id, channel_id, status, due_at, next_attempt_at,
 		slot_at, idempotency_key, created_at, updated_at)
-		SELECT d.id, ?, d.post_id, ?, 'scheduled', d.due_at, d.due_at, NULL, `+idempotencyKeySQL+`, ?, ?
+		SELECT d.id, ?, d.post_id, ?, CAST(? AS TEXT), d.due_at, d.due_at, NULL, `+idempotencyKeySQL+`, ?, ?
 		FROM (SELECT ? + (id - ?) * ? AS id, id AS post_id, due_at, hash FROM posts WHERE id BETWEEN ? AND ?) d`,
-		wsID, chID, now, now, first, firstPost, stride, firstPost, firstPost+int64(rows)-1)
+		wsID, chID, string(status), now, now, first, firstPost, stride, firstPost, firstPost+int64(rows)-1)
 	return err
 }
 
@@ -413,7 +445,8 @@ func changed(err error, what string) error {
 }
 
 // rescheduleDeliveries moves the deliveries of changed rows to their new
-// due times and slots, back to scheduled (pending_approval stays), with new
+// due times and slots, to r.to (scheduled, or pending_approval: see
+// plans_approval.go), with new
 // idempotency keys and no error, retry time or platform state left; each
 // only from the status it was read in.
 func (w *planWrites) rescheduleDeliveries(ctx context.Context, tx *sqlx.Tx, rs []reschedule) error {
@@ -431,15 +464,16 @@ func (w *planWrites) rescheduleDeliveries(ctx context.Context, tx *sqlx.Tx, rs [
 	return nil
 }
 
-// reviveDeliveries schedules again, at their due times, deliveries a plan's
+// reviveDeliveries moves back to status to (scheduled, or pending_approval
+// for a post held by approval), at their due times, deliveries a plan's
 // deletion cancelled, from cancelled only; without their slot unless
 // keepSlot.
-func (w *planWrites) reviveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, keepSlot bool) error {
+func (w *planWrites) reviveDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64, keepSlot bool, status herald.DeliveryStatus) error {
 	set := `next_attempt_at = due_at, retried_at = NULL, error = ''`
 	if !keepSlot {
 		set += `, slot_at = NULL`
 	}
-	_, err := w.db.moveDeliveries(ctx, tx, ids, move{from: herald.StatusSet{herald.StatusCancelled}, to: to(herald.StatusScheduled),
+	_, err := w.db.moveDeliveries(ctx, tx, ids, move{from: herald.StatusSet{herald.StatusCancelled}, to: to(status),
 		set: set, strict: true, reason: "plan " + w.planKey + " uploaded again: revived"})
 	return changed(err, "a delivery of the deleted plan")
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -15,17 +16,39 @@ type workspaceRow struct {
 	Name             string `db:"name"`
 	Timezone         string `db:"timezone"`
 	ApprovalRequired bool   `db:"approval_required"`
+	ApprovalSteps    string `db:"approval_steps"`
+	AllowSelf        bool   `db:"allow_self_approval"`
 	MaxLatenessMs    int64  `db:"max_lateness_ms"`
 	CreatedAt        int64  `db:"created_at"`
 	UpdatedAt        int64  `db:"updated_at"`
 }
 
-const workspaceCols = `id, slug, name, timezone, approval_required, max_lateness_ms, created_at, updated_at`
+const workspaceCols = `id, slug, name, timezone, approval_required, approval_steps, allow_self_approval, max_lateness_ms, created_at, updated_at`
 
 func (r workspaceRow) workspace() *herald.Workspace {
 	return &herald.Workspace{ID: r.ID, Slug: r.Slug, Name: r.Name, Timezone: r.Timezone,
-		ApprovalRequired: r.ApprovalRequired, MaxLateness: herald.Duration(time.Duration(r.MaxLatenessMs) * time.Millisecond),
-		CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+		ApprovalRequired: r.ApprovalRequired, ApprovalSteps: decodeSteps(r.ApprovalSteps), AllowSelfApproval: r.AllowSelf,
+		MaxLateness: herald.Duration(time.Duration(r.MaxLatenessMs) * time.Millisecond),
+		CreatedAt:   fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+}
+
+// decodeSteps reads workspaces.approval_steps ([] for what does not parse:
+// the API validates what it stores).
+func decodeSteps(s string) []herald.ApprovalStep {
+	steps := []herald.ApprovalStep{}
+	if err := json.Unmarshal([]byte(s), &steps); err != nil || steps == nil {
+		return []herald.ApprovalStep{}
+	}
+	return steps
+}
+
+// encodeSteps is what workspaces.approval_steps holds for steps.
+func encodeSteps(steps []herald.ApprovalStep) string {
+	if len(steps) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(steps)
+	return string(b)
 }
 
 func latenessMs(d herald.Duration) int64 { return time.Duration(d).Milliseconds() }
@@ -40,8 +63,9 @@ func (db *DB) CreateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 	var id int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		id, err = insertID(ctx, tx, `INSERT INTO workspaces (slug, name, timezone, approval_required, max_lateness_ms, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), now, now)
+		id, err = insertID(ctx, tx, `INSERT INTO workspaces (slug, name, timezone, approval_required, approval_steps, allow_self_approval,
+			max_lateness_ms, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ws.Slug, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired),
+			encodeSteps(ws.ApprovalSteps), boolInt(ws.AllowSelfApproval), latenessMs(ws.MaxLateness), now, now)
 		if isUnique(err) {
 			return herald.Errorf(herald.ECONFLICT, "workspace %q already exists", ws.Slug)
 		} else if err != nil {
@@ -101,11 +125,11 @@ func (db *DB) ListWorkspaces(ctx context.Context, after string, limit int) ([]*h
 	return out, nil
 }
 
-// UpdateWorkspace stores the name, timezone, approval_required and
-// max_lateness of the workspace ws.ID and refreshes ws from the database (the
-// slug cannot change), and records workspace.changed in the audit log with
-// the names of the fields that changed (none, no entry). An unknown ID gives
-// ENOTFOUND.
+// UpdateWorkspace stores the name, timezone, approval settings
+// (approval_required, approval_steps, allow_self_approval) and max_lateness
+// of the workspace ws.ID and refreshes ws from the database (the slug cannot
+// change), and records workspace.changed in the audit log with the names of
+// the fields that changed (none, no entry). An unknown ID gives ENOTFOUND.
 func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var was workspaceRow
@@ -115,8 +139,9 @@ func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 		} else if err != nil {
 			return fmt.Errorf("update workspace: %w", err)
 		}
-		n, err := exec(ctx, tx, `UPDATE workspaces SET name = ?, timezone = ?, approval_required = ?, max_lateness_ms = ?, updated_at = ?
-			WHERE id = ?`, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), latenessMs(ws.MaxLateness), db.nowMs(), ws.ID)
+		n, err := exec(ctx, tx, `UPDATE workspaces SET name = ?, timezone = ?, approval_required = ?, approval_steps = ?, allow_self_approval = ?,
+			max_lateness_ms = ?, updated_at = ? WHERE id = ?`, ws.Name, ws.Timezone, boolInt(ws.ApprovalRequired), encodeSteps(ws.ApprovalSteps),
+			boolInt(ws.AllowSelfApproval), latenessMs(ws.MaxLateness), db.nowMs(), ws.ID)
 		if err != nil {
 			return fmt.Errorf("update workspace: %w", err)
 		}
@@ -133,7 +158,8 @@ func (db *DB) UpdateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 			name    string
 			changed bool
 		}{{"name", was.Name != r.Name}, {"timezone", was.Timezone != r.Timezone},
-			{"approval_required", was.ApprovalRequired != r.ApprovalRequired}, {"max_lateness", was.MaxLatenessMs != r.MaxLatenessMs}} {
+			{"approval_required", was.ApprovalRequired != r.ApprovalRequired}, {"approval_steps", was.ApprovalSteps != r.ApprovalSteps},
+			{"allow_self_approval", was.AllowSelf != r.AllowSelf}, {"max_lateness", was.MaxLatenessMs != r.MaxLatenessMs}} {
 			if f.changed {
 				fields = append(fields, f.name)
 			}
@@ -177,6 +203,8 @@ func (db *DB) DeleteWorkspace(ctx context.Context, wsID int64) error {
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE workspace_id = ?)`,
 			`DELETE FROM delivery_events WHERE workspace_id = ?`,
+			`DELETE FROM approval_decisions WHERE workspace_id = ?`,
+			`DELETE FROM review_links WHERE workspace_id = ?`,
 			`DELETE FROM deliveries WHERE workspace_id = ?`,
 			`DELETE FROM posts WHERE workspace_id = ?`,
 			`DELETE FROM plans WHERE workspace_id = ?`,

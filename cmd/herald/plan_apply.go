@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/heraldhq/herald"
 )
@@ -119,7 +120,11 @@ func (p *planCmd) printDiff(res herald.PlanResult, pp problemPrinter) {
 		case r.Row > 0 && r.Action != herald.ActionCancelled:
 			row = strconv.Itoa(r.Row)
 		}
-		tw.Row(row, cell(r.Key), r.Action, cell(r.Message))
+		msg := r.Message
+		if r.Approval != "" { // "approval reset: next free slot: …"
+			msg = strings.TrimSuffix("approval "+r.Approval+": "+msg, ": ")
+		}
+		tw.Row(row, cell(r.Key), r.Action, cell(msg))
 	}
 	tw.Flush()
 	if pp.github {

@@ -200,3 +200,21 @@ func TestApplyRequest(t *testing.T) {
 		}
 	}
 }
+
+// With approval steps, the table says what the apply did to each row's
+// approval.
+func TestApplyShowsApproval(t *testing.T) {
+	tm := planServer(t)
+	tm.do(t, "PATCH", "/api/v1/workspaces/brand", map[string]any{"approval_required": true}, 200, nil)
+	later := at(herald.Now().Add(48 * time.Hour))
+	file := writeFile(t, "dec.csv", csvPlan("a,"+later+",demo,First"))
+	code, out, errs := runPlan(t, append([]string{"apply", file, "--workspace", "brand"}, tm.flags()...)...)
+	if code != exitOK || !mustRe(`(?m)^2 +a +created +approval required$`).MatchString(out) {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errs)
+	}
+	file = writeFile(t, "dec.csv", csvPlan("a,"+later+",demo,First edited"))
+	code, out, errs = runPlan(t, append([]string{"apply", file, "--workspace", "brand"}, tm.flags()...)...)
+	if code != exitOK || !mustRe(`(?m)^2 +a +updated +approval reset$`).MatchString(out) {
+		t.Fatalf("edit: exit %d\n%s%s", code, out, errs)
+	}
+}
