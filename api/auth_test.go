@@ -34,6 +34,12 @@ var apiRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/workspaces/acme/deliveries/1/resolve"},
 	{"POST", "/api/v1/workspaces/acme/channels/demo/check"},
 	{"GET", "/api/v1/platforms"},
+	{"POST", "/api/v1/workspaces/acme/pause"},
+	{"POST", "/api/v1/workspaces/acme/resume"},
+	{"POST", "/api/v1/workspaces/acme/channels/demo/pause"},
+	{"POST", "/api/v1/workspaces/acme/channels/demo/resume"},
+	{"POST", "/api/v1/pause"},
+	{"POST", "/api/v1/resume"},
 	// not routed: unknown paths, wrong methods
 	{"GET", "/api/v1"},
 	{"GET", "/api/v1/"},

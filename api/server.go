@@ -48,6 +48,10 @@ type Store interface {
 	CancelDelivery(ctx context.Context, wsID, id int64) (*herald.Delivery, error)
 	ResolveUnknown(ctx context.Context, id int64, res herald.Result, at time.Time) error
 	DeliveryEvents(ctx context.Context, wsID, deliveryID int64) ([]herald.DeliveryEvent, error)
+
+	Pause(ctx context.Context, t herald.PauseTarget, req herald.PauseRequest) (*herald.PauseResult, error)
+	Resume(ctx context.Context, t herald.PauseTarget) (*herald.ResumeResult, error)
+	Pauses(ctx context.Context, wsID int64) ([]herald.Pause, error)
 }
 
 // Config holds what the API needs besides the store. Zero values get defaults
@@ -67,8 +71,8 @@ type Config struct {
 	// count).
 	Endpoints func(platform string) []string
 	// OnPlanApplied is called after a real (not dry-run) plan apply, a
-	// delivery retry and new channel credentials (which resume deliveries
-	// held for them), to wake the scheduler. May be nil.
+	// delivery retry, new channel credentials (which resume deliveries
+	// held for them) and a resume, to wake the scheduler. May be nil.
 	OnPlanApplied func()
 	// Now is the clock; default herald.Now.
 	Now func() time.Time
@@ -164,6 +168,13 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/workspaces/:ws/deliveries/:id/retry", s.retryDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/cancel", s.cancelDelivery)
 	v1.POST("/workspaces/:ws/deliveries/:id/resolve", s.resolveDelivery)
+
+	v1.POST("/workspaces/:ws/pause", s.pauseWorkspace)
+	v1.POST("/workspaces/:ws/resume", s.resumeWorkspace)
+	v1.POST("/workspaces/:ws/channels/:name/pause", s.pauseChannel)
+	v1.POST("/workspaces/:ws/channels/:name/resume", s.resumeChannel)
+	v1.POST("/pause", s.pauseInstance)
+	v1.POST("/resume", s.resumeInstance)
 }
 
 func (s *Server) healthz(c echo.Context) error {
