@@ -26,15 +26,17 @@ import (
 // channel to one publishing delivery whatever the number of processes.
 // A channel whose platform's pace holds it (not_before, on a database shared
 // by several processes) waits too, and so does what a pause holds (its
-// channel, its workspace or the instance paused). Binds: now, now, now, limit.
+// channel, its workspace or the instance paused): each is judged once per
+// channel, in the list of held channels, rather than per due delivery.
+// Binds: now, now, now, limit.
 var headsSQL = `SELECT d.id FROM (
 		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = q.channel_id AND e.status IN ` + waitingIn + `
 			ORDER BY e.due_at, e.id LIMIT 1) AS id
 		FROM (SELECT DISTINCT channel_id FROM deliveries
 			WHERE status IN ` + waitingIn + ` AND next_attempt_at <= ?
 			AND channel_id NOT IN (SELECT channel_id FROM deliveries WHERE status = 'publishing')
-			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth' OR not_before > ?)
-			AND ` + notPausedSQL("deliveries.workspace_id", "deliveries.channel_id") + `) q
+			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth' OR not_before > ?
+				OR ` + pausedSQL("channels.workspace_id", "channels.id") + `)) q
 	) h
 	JOIN deliveries d ON d.id = h.id
 	WHERE d.next_attempt_at <= ? AND d.status IN ` + waitingIn + `
