@@ -59,14 +59,14 @@ type pausedField struct {
 func TestPauseWorkspaceRoutes(t *testing.T) {
 	e := newEnv(t)
 	e.setup("acme")
-	must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/p", jsonPlan("one", "two")), 200)
+	must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/p", dayAhead("one", "two")), 200)
 	var ws pausedField
 	must(t, e.do("GET", "/api/v1/workspaces/acme", nil), 200).decode(t, &ws)
 	if ws.Paused != nil || !strings.Contains(must(t, e.do("GET", "/api/v1/workspaces/acme", nil), 200).String(), `"paused":null`) {
 		t.Fatalf("an unpaused workspace shows paused %+v", ws.Paused)
 	}
 
-	until := time.Now().UTC().Add(2 * time.Hour).Truncate(time.Second)
+	until := herald.Now().UTC().Add(2 * time.Hour).Truncate(time.Second)
 	var p pauseAnswer
 	must(t, e.do("POST", "/api/v1/workspaces/acme/pause", map[string]any{"reason": "crisis", "until": until.Format(time.RFC3339)}), 200).decode(t, &p)
 	if p.Scope != "workspace" || p.Workspace != "acme" || p.Reason != "crisis" || p.PausedAt.IsZero() || !strings.HasPrefix(p.By, "token:") ||
@@ -99,7 +99,7 @@ func TestPauseWorkspaceRoutes(t *testing.T) {
 	var r resumeAnswer
 	must(t, e.do("POST", "/api/v1/workspaces/acme/resume", nil), 200).decode(t, &r)
 	if r.Scope != "workspace" || r.Reason != "still a crisis" || r.Missed != 0 || r.WillPublish != 0 || r.ResumedAt.IsZero() {
-		t.Fatalf("resume answer %+v (the plan's posts are a year ahead: none due, none missed)", r)
+		t.Fatalf("resume answer %+v (the plan's posts are a day ahead: none due, none missed)", r)
 	}
 	if e.applied.Load() != before+1 {
 		t.Error("resume did not wake the scheduler")
@@ -112,6 +112,17 @@ func TestPauseWorkspaceRoutes(t *testing.T) {
 	if ws.Paused != nil {
 		t.Fatalf("resumed workspace shows paused %+v", ws.Paused)
 	}
+}
+
+// dayAhead is a plan of posts on channel demo a day after now, on the
+// clock the server runs on.
+func dayAhead(texts ...string) map[string]any {
+	var posts []map[string]any
+	for i, text := range texts {
+		posts = append(posts, map[string]any{"key": "post-" + string(rune('a'+i)), "channels": []string{"demo"}, "text": text,
+			"at": herald.Now().Add(24*time.Hour + time.Duration(i)*time.Hour).UTC().Format(time.RFC3339)})
+	}
+	return map[string]any{"title": "Test", "timezone": "UTC", "posts": posts}
 }
 
 // A channel's pause shows on it and in its workspace's plan and calendar
