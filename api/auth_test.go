@@ -51,6 +51,12 @@ var apiRoutes = []struct{ method, path string }{
 	{"DELETE", "/api/v1/workspaces/acme/members/ed@example.com"},
 	{"GET", "/api/v1/workspaces/acme/audit"},
 	{"GET", "/api/v1/audit"},
+	{"POST", "/api/v1/workspaces/acme/pause"},
+	{"POST", "/api/v1/workspaces/acme/resume"},
+	{"POST", "/api/v1/workspaces/acme/channels/demo/pause"},
+	{"POST", "/api/v1/workspaces/acme/channels/demo/resume"},
+	{"POST", "/api/v1/pause"},
+	{"POST", "/api/v1/resume"},
 	// not routed: unknown paths, wrong methods
 	{"GET", "/api/v1"},
 	{"GET", "/api/v1/"},

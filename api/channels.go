@@ -39,6 +39,9 @@ func (in *channelInput) apply(ch *herald.Channel) {
 type channelView struct {
 	*herald.Channel
 	HasCredentials bool `json:"has_credentials"`
+	// Paused is the widest pause holding the channel (its own, its
+	// workspace's, the instance's), null when none; filled by GET.
+	Paused *herald.Pause `json:"paused"`
 }
 
 func viewChannel(ch *herald.Channel) channelView {
@@ -78,6 +81,10 @@ func (s *Server) listChannels(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ps, err := s.store.Pauses(c.Request().Context(), ws.ID)
+	if err != nil {
+		return err
+	}
 	// Channels are few per workspace: paginate the ordered list here.
 	cursor := c.QueryParam("cursor")
 	items := []channelView{}
@@ -90,7 +97,9 @@ func (s *Server) listChannels(c echo.Context) error {
 			next = items[n-1].Name
 			break
 		}
-		items = append(items, viewChannel(ch))
+		v := viewChannel(ch)
+		v.Paused = channelPause(ps, ch.Name)
+		items = append(items, v)
 	}
 	return c.JSON(http.StatusOK, page{Items: items, NextCursor: next})
 }
@@ -138,11 +147,17 @@ func (s *Server) channelPath(c echo.Context) (*herald.Workspace, *herald.Channel
 }
 
 func (s *Server) getChannel(c echo.Context) error {
-	_, ch, err := s.channelPath(c)
+	ws, ch, err := s.channelPath(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewChannel(ch))
+	ps, err := s.store.Pauses(c.Request().Context(), ws.ID)
+	if err != nil {
+		return err
+	}
+	v := viewChannel(ch)
+	v.Paused = channelPause(ps, ch.Name)
+	return c.JSON(http.StatusOK, v)
 }
 
 func (s *Server) patchChannel(c echo.Context) error {

@@ -55,6 +55,12 @@ var routePermissions = map[string]herald.Permission{
 	"POST /api/v1/workspaces/:ws/deliveries/:id/cancel":  herald.PermPlans,
 	"POST /api/v1/workspaces/:ws/deliveries/:id/resolve": herald.PermPlans,
 
-	"GET /api/v1/workspaces/:ws/audit": herald.PermAudit,
-	"GET /api/v1/audit":                herald.PermAdmin, // every workspace's, and the instance's
+	"GET /api/v1/workspaces/:ws/audit":                  herald.PermAudit,
+	"GET /api/v1/audit":                                 herald.PermAdmin, // every workspace's, and the instance's
+	"POST /api/v1/workspaces/:ws/pause":                 herald.PermPause,
+	"POST /api/v1/workspaces/:ws/resume":                herald.PermResume,
+	"POST /api/v1/workspaces/:ws/channels/:name/pause":  herald.PermPause,
+	"POST /api/v1/workspaces/:ws/channels/:name/resume": herald.PermResume,
+	"POST /api/v1/pause":                                herald.PermAdmin,
+	"POST /api/v1/resume":                               herald.PermAdmin,
 }

@@ -79,6 +79,13 @@ var wantAccess = map[string]string{
 	"POST /api/v1/review/:token/approve":                        public,
 	"POST /api/v1/review/:token/reject":                         public,
 
+	"POST /api/v1/workspaces/:ws/pause":                 editors,
+	"POST /api/v1/workspaces/:ws/resume":                managers,
+	"POST /api/v1/workspaces/:ws/channels/:name/pause":  editors,
+	"POST /api/v1/workspaces/:ws/channels/:name/resume": managers,
+	"POST /api/v1/pause":                                adminOnly,
+	"POST /api/v1/resume":                               adminOnly,
+
 	"GET /api/v1/workspaces/:ws/audit": managers,
 	"GET /api/v1/audit":                adminOnly,
 }

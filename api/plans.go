@@ -199,10 +199,15 @@ func (s *Server) getPlan(c echo.Context) error {
 	if rows == nil {
 		rows = []herald.ReportRow{}
 	}
+	paused, err := s.pausedView(c, ws.ID)
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, struct {
 		Plan *herald.Plan       `json:"plan"`
 		Rows []herald.ReportRow `json:"rows"`
-	}{plan, rows})
+		pausedView
+	}{plan, rows, paused})
 }
 
 func (s *Server) deletePlan(c echo.Context) error {

@@ -61,7 +61,14 @@ func (s *Server) calendar(c echo.Context) error {
 	if entries == nil {
 		entries = []herald.CalendarEntry{}
 	}
-	return c.JSON(http.StatusOK, page{Items: entries, NextCursor: next})
+	paused, err := s.pausedView(c, ws.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		page
+		pausedView
+	}{page{Items: entries, NextCursor: next}, paused})
 }
 
 // timeParam reads an optional query parameter (zero when absent): an RFC

@@ -77,6 +77,10 @@ type Store interface {
 	AuditLog(ctx context.Context, f herald.AuditFilter) ([]herald.AuditEntry, int64, error)
 	// Audit records a change that writes nothing else (a failed sign-in).
 	Audit(ctx context.Context, wsID int64, e herald.AuditEntry) error
+
+	Pause(ctx context.Context, t herald.PauseTarget, req herald.PauseRequest) (*herald.PauseResult, error)
+	Resume(ctx context.Context, t herald.PauseTarget) (*herald.ResumeResult, error)
+	Pauses(ctx context.Context, wsID int64) ([]herald.Pause, error)
 }
 
 // Config holds what the API needs besides the store. Zero values get defaults
@@ -96,8 +100,8 @@ type Config struct {
 	// count).
 	Endpoints func(platform string) []string
 	// OnPlanApplied is called after a real (not dry-run) plan apply, a
-	// delivery retry and new channel credentials (which resume deliveries
-	// held for them), to wake the scheduler. May be nil.
+	// delivery retry, new channel credentials (which resume deliveries
+	// held for them) and a resume, to wake the scheduler. May be nil.
 	OnPlanApplied func()
 	// Now is the clock; default herald.Now.
 	Now func() time.Time
@@ -254,6 +258,12 @@ func (s *Server) routes(e *echo.Echo) {
 
 	v1.GET("/workspaces/:ws/audit", s.workspaceAudit)
 	v1.GET("/audit", s.instanceAudit)
+	v1.POST("/workspaces/:ws/pause", s.pauseWorkspace)
+	v1.POST("/workspaces/:ws/resume", s.resumeWorkspace)
+	v1.POST("/workspaces/:ws/channels/:name/pause", s.pauseChannel)
+	v1.POST("/workspaces/:ws/channels/:name/resume", s.resumeChannel)
+	v1.POST("/pause", s.pauseInstance)
+	v1.POST("/resume", s.resumeInstance)
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -112,7 +112,14 @@ func (s *Server) getWorkspace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ws)
+	ps, err := s.store.Pauses(c.Request().Context(), ws.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		*herald.Workspace
+		Paused *herald.Pause `json:"paused"` // what holds the whole workspace, null when nothing
+	}{ws, workspacePause(ps)})
 }
 
 func (s *Server) patchWorkspace(c echo.Context) error {

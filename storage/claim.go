@@ -25,28 +25,35 @@ import (
 // (moveDeliveries); the unique index deliveries_one_publishing keeps a
 // channel to one publishing delivery whatever the number of processes.
 // A channel whose platform's pace holds it (not_before, on a database shared
-// by several processes) waits too. Binds: now, now, now, limit.
+// by several processes) waits too, and so does what a pause holds (its
+// channel, its workspace or the instance paused): each is judged once per
+// channel, in the list of held channels, rather than per due delivery.
+// Binds: now, now, now, limit.
 var headsSQL = `SELECT d.id FROM (
 		SELECT (SELECT e.id FROM deliveries e WHERE e.channel_id = q.channel_id AND e.status IN ` + waitingIn + `
 			ORDER BY e.due_at, e.id LIMIT 1) AS id
 		FROM (SELECT DISTINCT channel_id FROM deliveries
 			WHERE status IN ` + waitingIn + ` AND next_attempt_at <= ?
 			AND channel_id NOT IN (SELECT channel_id FROM deliveries WHERE status = 'publishing')
-			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth' OR not_before > ?)) q
+			AND channel_id NOT IN (SELECT id FROM channels WHERE status = 'needs_reauth' OR not_before > ?
+				OR ` + pausedSQL("channels.workspace_id", "channels.id") + `)) q
 	) h
 	JOIN deliveries d ON d.id = h.id
 	WHERE d.next_attempt_at <= ? AND d.status IN ` + waitingIn + `
 	ORDER BY d.due_at, d.id
 	LIMIT ?`
 
-// ClaimDue first marks missed every scheduled or retrying delivery whose
+// ClaimDue first resumes the pauses whose until has come (see Resume),
+// then marks missed every scheduled or retrying delivery no pause holds whose
 // effective due time (retried_at after a late retry, else due_at) plus its
 // workspace's lateness window is before now, and every pending_approval
 // one past its window "not approved in time" (markUnapproved). Then, in the same
 // transaction, it claims at most limit deliveries, at most one per channel:
 // each channel's earliest (due_at, id) scheduled/retrying delivery, when its
-// next_attempt_at <= now, no delivery of the channel is publishing and the
-// channel is not needs_reauth (its deliveries are held). Claimed
+// next_attempt_at <= now, no delivery of the channel is publishing, the
+// channel is not needs_reauth (its deliveries are held) and no pause holds
+// it (on PostgreSQL, no claim is made after a Pause's commit: see
+// storage/pause.go). Claimed
 // deliveries become publishing under owner's lease until now+lease, their
 // attempt count goes up by one and an attempt row is started. Jobs come
 // ordered by due time, with the channel's credentials decrypted. An empty
@@ -69,6 +76,9 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, now time.Time, lease t
 
 // claimDue is ClaimDue in tx.
 func (db *DB) claimDue(ctx context.Context, tx *sqlx.Tx, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Job, error) {
+	if err := db.gateClaims(ctx, tx, now); err != nil {
+		return nil, err
+	}
 	if err := db.markMissed(ctx, tx, ms(now)); err != nil {
 		return nil, fmt.Errorf("mark missed: %w", err)
 	}
@@ -115,7 +125,8 @@ func (db *DB) claim(ctx context.Context, tx *sqlx.Tx, owner string, now time.Tim
 
 // markMissed moves past their lateness window the deliveries still waiting,
 // logging each. The window starts at the delivery's effective due time:
-// retried_at when an operator retried it late, else due_at.
+// retried_at when an operator retried it late, else due_at. What a pause
+// holds is left for its resume to judge (release).
 func (db *DB) markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 	def := herald.DefaultMaxLateness.Milliseconds()
 	var late []struct {
@@ -132,7 +143,7 @@ func (db *DB) markMissed(ctx context.Context, tx *sqlx.Tx, now int64) error {
 	if err := sel(ctx, tx, &late, `SELECT d.id, d.due_at, d.retried_at, c.name AS channel, w.slug,
 		CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END AS lateness
 		FROM deliveries d JOIN workspaces w ON w.id = d.workspace_id JOIN channels c ON c.id = d.channel_id
-		WHERE d.status IN `+waitingIn+`
+		WHERE d.status IN `+waitingIn+` AND `+notPausedSQL("d.workspace_id", "d.channel_id")+`
 		AND d.due_at < CAST(? AS BIGINT) - (SELECT MIN(CASE WHEN max_lateness_ms > 0 THEN max_lateness_ms ELSE CAST(? AS BIGINT) END) FROM workspaces)
 		AND COALESCE(d.retried_at, d.due_at) + CASE WHEN w.max_lateness_ms > 0 THEN w.max_lateness_ms ELSE CAST(? AS BIGINT) END < ?
 		ORDER BY d.id`, def, now, def, def, now); err != nil {

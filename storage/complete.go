@@ -295,19 +295,25 @@ func (db *DB) recoverClaims(ctx context.Context, now time.Time, why, cond string
 // nothing publishing: what the scheduler can claim next. Deliveries queued
 // behind a head, or on a channel that is publishing, are not claimable, so
 // they must not hide a later head on an idle channel; nor must the held
-// deliveries of a needs_reauth channel. One seek per channel.
-var nextDueSQL = `SELECT MIN(CASE WHEN h.next_attempt_at < h.not_before THEN h.not_before ELSE h.next_attempt_at END) FROM (
+// deliveries of a needs_reauth channel or of a paused scope. One seek per
+// channel. The earliest until of a pause counts too: the claim then
+// resumes it.
+var nextDueSQL = `SELECT MIN(n.t) FROM (
+	SELECT MIN(CASE WHEN h.next_attempt_at < h.not_before THEN h.not_before ELSE h.next_attempt_at END) AS t FROM (
 	SELECT (SELECT e.next_attempt_at FROM deliveries e
 		WHERE e.channel_id = c.id AND e.status IN ` + waitingIn + `
 		ORDER BY e.due_at, e.id LIMIT 1) AS next_attempt_at, c.not_before
 	FROM channels c
-	WHERE c.status <> 'needs_reauth'
+	WHERE c.status <> 'needs_reauth' AND ` + notPausedSQL("c.workspace_id", "c.id") + `
 	AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.channel_id = c.id AND p.status = 'publishing')
-) h`
+	) h
+	UNION ALL SELECT MIN(until_at) AS t FROM pauses
+) n`
 
 // NextDue returns the earliest next_attempt_at among the deliveries the
 // scheduler could claim next (each idle channel's earliest waiting
-// delivery), with ok false when there is none. Database errors are wrapped.
+// delivery that no pause holds), or the earliest until of a pause when
+// sooner, with ok false when there is none. Database errors are wrapped.
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
 	if err := get(ctx, db.r, &next, nextDueSQL); err != nil {

@@ -48,6 +48,14 @@ type dialect struct {
 	// SQLite, where the claim's write transaction is the only writer.
 	claimLock string
 
+	// claimGate runs first in every claim, binding now, and answers whether
+	// a pause's until has come (see storage/pause.go): on PostgreSQL it also
+	// takes the pause lock shared until the claim commits. lockPause, run
+	// first in Pause's transaction, takes it exclusive ("" on SQLite, where
+	// a claim's write transaction already excludes a pause's).
+	claimGate string
+	lockPause string
+
 	// nextIDs reserves n ids of table (posts or deliveries) for rows the
 	// caller inserts, later in the same transaction, with those ids.
 	nextIDs func(ctx context.Context, tx *sqlx.Tx, table string, n int) ([]int64, error)

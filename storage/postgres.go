@@ -37,7 +37,10 @@ var postgresDialect = dialect{
 	lockMigrations: `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(migrationLockKey, 10) + `)`,
 	lockTokens:     `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(firstTokenLockKey, 10) + `)`,
 	claimLock:      " FOR UPDATE OF d SKIP LOCKED",
-	nextIDs:        postgresNextIDs,
+	// The lock is a function in FROM: taken even when no pause expired.
+	claimGate: `SELECT EXISTS (SELECT 1 FROM pauses WHERE until_at <= ?) FROM pg_advisory_xact_lock_shared(` + strconv.FormatInt(pauseLockKey, 10) + `)`,
+	lockPause: `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(pauseLockKey, 10) + `)`,
+	nextIDs:   postgresNextIDs,
 }
 
 // postgresNextIDs takes n values of table's id sequence: never given to

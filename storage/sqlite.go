@@ -39,6 +39,7 @@ var sqliteDialect = dialect{
 	tableExists: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	isBusy:      sqliteBusy,
 	isUnique:    sqliteUnique,
+	claimGate:   `SELECT EXISTS (SELECT 1 FROM pauses WHERE until_at <= ?)`,
 	nextIDs:     sqliteNextIDs,
 }
 
