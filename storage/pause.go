@@ -139,7 +139,13 @@ func (db *DB) Pause(ctx context.Context, t herald.PauseTarget, req herald.PauseR
 		if err != nil {
 			return fmt.Errorf("pause: %w", err)
 		}
-		// audit: instance.paused / workspace.paused / channel.paused (t.Scope(), reason, until, already)
+		details := map[string]any{"reason": req.Reason, "already_paused": already}
+		if until.Valid {
+			details["until"] = fromMs(until.Int64)
+		}
+		if err := db.audit(ctx, tx, t.WorkspaceID, pauseAction(t.Scope(), true), pauseAuditTarget(t), details); err != nil {
+			return err
+		}
 		flying, err := db.inFlight(ctx, tx, t)
 		if err != nil {
 			return err
@@ -225,9 +231,10 @@ func (db *DB) Resume(ctx context.Context, t herald.PauseTarget) (*herald.ResumeR
 			return fmt.Errorf("resume: %w", err)
 		}
 		p.Workspace, p.Channel = t.Workspace, t.Channel
-		// audit: instance.resumed / workspace.resumed / channel.resumed (res's counts)
-		res, err = db.release(ctx, tx, p, db.nowMs())
-		return err
+		if res, err = db.release(ctx, tx, p, db.nowMs()); err != nil {
+			return err
+		}
+		return db.auditResume(ctx, tx, p, res, "")
 	})
 	if err != nil {
 		return nil, err
@@ -339,9 +346,12 @@ func (db *DB) resumeExpired(ctx context.Context, tx *sqlx.Tx, now time.Time) err
 		} else if n == 0 {
 			continue // resumed meanwhile, by hand or by another process
 		}
-		// audit: instance.resumed / workspace.resumed / channel.resumed (by the system: the pause's until came)
 		res, err := db.release(ctx, tx, p, ms(now))
 		if err != nil {
+			return err
+		}
+		// By the system, whoever's claim found it: the pause's until came.
+		if err := db.auditResume(herald.WithActor(ctx, herald.Actor{Kind: "system", ID: "pause-until"}), tx, p, res, "the pause's until came"); err != nil {
 			return err
 		}
 		db.logResume(res, "publishing resumed: the pause's until came")
@@ -364,4 +374,44 @@ func (db *DB) Pauses(ctx context.Context, wsID int64) ([]herald.Pause, error) {
 		out[i] = r.pause()
 	}
 	return out, nil
+}
+
+// pauseAction is the audit action of pausing (or resuming) scope.
+func pauseAction(scope herald.PauseScope, pause bool) string {
+	switch {
+	case scope == herald.ScopeChannel && pause:
+		return herald.AuditChannelPaused
+	case scope == herald.ScopeChannel:
+		return herald.AuditChannelResumed
+	case scope == herald.ScopeWorkspace && pause:
+		return herald.AuditWorkspacePaused
+	case scope == herald.ScopeWorkspace:
+		return herald.AuditWorkspaceResumed
+	case pause:
+		return herald.AuditInstancePaused
+	}
+	return herald.AuditInstanceResumed
+}
+
+// pauseAuditTarget names t in the audit log: "workspace brand",
+// "channel tg", "instance".
+func pauseAuditTarget(t herald.PauseTarget) string {
+	switch t.Scope() {
+	case herald.ScopeChannel:
+		return "channel " + t.Channel
+	case herald.ScopeWorkspace:
+		return "workspace " + t.Workspace
+	}
+	return "instance"
+}
+
+// auditResume records, in tx, that pause p was resumed with res (why: why
+// it was, when not by the caller).
+func (db *DB) auditResume(ctx context.Context, tx *sqlx.Tx, p pauseRow, res *herald.ResumeResult, why string) error {
+	t := herald.PauseTarget{WorkspaceID: p.WorkspaceID.Int64, Workspace: p.Workspace, ChannelID: p.ChannelID.Int64, Channel: p.Channel}
+	details := map[string]any{"reason": p.Reason, "will_publish": res.WillPublish, "missed": res.Missed, "still_held": res.StillHeld}
+	if why != "" {
+		details["why"] = why
+	}
+	return db.audit(ctx, tx, t.WorkspaceID, pauseAction(t.Scope(), false), pauseAuditTarget(t), details)
 }

@@ -339,3 +339,37 @@ func TestPauseGoesWithItsWorkspace(t *testing.T) {
 		t.Fatalf("%d pauses left, %v", n, err)
 	}
 }
+
+// Every pause and resume is in the audit log with who made it, in its
+// workspace's log (the instance's in the instance log), and the resume at
+// a pause's until as the system's doing.
+func TestPauseAudited(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := clockOf(db)
+	ws := mustWorkspace(t, db, "acme")
+	ch := mustChannel(t, db, ws.ID, "tg", "telegram")
+	mustPause(t, db, wsTarget(ws), "crisis")
+	mustPause(t, db, wsTarget(ws), "crisis, still")
+	mustPause(t, db, chTarget(ws, ch), "token rotation")
+	mustResume(t, db, chTarget(ws, ch))
+	mustResume(t, db, wsTarget(ws))
+	until := t0.Add(time.Hour)
+	if _, err := db.Pause(ops, herald.PauseTarget{}, herald.PauseRequest{Reason: "maintenance", Until: &until}); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, auditLines(t, db, herald.AuditFilter{WorkspaceID: ws.ID, Action: "workspace.", ActorKind: "token"}),
+		`workspace.paused workspace acme by token:7 (ops) {"already_paused":false,"reason":"crisis"}`,
+		`workspace.paused workspace acme by token:7 (ops) {"already_paused":true,"reason":"crisis, still"}`,
+		`workspace.resumed workspace acme by token:7 (ops) {"missed":0,"reason":"crisis, still","still_held":0,"will_publish":0}`)
+	wantLines(t, auditLines(t, db, herald.AuditFilter{WorkspaceID: ws.ID, Action: "channel.", ActorKind: "token"}),
+		`channel.paused channel tg by token:7 (ops) {"already_paused":false,"reason":"token rotation"}`,
+		`channel.resumed channel tg by token:7 (ops) {"missed":0,"reason":"token rotation","still_held":0,"will_publish":0}`)
+	wantLines(t, auditLines(t, db, herald.AuditFilter{Action: "instance."}),
+		`instance.paused instance by token:7 (ops) {"already_paused":false,"reason":"maintenance","until":"`+until.UTC().Format(time.RFC3339)+`"}`)
+	clk.Set(until)
+	if _, err := db.ClaimDue(ctx, "w1", until, time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, auditLines(t, db, herald.AuditFilter{Action: "instance.resumed"}),
+		`instance.resumed instance by system:pause-until {"missed":0,"reason":"maintenance","still_held":0,"why":"the pause's until came","will_publish":0}`)
+}
