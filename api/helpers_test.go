@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
@@ -188,7 +187,7 @@ func (e *env) setup(ws string) {
 }
 
 // future is a day far enough ahead that plans are never in the past.
-var future = time.Now().UTC().AddDate(1, 0, 0).Format("2006-01-02")
+var future = herald.Now().UTC().AddDate(1, 0, 0).Format("2006-01-02")
 
 // jsonPlan is a plan of n posts on channel demo.
 func jsonPlan(texts ...string) map[string]any {
