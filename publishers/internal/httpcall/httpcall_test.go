@@ -107,3 +107,37 @@ func TestRedactShortSecrets(t *testing.T) {
 		t.Errorf("4 characters: %q", got)
 	}
 }
+
+// The forms of each secret are worked out once and kept, within a bound:
+// many secrets seen once each do not grow the cache past formCacheMax, and
+// a secret whose forms were dropped is still masked.
+func TestRedactCacheBounded(t *testing.T) {
+	first := "secret-0000"
+	if got := Redact("x "+first+" y", first); strings.Contains(got, first) {
+		t.Fatalf("not masked: %q", got)
+	}
+	for i := 1; i <= formCacheMax+10; i++ {
+		sec := "secret-" + strconv.Itoa(i)
+		if got := Redact("token="+url.QueryEscape(sec), sec); strings.Contains(got, sec) {
+			t.Fatalf("not masked: %q", got)
+		}
+	}
+	formCache.Lock()
+	n := len(formCache.m)
+	formCache.Unlock()
+	if n > formCacheMax {
+		t.Errorf("cache holds %d secrets, bound %d", n, formCacheMax)
+	}
+	if got := Redact(`{"k":"`+first+`"}`, first); strings.Contains(got, first) {
+		t.Errorf("not masked after the cache was emptied: %q", got)
+	}
+}
+
+// BenchmarkRedact: one call's request and response redacted of a channel's
+// two secrets, as every publish does.
+func BenchmarkRedact(b *testing.B) {
+	req := `POST https://hooks.example.com/herald {"text":"Burst post 1","channel":"ch-001"} X-Herald-Signature: sha256=0123456789abcdef`
+	for b.Loop() {
+		_ = Redact(req, "whsec_0123456789abcdefghijklmnop", "another-secret-value")
+	}
+}

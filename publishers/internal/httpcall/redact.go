@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Mask replaces a secret wherever Redact finds it: a fixed text, so it
@@ -32,13 +33,44 @@ func Redact(s string, secrets ...string) string {
 		if len(sec) < MinSecret {
 			continue
 		}
-		for _, form := range forms(sec) {
+		for _, form := range cachedForms(sec) {
 			if form != "" {
 				s = strings.ReplaceAll(s, form, Mask)
 			}
 		}
 	}
 	return s
+}
+
+// formCache keeps the forms of the secrets seen lately: a channel's
+// secrets are the same on every call, and working out their ~20 spellings
+// cost more than the call's HTTP round trip in a burst. It is bounded
+// (emptied when full), as the secrets it holds are in memory anyway.
+var formCache = struct {
+	sync.Mutex
+	m map[string][]string
+}{m: map[string][]string{}}
+
+// formCacheMax bounds formCache.
+const formCacheMax = 4096
+
+// cachedForms is forms(sec), from formCache when it holds it. The slice
+// is shared: callers must not change it.
+func cachedForms(sec string) []string {
+	formCache.Lock()
+	f, ok := formCache.m[sec]
+	formCache.Unlock()
+	if ok {
+		return f
+	}
+	f = forms(sec)
+	formCache.Lock()
+	if len(formCache.m) >= formCacheMax {
+		clear(formCache.m)
+	}
+	formCache.m[sec] = f
+	formCache.Unlock()
+	return f
 }
 
 // forms are the spellings of sec that Redact masks, longest first.
