@@ -106,11 +106,16 @@ func (db *DB) runBatch(batch []*completion) {
 	defer cancel()
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, c := range batch {
-			conflict, err := c.apply(ctx, db, tx)
+			c.err = nil
+		}
+		if len(batch) == 1 {
+			conflict, err := batch[0].apply(ctx, db, tx)
 			if err != nil {
 				return err
 			}
-			c.err = conflict
+			batch[0].err = conflict
+		} else if err := db.applyBatch(ctx, tx, batch); err != nil {
+			return err
 		}
 		return db.claimNexts(ctx, tx, batch)
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -119,49 +120,172 @@ type completion struct {
 // err is a database error after which tx must be rolled back.
 func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, err error) {
 	id := c.job.Delivery.ID
+	_, err = db.moveDeliveries(herald.WithActor(ctx, c.actor), tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing}, to: c.to, fixed: c.fixed,
+		set: c.set + `, lease_owner = '', lease_until = NULL`, args: c.args,
+		guard: "d.lease_owner = ? AND d.attempts = ?", gargs: []any{c.owner, c.job.Attempt},
+		reason: c.reason(), strict: true})
+	if herald.ErrorCode(err) == herald.ECONFLICT {
+		return c.conflict(), nil
+	} else if err != nil {
+		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+	}
+	if _, err := exec(ctx, tx, `UPDATE attempts SET finished_at = ?, outcome = ?, request = ?, response = ?, error = ?,
+		remote_id = ?, url = ?, retry_at = ?, throttled = ? WHERE delivery_id = ? AND number = ?`,
+		append(c.attemptValues(), id, c.job.Attempt)...); err != nil {
+		return nil, fmt.Errorf("complete delivery %d: attempt: %w", id, err)
+	}
+	return nil, c.after(ctx, db, tx)
+}
+
+// conflict is c's refusal when its delivery is no longer its to complete.
+func (c *completion) conflict() error {
+	return herald.Errorf(herald.ECONFLICT, "delivery %d is no longer publishing under this lease (attempt %d)", c.job.Delivery.ID, c.job.Attempt)
+}
+
+// reason is the reason of c's delivery event.
+func (c *completion) reason() string {
 	reason := "attempt " + strconv.Itoa(c.job.Attempt) + ": " + string(c.res.Outcome)
 	if c.res.Reason != "" && c.res.Outcome != herald.OutcomePublished {
 		reason += ": " + c.res.Reason
 	}
-	_, err = db.moveDeliveries(herald.WithActor(ctx, c.actor), tx, []int64{id}, move{from: herald.StatusSet{herald.StatusPublishing}, to: c.to, fixed: c.fixed,
-		set: c.set + `, lease_owner = '', lease_until = NULL`, args: c.args,
-		guard: "d.lease_owner = ? AND d.attempts = ?", gargs: []any{c.owner, c.job.Attempt},
-		reason: truncateReason(reason), strict: true})
-	if herald.ErrorCode(err) == herald.ECONFLICT {
-		return herald.Errorf(herald.ECONFLICT, "delivery %d is no longer publishing under this lease (attempt %d)", id, c.job.Attempt), nil
-	} else if err != nil {
-		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
-	}
+	return truncateReason(reason)
+}
+
+// attemptValues are what c writes on its attempt row: finished_at,
+// outcome, request, response, error, remote_id, url, retry_at, throttled.
+func (c *completion) attemptValues() []any {
 	remoteID, url := "", ""
 	if c.res.Outcome == herald.OutcomePublished {
 		remoteID, url = c.res.RemoteID, c.res.URL
 	}
 	throttled := c.res.Outcome == herald.OutcomeRetry && c.res.Throttled
-	if _, err := exec(ctx, tx, `UPDATE attempts SET finished_at = ?, outcome = ?, request = ?, response = ?, error = ?,
-		remote_id = ?, url = ?, retry_at = ?, throttled = ? WHERE delivery_id = ? AND number = ?`,
-		c.fin, string(c.res.Outcome), c.res.Request, c.res.Response, c.res.Reason, remoteID, url, c.retry,
-		boolInt(throttled), id, c.job.Attempt); err != nil {
-		return nil, fmt.Errorf("complete delivery %d: attempt: %w", id, err)
+	return []any{c.fin, string(c.res.Outcome), c.res.Request, c.res.Response, c.res.Reason, remoteID, url, c.retry, boolInt(throttled)}
+}
+
+// completeEach is a batch of results as one moveEach: published sets the
+// remote id, URL and published_at and clears the error and the platform
+// state; a retry sets next_attempt_at; each sets its error and clears the
+// lease, under the precondition that the delivery is still publishing under
+// its completion's lease and attempt.
+var completeEach = each{from: herald.StatusPublishing,
+	cols: []string{"owner TEXT", "attempt BIGINT", "published INTEGER", "remote_id TEXT", "url TEXT", "fin BIGINT",
+		"error TEXT", "next_attempt_at BIGINT"},
+	set: `remote_id = CASE WHEN v.published = 1 THEN v.remote_id ELSE d.remote_id END,
+		url = CASE WHEN v.published = 1 THEN v.url ELSE d.url END,
+		published_at = CASE WHEN v.published = 1 THEN v.fin ELSE d.published_at END,
+		platform_state = CASE WHEN v.published = 1 THEN '{}' ELSE d.platform_state END,
+		error = v.error, next_attempt_at = COALESCE(v.next_attempt_at, d.next_attempt_at),
+		lease_owner = '', lease_until = NULL`,
+	guard: "d.lease_owner = v.owner AND d.attempts = v.attempt"}
+
+// applyBatch writes the completions of batch in tx as apply does each, in a
+// few statements for the whole batch: the deliveries moved by one
+// moveEach, the attempts in one UPDATE. A completion whose delivery is no
+// longer its own gets its conflict (nothing of it written); err is a
+// database error after which tx must be rolled back.
+func (db *DB) applyBatch(ctx context.Context, tx *sqlx.Tx, batch []*completion) error {
+	// Where the status depends on the delivery (a retry or a reauth of a
+	// row removed from its plan is cancelled), read that first.
+	removed := map[int64]bool{}
+	var depends []int64
+	for _, c := range batch {
+		if c.to != nil {
+			depends = append(depends, c.job.Delivery.ID)
+		}
 	}
+	if len(depends) > 0 {
+		var rows []moveRow
+		q, args, err := in(tx, `SELECT d.id, d.status, d.attempts, p.removed FROM deliveries d JOIN posts p ON p.id = d.post_id
+			WHERE d.id IN (?)`, depends)
+		if err == nil {
+			err = sqlx.SelectContext(ctx, tx, &rows, q, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("complete: read deliveries: %w", busy(err))
+		}
+		for _, r := range rows {
+			removed[r.ID] = r.Removed
+		}
+	}
+	rows := make([]eachRow, len(batch))
+	for i, c := range batch {
+		status := c.fixed
+		if c.to != nil {
+			status = c.to(moveRow{ID: c.job.Delivery.ID, Removed: removed[c.job.Delivery.ID]})
+		}
+		published := c.res.Outcome == herald.OutcomePublished
+		errText := c.res.Reason
+		if published {
+			errText = ""
+		}
+		rows[i] = eachRow{id: c.job.Delivery.ID, to: status, actor: c.actor.String(), reason: c.reason(),
+			vals: []any{c.owner, c.job.Attempt, boolInt(published), c.res.RemoteID, c.res.URL, c.fin, errText, c.retry}}
+	}
+	ids, err := db.moveEach(ctx, tx, completeEach, rows)
+	if err != nil {
+		return fmt.Errorf("complete: %w", err)
+	}
+	done := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		done[id] = true
+	}
+	var written []*completion
+	var tuples []string
+	var args []any
+	for _, c := range batch {
+		if !done[c.job.Delivery.ID] {
+			c.err = c.conflict()
+			continue
+		}
+		written = append(written, c)
+		tuples = append(tuples, `(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),
+			CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS INTEGER))`)
+		args = append(append(args, c.job.Delivery.ID, c.job.Attempt), c.attemptValues()...)
+	}
+	if len(written) == 0 {
+		return nil
+	}
+	// One statement for the batch's attempts: maxBatch × 11 binds stay far
+	// below both databases' limits.
+	if _, err := exec(ctx, tx, `WITH v(id, number, fin, outcome, request, response, error, remote_id, url, retry_at, throttled)
+		AS (VALUES `+strings.Join(tuples, ", ")+`)
+		UPDATE attempts AS a SET finished_at = v.fin, outcome = v.outcome, request = v.request, response = v.response,
+			error = v.error, remote_id = v.remote_id, url = v.url, retry_at = v.retry_at, throttled = v.throttled
+		FROM v WHERE a.delivery_id = v.id AND a.number = v.number`, args...); err != nil {
+		return fmt.Errorf("complete: attempts: %w", err)
+	}
+	for _, c := range written {
+		if err := c.after(ctx, db, tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// after writes what a completion changes besides its delivery and attempt:
+// the platform's pace, the channel's config update and, on reauth, the
+// channel's status.
+func (c *completion) after(ctx context.Context, db *DB, tx *sqlx.Tx) error {
+	id := c.job.Delivery.ID
 	chID := c.job.Delivery.ChannelID // a delivery never changes channel
 	if err := db.savePace(ctx, tx, chID, c.res); err != nil {
-		return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+		return fmt.Errorf("complete delivery %d: %w", id, err)
 	}
 	if len(c.res.ConfigUpdate) == 0 && c.res.Outcome != herald.OutcomeReauth {
-		return nil, nil
+		return nil
 	}
 	if len(c.res.ConfigUpdate) > 0 {
 		if err := db.mergeConfig(ctx, tx, chID, c.res.ConfigUpdate); err != nil {
-			return nil, fmt.Errorf("complete delivery %d: %w", id, err)
+			return fmt.Errorf("complete delivery %d: %w", id, err)
 		}
 	}
 	if c.res.Outcome == herald.OutcomeReauth {
 		if _, err := exec(ctx, tx, `UPDATE channels SET status = ?, status_reason = ?, version = version + 1, updated_at = ? WHERE id = ?`,
 			herald.ChannelNeedsReauth, c.res.Reason, c.fin, chID); err != nil {
-			return nil, fmt.Errorf("complete delivery %d: channel status: %w", id, err)
+			return fmt.Errorf("complete delivery %d: channel status: %w", id, err)
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // Release hands back claimed deliveries that were never started (shutdown):

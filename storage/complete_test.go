@@ -2,12 +2,14 @@ package storage
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/jmoiron/sqlx"
 )
 
 // oneClaimed sets up one workspace with channels tg (telegram) and masto
@@ -374,5 +376,118 @@ func TestCompleteAndClaimNextTakesTheEarliestDue(t *testing.T) {
 	next, err = db.CompleteAndClaimNext(ctx, "w1", *next, herald.Result{Outcome: herald.OutcomePublished, RemoteID: "2"}, now, time.Time{}, time.Minute)
 	if err != nil || next == nil || next.Delivery.PostKey != "a2" {
 		t.Fatalf("then: %+v %v, want a2", next, err)
+	}
+}
+
+// A batch of results written together (one statement for all their
+// deliveries, one for their attempts) leaves the database as the same
+// results written one by one: every outcome, a row removed while
+// publishing, a config update, a reauth, and two completions that are no
+// longer theirs to write (another owner, a stale attempt), which conflict
+// alone.
+func TestBatchCompletionIsEachCompletion(t *testing.T) {
+	names := []string{"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"}
+	retryAt := t0.Add(time.Minute)
+	results := map[string]herald.Result{
+		"c0": {Outcome: herald.OutcomePublished, RemoteID: "42", URL: "https://t.me/c0/42", Request: "req", Response: "resp",
+			ConfigUpdate: map[string]any{"chat_id": "-100"}},
+		"c1": {Outcome: herald.OutcomeRetry, Reason: "HTTP 429", Throttled: true},
+		"c2": {Outcome: herald.OutcomeFailed, Reason: "HTTP 400: text too long"},
+		"c3": {Outcome: herald.OutcomeUnknown, Reason: "timeout after sending"},
+		"c4": {Outcome: herald.OutcomeReauth},
+		"c5": {Outcome: herald.OutcomeRetry, Reason: "HTTP 503"}, // row removed: cancelled
+		"c6": {Outcome: herald.OutcomeReauth},                    // row removed: cancelled
+		"c7": {Outcome: herald.OutcomePublished, RemoteID: "7"},  // another owner's
+		"c8": {Outcome: herald.OutcomePublished, RemoteID: "8"},  // a stale attempt
+	}
+	// run completes every job, in one batch or one by one, and describes
+	// what is then stored of each channel's delivery, with the errors.
+	run := func(together bool) map[string]string {
+		db := MustOpenDB(t)
+		ws := mustWorkspace(t, db, "acme")
+		var posts []herald.Post
+		for i, n := range names {
+			mustChannel(t, db, ws.ID, n, "telegram")
+			posts = append(posts, mkPost("p-"+n, i+2, t0, "text "+n, n))
+		}
+		mustApply(t, db, ws.ID, "p", posts)
+		jobs, err := db.ClaimDue(ctx, "w1", t0, time.Minute, 20)
+		if err != nil || len(jobs) != len(names) {
+			t.Fatalf("claim %d %v", len(jobs), err)
+		}
+		mustApply(t, db, ws.ID, "p", slices.DeleteFunc(slices.Clone(posts), func(p herald.Post) bool {
+			return p.Key == "p-c5" || p.Key == "p-c6"
+		}))
+		var batch []*completion
+		for _, j := range jobs {
+			owner, n := "w1", j.Channel.Name
+			if n == "c7" {
+				owner = "w2"
+			}
+			if n == "c8" {
+				j.Attempt = 3
+			}
+			c, err := prepareCompletion(owner, j, results[n], t0.Add(time.Second), retryAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.actor = herald.Actor{Kind: "scheduler", ID: owner}
+			batch = append(batch, c)
+		}
+		if together {
+			// applyBatch itself, not runBatch: runBatch's fallback (each
+			// completion on its own after a failed batch) would hide a
+			// batch statement that never works.
+			if err := db.inTx(ctx, func(tx *sqlx.Tx) error { return db.applyBatch(ctx, tx, batch) }); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for _, c := range batch {
+				db.runBatch([]*completion{c})
+			}
+		}
+		out := map[string]string{}
+		for _, c := range batch {
+			id := c.job.Delivery.ID
+			d, err := db.Delivery(ctx, ws.ID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			atts, _ := db.Attempts(ctx, ws.ID, id)
+			evs, _ := db.DeliveryEvents(ctx, ws.ID, id)
+			ch, _ := db.Channel(ctx, ws.ID, c.job.Channel.Name)
+			s := fmt.Sprintf("err=%v\ndelivery %s %q %s %s %v next=%v lease=%q/%v attempts=%d\nchannel %s %q %v\n",
+				c.err, d.Status, d.Error, d.RemoteID, d.URL, d.PublishedAt, d.NextAttemptAt, d.LeaseOwner, d.LeaseUntil, d.Attempts,
+				ch.Status, ch.StatusReason, ch.Config)
+			for _, a := range atts {
+				s += fmt.Sprintf("attempt %d %s %q %q %q %s %s fin=%v retry=%v\n", a.Number, a.Outcome, a.Error,
+					a.Request, a.Response, a.RemoteID, a.URL, a.FinishedAt, a.RetryAt)
+			}
+			throttled, _ := db.ThrottledAttempts(ctx, id)
+			s += fmt.Sprintf("throttled %d\n", throttled)
+			for _, e := range evs {
+				s += fmt.Sprintf("event %s>%s %s %q attempt %d\n", e.From, e.To, e.Actor, e.Reason, e.Attempt)
+			}
+			out[c.job.Channel.Name] = s
+		}
+		return out
+	}
+	one, all := run(false), run(true)
+	for _, n := range names {
+		if one[n] != all[n] {
+			t.Errorf("%s one by one:\n%s\nin one batch:\n%s", n, one[n], all[n])
+		}
+	}
+	for n, want := range map[string]string{"c0": "delivery published", "c1": "delivery retrying", "c2": "delivery failed",
+		"c3": "delivery unknown", "c4": "delivery scheduled", "c5": "delivery cancelled", "c6": "delivery cancelled",
+		"c7": "delivery publishing", "c8": "delivery publishing"} {
+		if !strings.Contains(all[n], want) {
+			t.Errorf("%s:\n%s\nwant %q", n, all[n], want)
+		}
+	}
+	for _, n := range []string{"c7", "c8"} {
+		if !strings.Contains(all[n], "code=conflict") || !strings.Contains(all[n], "no longer publishing under this lease") {
+			t.Errorf("%s should conflict:\n%s", n, all[n])
+		}
 	}
 }

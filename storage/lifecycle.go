@@ -339,3 +339,104 @@ func (db *DB) EventsAfter(ctx context.Context, wsID, after int64, limit int) ([]
 	}
 	return out, nil
 }
+
+// each is a guarded status change of many deliveries at once, each from
+// the one status from to a status and values of its own: one UPDATE for all
+// of them (joined to a VALUES list) and one INSERT of their events, rather
+// than two statements a delivery — the path of a batch of publish results.
+type each struct {
+	from herald.DeliveryStatus
+	// cols names the per-delivery value columns after id and status, each
+	// with its SQL type ("remote_id TEXT"), none named id, workspace_id or
+	// attempts (the columns RETURNING reads); set assigns from them (v.col)
+	// and from the delivery (d.col), besides status and updated_at; guard
+	// holds more preconditions on d and v ("d.lease_owner = v.owner").
+	cols  []string
+	set   string
+	guard string
+}
+
+// eachRow is one delivery's part in an each move.
+type eachRow struct {
+	id     int64
+	to     herald.DeliveryStatus
+	vals   []any // one per each.cols
+	actor  string
+	reason string
+}
+
+// eachChunk bounds the deliveries of one moveEach statement (binds stay far
+// below both databases' limits).
+const eachChunk = 200
+
+// moveEach applies m to rows in tx and returns the ids it moved; a row whose
+// delivery is not in m.from (or fails m.guard) is left alone and not
+// returned — its caller's conflict, no one else's. A transition the table
+// does not allow is an error, and so is an id given twice.
+func (db *DB) moveEach(ctx context.Context, tx *sqlx.Tx, m each, rows []eachRow) ([]int64, error) {
+	seen := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		if !herald.Transition(m.from, r.to) {
+			return nil, fmt.Errorf("delivery %d: %s → %s is not a transition of the lifecycle", r.id, m.from, r.to)
+		}
+		if seen[r.id] {
+			return nil, fmt.Errorf("delivery %d moved twice in one statement", r.id)
+		}
+		seen[r.id] = true
+	}
+	// v's own id and status are named apart from the delivery's, so that
+	// the unqualified RETURNING (all SQLite takes) is not ambiguous on
+	// PostgreSQL.
+	names, casts := []string{"vid", "vstatus"}, []string{"CAST(? AS BIGINT)", "CAST(? AS TEXT)"}
+	for _, c := range m.cols {
+		name, typ, _ := strings.Cut(c, " ")
+		names, casts = append(names, name), append(casts, "CAST(? AS "+typ+")")
+	}
+	tuple := "(" + strings.Join(casts, ", ") + ")"
+	now := db.nowMs()
+	var moved []int64
+	for start := 0; start < len(rows); start += eachChunk {
+		chunk := rows[start:min(start+eachChunk, len(rows))]
+		tuples := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*len(names)+2)
+		for i, r := range chunk {
+			tuples[i] = tuple
+			args = append(append(args, r.id, string(r.to)), r.vals...)
+		}
+		args = append(args, now, string(m.from))
+		query := `WITH v(` + strings.Join(names, ", ") + `) AS (VALUES ` + strings.Join(tuples, ", ") + `)
+			UPDATE deliveries AS d SET status = v.vstatus, ` + m.set + `, updated_at = ?
+			FROM v WHERE d.id = v.vid AND d.status = ?`
+		if m.guard != "" {
+			query += " AND " + m.guard
+		}
+		var got []struct {
+			ID          int64 `db:"id"`
+			WorkspaceID int64 `db:"workspace_id"`
+			Attempts    int   `db:"attempts"`
+		}
+		if err := sel(ctx, tx, &got, query+` RETURNING id, workspace_id, attempts`, args...); err != nil {
+			return nil, fmt.Errorf("move deliveries from %s: %w", m.from, err)
+		}
+		if len(got) == 0 {
+			continue
+		}
+		byID := make(map[int64]eachRow, len(chunk))
+		for _, r := range chunk {
+			byID[r.id] = r
+		}
+		values := make([]string, len(got))
+		eargs := make([]any, 0, len(got)*9)
+		for i, g := range got {
+			r := byID[g.ID]
+			values[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			eargs = append(eargs, g.ID, g.WorkspaceID, string(m.from), string(r.to), now, db.node, r.actor, r.reason, g.Attempts)
+			moved = append(moved, g.ID)
+		}
+		if _, err := exec(ctx, tx, `INSERT INTO delivery_events (delivery_id, workspace_id, from_status, to_status, at, node, actor, reason, attempt)
+			VALUES `+strings.Join(values, ", "), eargs...); err != nil {
+			return nil, fmt.Errorf("record delivery events: %w", err)
+		}
+	}
+	return moved, nil
+}

@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/publishers/outbound"
+	"github.com/heraldhq/herald/publishers/webhook"
 	"github.com/heraldhq/herald/publishers/webhook/webhookfake"
+	"github.com/rs/zerolog"
 )
 
 // BenchmarkBurst: 1,000 deliveries due at one instant over 100 channels
@@ -31,6 +36,7 @@ func BenchmarkBurst(b *testing.B) {
 	// HERALD_TEST_POSTGRES_URL is set, on PostgreSQL with 1 and 3 replicas.
 	b.Run("brand", func(b *testing.B) { benchBurst(b, 100, 100, 0) })
 	b.Run("agency/sqlite", func(b *testing.B) { benchBurst(b, 1000, 1000, 0) })
+	b.Run("agency/http-only", func(b *testing.B) { benchBurstHTTP(b, 1000) })
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("agency/postgres/replicas=%d", n), func(b *testing.B) { benchBurst(b, 1000, 1000, n) })
 	}
@@ -175,6 +181,57 @@ func benchBurst(b *testing.B, channels, workers, replicas int) {
 	if len(shares) > 0 {
 		b.ReportMetric(mean(shares), "least-replica-share")
 	}
+}
+
+// benchBurstHTTP is the agency burst's calls alone: the same adapter and
+// receiver, one goroutine a channel publishing its 10 posts one after the
+// other, with no storage or scheduler — what this machine's cores can do
+// for the HTTP of a burst (client and receiver share them), the floor any
+// scheduler meets here.
+func benchBurstHTTP(b *testing.B, channels int) {
+	const (
+		perChan = 10
+		latency = 50 * time.Millisecond
+	)
+	floor := time.Duration(perChan) * latency
+	cfg := testConfig(b.TempDir())
+	pub := webhook.New(webhook.Options{HTTPClient: outbound.New(outbound.Options{Allow: cfg.network()}), Logger: zerolog.Nop()})
+	var ratios []float64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		fake := webhookfake.New(webhookfake.Options{Latency: latency})
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		start := make(chan struct{})
+		for c := 0; c < channels; c++ {
+			ch := herald.Channel{ID: int64(c + 1), Name: fmt.Sprintf("ch-%03d", c), Platform: "webhook",
+				Config: map[string]any{"url": fake.URL}, Credentials: map[string]string{"secret": fake.Secret}}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for p := 0; p < perChan; p++ {
+					res := pub.Publish(context.Background(), herald.PublishRequest{Workspace: "bench", DeliveryID: int64(c*perChan + p + 1),
+						IdempotencyKey: fmt.Sprintf("k-%d-%d", c, p), Attempt: 1, Channel: ch,
+						Message: herald.Message{Text: fmt.Sprintf("Burst post %d", p)}})
+					if res.Outcome != herald.OutcomePublished {
+						failed.Add(1)
+					}
+				}
+			}()
+		}
+		began := time.Now()
+		b.StartTimer()
+		close(start)
+		wg.Wait()
+		b.StopTimer()
+		if n := failed.Load(); n > 0 {
+			b.Fatalf("%d publishes not published", n)
+		}
+		ratios = append(ratios, float64(time.Since(began))/float64(floor))
+		fake.Close()
+	}
+	b.ReportMetric(mean(ratios), "makespan/floor")
 }
 
 func mean(xs []float64) float64 {
