@@ -7,7 +7,9 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,7 +52,7 @@ func benchBurst(b *testing.B, channels, workers, replicas int) {
 		latency = 50 * time.Millisecond
 	)
 	floor := time.Duration(perChan) * latency
-	var ratios, firstMedian, firstWorst, shares []float64
+	var ratios, firstMedian, firstWorst, shares, cpus []float64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		fake := webhookfake.New(webhookfake.Options{Latency: latency})
@@ -104,10 +106,12 @@ func benchBurst(b *testing.B, channels, workers, replicas int) {
 			m.Scheduler.Wake()
 		}
 		time.Sleep(due.Sub(herald.Now())) // setup ends at the due instant: ns/op is due → all answered
+		cpu0 := cpuTime(b)
 		b.StartTimer()
 
 		msgs, err := fake.WaitDeliveries(channels*perChan, 60*time.Second)
 		b.StopTimer()
+		cpus = append(cpus, cpuFloors(cpuTime(b)-cpu0, floor))
 		if err != nil {
 			b.Fatalf("%d of %d messages: %v", len(msgs), channels*perChan, err)
 		}
@@ -176,6 +180,7 @@ func benchBurst(b *testing.B, channels, workers, replicas int) {
 		fake.Close()
 	}
 	b.ReportMetric(mean(ratios), "makespan/floor")
+	b.ReportMetric(mean(cpus), "cpu/floor")
 	b.ReportMetric(mean(firstMedian), "first-post-median-ms")
 	b.ReportMetric(mean(firstWorst), "first-post-worst-ms")
 	if len(shares) > 0 {
@@ -196,7 +201,7 @@ func benchBurstHTTP(b *testing.B, channels int) {
 	floor := time.Duration(perChan) * latency
 	cfg := testConfig(b.TempDir())
 	pub := webhook.New(webhook.Options{HTTPClient: outbound.New(outbound.Options{Allow: cfg.network()}), Logger: zerolog.Nop()})
-	var ratios []float64
+	var ratios, cpus []float64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		fake := webhookfake.New(webhookfake.Options{Latency: latency})
@@ -220,7 +225,7 @@ func benchBurstHTTP(b *testing.B, channels int) {
 				}
 			}()
 		}
-		began := time.Now()
+		began, cpu0 := time.Now(), cpuTime(b)
 		b.StartTimer()
 		close(start)
 		wg.Wait()
@@ -229,9 +234,29 @@ func benchBurstHTTP(b *testing.B, channels int) {
 			b.Fatalf("%d publishes not published", n)
 		}
 		ratios = append(ratios, float64(time.Since(began))/float64(floor))
+		cpus = append(cpus, cpuFloors(cpuTime(b)-cpu0, floor))
 		fake.Close()
 	}
 	b.ReportMetric(mean(ratios), "makespan/floor")
+	b.ReportMetric(mean(cpus), "cpu/floor")
+}
+
+// cpuTime is the CPU time this process has used (user and system, every
+// thread): the test process holds Herald, its scheduler and the fake
+// receiver, not PostgreSQL's server.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuFloors is the CPU time cpu spread over every core, in floors: the
+// makespan/floor no scheduler can beat on this machine for that much work
+// (1.0 = the cores were busy for the whole floor).
+func cpuFloors(cpu, floor time.Duration) float64 {
+	return float64(cpu) / float64(runtime.GOMAXPROCS(0)) / float64(floor)
 }
 
 func mean(xs []float64) float64 {
