@@ -151,7 +151,8 @@ func (c *completion) apply(ctx context.Context, db *DB, tx *sqlx.Tx) (conflict, 
 		return nil, nil
 	}
 	if len(c.res.ConfigUpdate) > 0 {
-		if err := db.mergeConfig(ctx, tx, chID, c.res.ConfigUpdate); err != nil {
+		// The audit entry names the caller (the scheduler), not the batch.
+		if err := db.mergeConfig(herald.WithActor(ctx, c.actor), tx, chID, c.res.ConfigUpdate); err != nil {
 			return nil, fmt.Errorf("complete delivery %d: %w", id, err)
 		}
 	}
