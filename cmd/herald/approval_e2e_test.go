@@ -24,7 +24,12 @@ func TestEndToEndTwoStepApproval(t *testing.T) {
 	fake := telegramfake.New(telegramfake.Options{})
 	defer fake.Close()
 	dir := t.TempDir()
-	tm := mustRunMain(t, testConfig(dir))
+	cfg := testConfig(dir)
+	// Links point at the public URL (behind a proxy); this test opens
+	// their path on the server itself.
+	const public = "https://review.example.com"
+	cfg.PublicURL = public + "/"
+	tm := mustRunMain(t, cfg)
 	// Another token than the admin's: another actor, the uploader, made
 	// by the operator's command line while the service runs.
 	code, out, errs := runHeraldIn(t, "token", "create", "--name", "editor-ci", "--data-dir", dir)
@@ -79,7 +84,11 @@ func TestEndToEndTwoStepApproval(t *testing.T) {
 		URL string `json:"url"`
 	}
 	tm.do(t, "POST", "/api/v1/workspaces/brand/plans/dec/review-links", map[string]any{"step": "client", "name": "Client"}, 201, &link)
-	path := strings.TrimPrefix(link.URL, tm.URL)
+	path, ok := strings.CutPrefix(link.URL, public+"/api/v1/review/hrvw_")
+	if !ok {
+		t.Fatalf("link URL %q, want it under %s", link.URL, public)
+	}
+	path = "/api/v1/review/hrvw_" + path
 	var page herald.ReviewPage
 	call(t, tm.URL, "", "GET", path, "", nil, 200, &page)
 	if len(page.Posts) != 3 || page.Posts[0].Deliveries[0].Timezone != "Europe/Moscow" ||
