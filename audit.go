@@ -75,7 +75,7 @@ const (
 	AuditDeliveryResolved  = "delivery.resolved"  // details: remote_id, url
 
 	AuditChannelCreated            = "channel.created"             // details: platform
-	AuditChannelChanged            = "channel.changed"             // details: fields (names)
+	AuditChannelChanged            = "channel.changed"             // details: fields (names); keys and refreshed when a publisher changed the config
 	AuditChannelCredentialsChanged = "channel.credentials_changed" // details: keys (names, never values)
 	AuditChannelDeleted            = "channel.deleted"             // details: cancelled
 	AuditChannelPaused             = "channel.paused"

@@ -151,8 +151,19 @@ func (s *Server) createReviewLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	url := c.Scheme() + "://" + c.Request().Host + "/api/v1/review/" + token
-	return c.JSON(http.StatusCreated, createdLink{ReviewLink: link, Token: token, URL: url})
+	return c.JSON(http.StatusCreated, createdLink{ReviewLink: link, Token: token, URL: s.reviewURL(c, token)})
+}
+
+// reviewURL is where the review link with token is opened: under
+// Config.PublicURL when it is set, so that neither a proxy in between nor
+// a forged Host header decides where a link sent to a client points; else
+// on the request's own scheme and host.
+func (s *Server) reviewURL(c echo.Context, token string) string {
+	base := s.cfg.PublicURL
+	if base == "" {
+		base = c.Scheme() + "://" + c.Request().Host
+	}
+	return base + "/api/v1/review/" + token
 }
 
 func (s *Server) listReviewLinks(c echo.Context) error {

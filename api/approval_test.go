@@ -214,6 +214,35 @@ func TestReviewLinkRoutes(t *testing.T) {
 	must(t, e.doAs("", "POST", review+"/reject", map[string]any{"reviewer": "Anna", "note": "no"}), 404)
 }
 
+// A review link's URL is built on the configured public URL (a trailing
+// slash or not): a hostile Host header, or a proxy's forwarded scheme and
+// host, do not move where a link sent to a client points. Without one, it
+// is on the request's own scheme and host.
+func TestReviewLinkURL(t *testing.T) {
+	// linkURL is the URL of a new link to plan p of a workspace that
+	// needs approval, asked for with headers.
+	linkURL := func(e *env, headers ...string) (url, token string) {
+		e.setup("acme")
+		must(t, e.do("PATCH", "/api/v1/workspaces/acme", map[string]any{"approval_required": true}), 200)
+		must(t, e.do("PUT", "/api/v1/workspaces/acme/plans/p", jsonPlan("one")), 200)
+		var link reviewLinkJSON
+		must(t, e.do("POST", "/api/v1/workspaces/acme/plans/p/review-links", map[string]any{"step": "approval", "name": "Anna"},
+			headers...), 201).decode(t, &link)
+		return link.URL, link.Token
+	}
+	hostile := []string{"Host: evil.example", "X-Forwarded-Proto: http", "X-Forwarded-Host: evil.example"}
+	for _, public := range []string{"https://herald.example.com", "https://herald.example.com/", "https://example.com/herald"} {
+		url, token := linkURL(newEnv(t, func(c *api.Config) { c.PublicURL = public }), hostile...)
+		if want := strings.TrimSuffix(public, "/") + "/api/v1/review/" + token; url != want {
+			t.Errorf("public URL %s: link %q, want %q", public, url, want)
+		}
+	}
+	url, token := linkURL(newEnv(t), "Host: herald.lan:8080")
+	if want := "http://herald.lan:8080/api/v1/review/" + token; url != want {
+		t.Errorf("no public URL: link %q, want %q", url, want)
+	}
+}
+
 // Wrong review tokens are throttled per address like wrong bearer tokens.
 func TestReviewLinkThrottled(t *testing.T) {
 	e := newEnv(t, func(c *api.Config) { c.AuthFailureBurst, c.AuthFailureEvery = 3, time.Hour })

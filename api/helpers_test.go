@@ -156,6 +156,10 @@ func (e *env) doAs(auth, method, path string, body any, headers ...string) resp 
 	}
 	for _, h := range headers {
 		k, v, _ := strings.Cut(h, ": ")
+		if strings.EqualFold(k, "Host") { // the client sends req.Host, not a Host header
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := e.srv.Client().Do(req)

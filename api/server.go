@@ -8,6 +8,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -138,6 +139,13 @@ type Config struct {
 	// sign-in is answered 429 with Retry-After. Defaults 10 and 30s.
 	LoginFailureBurst int
 	LoginFailureEvery time.Duration
+	// PublicURL is where clients reach the API: an absolute http(s) URL
+	// without query ("https://herald.example.com", or with a path prefix
+	// a proxy serves it under); a trailing slash is ignored. Review links'
+	// URLs are built on it. Empty: on the request's scheme and Host
+	// header, which a proxy may change and any client may forge — right
+	// only for a server reached directly, as on the loopback default.
+	PublicURL string
 }
 
 // Server is the HTTP API. Create it with New; serve Handler().
@@ -173,6 +181,7 @@ func New(store Store, cfg Config) *Server {
 	if cfg.LoginFailureEvery <= 0 {
 		cfg.LoginFailureEvery = defaultLoginFailureEvery
 	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger,
 		failures:     newFailureThrottle(cfg.AuthFailureBurst, cfg.AuthFailureEvery, cfg.Now),
 		loginByEmail: newFailureThrottle(cfg.LoginFailureBurst, cfg.LoginFailureEvery, cfg.Now),

@@ -256,7 +256,9 @@ func (db *DB) DeleteChannel(ctx context.Context, wsID int64, name string) error 
 }
 
 // UpdateChannelConfig merges update into the channel's config (JSON merge
-// patch: a nil value removes the key). An unknown channel gives ENOTFOUND.
+// patch: a nil value removes the key). When that changes the config, the
+// audit log records channel.changed with the keys changed and "refreshed":
+// true, by the actor in ctx. An unknown channel gives ENOTFOUND.
 func (db *DB) UpdateChannelConfig(ctx context.Context, channelID int64, update map[string]any) error {
 	if len(update) == 0 {
 		return nil
@@ -264,17 +266,22 @@ func (db *DB) UpdateChannelConfig(ctx context.Context, channelID int64, update m
 	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.mergeConfig(ctx, tx, channelID, update) })
 }
 
+// mergeConfig is UpdateChannelConfig in tx. A publisher's update (a
+// Telegram chat that moved to a new id) changes where later posts go as
+// surely as a PATCH does, so it is audited the same way, in tx: an entry
+// exists exactly when the change committed.
 func (db *DB) mergeConfig(ctx context.Context, tx *sqlx.Tx, channelID int64, update map[string]any) error {
-	var raw string
-	if err := get(ctx, tx, &raw, `SELECT config FROM channels WHERE id = ?`+db.d.forUpdate, channelID); notFound(err) {
+	var r channelRow
+	if err := get(ctx, tx, &r, `SELECT workspace_id, name, config FROM channels WHERE id = ?`+db.d.forUpdate, channelID); notFound(err) {
 		return herald.Errorf(herald.ENOTFOUND, "channel %d not found", channelID)
 	} else if err != nil {
 		return fmt.Errorf("update channel config: %w", err)
 	}
 	config := map[string]any{}
-	if err := json.Unmarshal([]byte(raw), &config); err != nil || config == nil {
+	if err := json.Unmarshal([]byte(r.Config), &config); err != nil || config == nil {
 		config = map[string]any{}
 	}
+	changed := configChanges(config, update)
 	for k, v := range update {
 		if v == nil {
 			delete(config, k)
@@ -289,7 +296,11 @@ func (db *DB) mergeConfig(ctx context.Context, tx *sqlx.Tx, channelID int64, upd
 	if _, err := exec(ctx, tx, `UPDATE channels SET config = ?, version = version + 1, updated_at = ? WHERE id = ?`, string(b), db.nowMs(), channelID); err != nil {
 		return fmt.Errorf("update channel config: %w", err)
 	}
-	return nil
+	if len(changed) == 0 {
+		return nil
+	}
+	return db.audit(ctx, tx, r.WorkspaceID, herald.AuditChannelChanged, "channel "+r.Name,
+		map[string]any{"fields": []string{"config"}, "keys": changed, "refreshed": true})
 }
 
 // UpdateChannelCredentials merges creds into the stored credentials of the

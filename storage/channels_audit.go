@@ -41,3 +41,39 @@ func changedFields(r channelRow, ch *herald.Channel, slots, config string) []str
 	}
 	return out
 }
+
+// configChanges names the keys of config that update (a JSON merge patch)
+// changes, sorted: a value set to what it already is, or a missing key
+// removed, is no change. Values are compared as JSON would give them back,
+// so that a number stored before reads the same as one given now.
+func configChanges(config, update map[string]any) []string {
+	var keys []string
+	for k, v := range update {
+		was, ok := config[k]
+		if v == nil {
+			if ok {
+				keys = append(keys, k)
+			}
+			continue
+		}
+		if !ok || !reflect.DeepEqual(jsonValue(was), jsonValue(v)) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// jsonValue is v encoded as JSON and decoded again (v itself when it does
+// not encode).
+func jsonValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if json.Unmarshal(b, &out) != nil {
+		return v
+	}
+	return out
+}

@@ -133,3 +133,43 @@ func TestChannelUpdateDelete(t *testing.T) {
 	}
 	mustChannel(t, db, ws.ID, "tg-main", "telegram") // the name is free again
 }
+
+// A publisher's config update (Telegram's migrate_to_chat_id) changes where
+// later posts go, so it is in the audit log as channel.changed, by the
+// scheduler that stored it, in the completion's transaction; an update that
+// changes nothing writes no entry, and no value is written (only key names).
+func TestChannelConfigUpdateAudited(t *testing.T) {
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	ch := mustChannel(t, db, ws.ID, "tg", "telegram")
+	mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, t0, "A", "tg"), mkPost("b", 3, t0, "B", "tg")})
+	before := len(auditLines(t, db, herald.AuditFilter{WorkspaceID: ws.ID}))
+
+	for _, chat := range []string{"-100777", "-100777"} { // the second changes nothing
+		jobs, err := db.ClaimDue(scheduler, "w1", t0, time.Minute, 1)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("claim: %v %v", jobs, err)
+		}
+		res := herald.Result{Outcome: herald.OutcomePublished, RemoteID: "1", ConfigUpdate: map[string]any{"chat_id": chat}}
+		if err := db.Complete(scheduler, "w1", jobs[0], res, t0, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.UpdateChannelConfig(editor, ch.ID, map[string]any{"parse_mode": "HTML", "absent": nil}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateChannelConfig(editor, ch.ID, map[string]any{"parse_mode": nil}); err != nil {
+		t.Fatal(err)
+	}
+	got := auditLines(t, db, herald.AuditFilter{WorkspaceID: ws.ID})
+	wantLines(t, got[before:],
+		`channel.changed channel tg by system:scheduler:w1 {"fields":["config"],"keys":["chat_id"],"refreshed":true}`,
+		`channel.changed channel tg by token:7 (ci) {"fields":["config"],"keys":["parse_mode"],"refreshed":true}`,
+		`channel.changed channel tg by token:7 (ci) {"fields":["config"],"keys":["parse_mode"],"refreshed":true}`,
+	)
+	for _, line := range got {
+		if strings.Contains(line, "-100777") || strings.Contains(line, "HTML") {
+			t.Errorf("a config value in the audit log: %s", line)
+		}
+	}
+}

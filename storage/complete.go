@@ -275,7 +275,8 @@ func (c *completion) after(ctx context.Context, db *DB, tx *sqlx.Tx) error {
 		return nil
 	}
 	if len(c.res.ConfigUpdate) > 0 {
-		if err := db.mergeConfig(ctx, tx, chID, c.res.ConfigUpdate); err != nil {
+		// The audit entry names the caller (the scheduler), not the batch.
+		if err := db.mergeConfig(herald.WithActor(ctx, c.actor), tx, chID, c.res.ConfigUpdate); err != nil {
 			return fmt.Errorf("complete delivery %d: %w", id, err)
 		}
 	}

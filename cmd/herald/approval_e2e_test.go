@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +17,25 @@ import (
 // admin may decide any step); the client decides the second step by a
 // review link, with no account. The approved post reaches the fake at its
 // time; the rejected one is never sent; the one nobody approved ends missed,
-// "not approved in time". Times are a few seconds from now, on the real
-// clock (no date is assumed).
+// "not approved in time". The link, revoked, is refused. The audit log,
+// read through the API, lists each change with who made it. Times are a
+// few seconds from now, on the real clock (no date is assumed).
 func TestEndToEndTwoStepApproval(t *testing.T) {
 	fake := telegramfake.New(telegramfake.Options{})
 	defer fake.Close()
-	tm := mustRunMain(t, testConfig(t.TempDir()))
-	// Another token than the admin's: another actor, the uploader.
-	editorSecret, _, err := tm.DB.CreateToken(context.Background(), "editor-ci", herald.RoleAdmin)
-	if err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	// Links point at the public URL (behind a proxy); this test opens
+	// their path on the server itself.
+	const public = "https://review.example.com"
+	cfg.PublicURL = public + "/"
+	tm := mustRunMain(t, cfg)
+	// Another token than the admin's: another actor, the uploader, made
+	// by the operator's command line while the service runs.
+	code, out, errs := runHeraldIn(t, "token", "create", "--name", "editor-ci", "--data-dir", dir)
+	editorSecret := strings.TrimSpace(out)
+	if code != exitOK || !tokenRe.MatchString(editorSecret) {
+		t.Fatalf("token create: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 
 	tm.do(t, "POST", "/api/v1/workspaces", map[string]any{"slug": "brand", "name": "Brand", "timezone": "Europe/Moscow",
@@ -71,10 +80,15 @@ func TestEndToEndTwoStepApproval(t *testing.T) {
 
 	// The client's link: it may not decide the internal step; it decides its own.
 	var link struct {
+		ID  int64  `json:"id"`
 		URL string `json:"url"`
 	}
 	tm.do(t, "POST", "/api/v1/workspaces/brand/plans/dec/review-links", map[string]any{"step": "client", "name": "Client"}, 201, &link)
-	path := strings.TrimPrefix(link.URL, tm.URL)
+	path, ok := strings.CutPrefix(link.URL, public+"/api/v1/review/hrvw_")
+	if !ok {
+		t.Fatalf("link URL %q, want it under %s", link.URL, public)
+	}
+	path = "/api/v1/review/hrvw_" + path
 	var page herald.ReviewPage
 	call(t, tm.URL, "", "GET", path, "", nil, 200, &page)
 	if len(page.Posts) != 3 || page.Posts[0].Deliveries[0].Timezone != "Europe/Moscow" ||
@@ -120,19 +134,28 @@ func TestEndToEndTwoStepApproval(t *testing.T) {
 		}
 	}
 
-	// The audit log lists each decision with its actor.
-	var audit struct {
-		Items []herald.AuditEntry `json:"items"`
-	}
-	tm.do(t, "GET", "/api/v1/workspaces/brand/audit?action=post.", nil, 200, &audit)
-	var got []string
-	for _, e := range audit.Items {
-		got = append(got, e.Action+" "+e.Actor.Kind+" "+e.Actor.Name)
-	}
-	want := "post.rejected review_link Anna\npost.approved review_link Anna\npost.approved token first-admin"
-	if strings.Join(got, "\n") != want {
-		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
-	}
+	// Revoked, the link is refused.
+	tm.do(t, "DELETE", fmt.Sprintf("/api/v1/workspaces/brand/plans/dec/review-links/%d", link.ID), nil, 200, nil)
+	call(t, tm.URL, "", "GET", path, "", nil, 404, nil)
+
+	// The audit log lists each change above with its actor: the decisions
+	// by link are the link's, named by the reviewer as given.
+	wantAudit(t, "brand's audit log", auditActions(t, tm, "brand"),
+		"workspace.created workspace brand by token:1 (first-admin)",
+		"channel.created channel tg-main by token:1 (first-admin)",
+		"plan.applied plan dec (3 created) by token:2 (editor-ci)",
+		"post.approved plan dec by token:1 (first-admin)",
+		"review_link.created review link 1 by token:1 (first-admin)",
+		"post.approved plan dec by review_link:1 (Anna)",
+		"review_link.used review link 1 by review_link:1 (Anna)",
+		"post.rejected plan dec by review_link:1 (Anna)",
+		"review_link.used review link 1 by review_link:1 (Anna)",
+		"review_link.revoked review link 1 by token:1 (first-admin)",
+	)
+	wantAudit(t, "the instance's audit log", auditActions(t, tm, ""),
+		"token.created token 1 by system:serve (herald serve (first start))",
+		"token.created token 2 by system:cli (herald token create)",
+	)
 }
 
 func moscow(t *testing.T) *time.Location {

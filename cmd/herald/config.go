@@ -3,9 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -43,6 +45,10 @@ type Config struct {
 	// of AllowPrivateNetworks=true (see network).
 	AllowPrivateMedia bool
 	networksErr       error // a bad HERALD_ALLOW_PRIVATE_NETWORKS
+	// PublicURL is where clients reach this server (its address behind a
+	// proxy); review links are built on it. Empty: on each request's own
+	// host (see api.Config.PublicURL).
+	PublicURL string
 }
 
 // network is what outbound calls may reach besides public addresses.
@@ -109,6 +115,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", scheduler.DefaultLease, "how long a claim outlives its process: renewed while a publish runs, recovered this long after the process stops")
 	durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
 	durationFlag(fs, &c.ReadTimeout, "read-timeout", "HERALD_READ_TIMEOUT", 2*time.Minute, "how long a client may take to send a request, its body included")
+	stringFlag(fs, &c.PublicURL, "public-url", "HERALD_PUBLIC_URL", "", "the URL clients reach this server at, such as https://herald.example.com behind a proxy: review links point there")
 	durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")
 	c.networksErr = c.AllowPrivateNetworks.Set(os.Getenv("HERALD_ALLOW_PRIVATE_NETWORKS"))
 	fs.Var(&c.AllowPrivateNetworks, "allow-private-networks", envUsage("let channel endpoints and media reach loopback, private or link-local addresses: true, or a comma list of CIDRs and host names", "HERALD_ALLOW_PRIVATE_NETWORKS", "none"))
@@ -122,6 +129,8 @@ func stringFlag(fs *flag.FlagSet, p *string, name, variable, def, usage string) 
 		shown = "<data-dir>/herald.db"
 	case "node":
 		shown = "<hostname>-<pid>"
+	case "public-url":
+		shown = "the request's scheme and Host header"
 	}
 	fs.StringVar(p, name, env(variable, def), envUsage(usage, variable, shown))
 }
@@ -177,6 +186,8 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("--max-body must be at least 1024 bytes")
 	case has("shutdown-grace") && c.Shutdown < 0:
 		return fmt.Errorf("--shutdown-grace must not be negative")
+	case has("public-url") && checkPublicURL(c.PublicURL) != nil:
+		return checkPublicURL(c.PublicURL)
 	case has("db"):
 		return c.checkDatabase()
 	}
@@ -190,6 +201,35 @@ func (c *Config) checkDatabase() error {
 	if err := storage.CheckDSN(c.dsn()); err != nil {
 		return fmt.Errorf("--db (HERALD_DATABASE_URL): %s, or leave it unset for SQLite at %s",
 			herald.ErrorMessage(err), filepath.Join(c.DataDir, "herald.db"))
+	}
+	return nil
+}
+
+// checkPublicURL refuses a --public-url that could not prefix a link sent
+// to a client: anything but an absolute http(s) URL with a host, or one
+// with a query or fragment (the link's path is appended to it), or with a
+// user name or password (a link would hand them out). Empty is allowed.
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	fail := func(why string) error {
+		return fmt.Errorf("--public-url (HERALD_PUBLIC_URL) %q: %s; give where clients reach this server, such as https://herald.example.com, or leave it unset", s, why)
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fail("not a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fail("must be an absolute http:// or https:// URL")
+	case u.Host == "" || u.Hostname() == "":
+		return fail("has no host")
+	case u.User != nil:
+		return fail("must not hold a user name or password")
+	case u.RawQuery != "" || u.ForceQuery:
+		return fail("must have no query (?…)")
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return fail("must have no fragment (#…)")
 	}
 	return nil
 }

@@ -56,3 +56,43 @@ func TestAllowPrivateNetworksConfig(t *testing.T) {
 		t.Fatalf("HERALD_ALLOW_PRIVATE_MEDIA: %v %v, want every address allowed", cfg.network(), err)
 	}
 }
+
+// --public-url and HERALD_PUBLIC_URL: unset by default (links on the
+// request's host), the flag over the variable, and anything that could not
+// prefix a link refused with an error naming the setting and what to give.
+func TestPublicURLConfig(t *testing.T) {
+	t.Setenv("HERALD_PUBLIC_URL", "")
+	cfg, err := parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags)
+	if err != nil || cfg.PublicURL != "" {
+		t.Fatalf("default: %q %v, want unset", cfg.PublicURL, err)
+	}
+	t.Setenv("HERALD_PUBLIC_URL", "https://herald.example.com/")
+	if cfg, err = parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err != nil || cfg.PublicURL != "https://herald.example.com/" {
+		t.Fatalf("variable: %q %v", cfg.PublicURL, err)
+	}
+	if cfg, err = parse([]string{"--public-url", "http://127.0.0.1:8080/herald"}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err != nil ||
+		cfg.PublicURL != "http://127.0.0.1:8080/herald" {
+		t.Fatalf("flag over variable: %q %v", cfg.PublicURL, err)
+	}
+	for _, bad := range []struct{ url, says string }{
+		{"herald.example.com", "absolute http:// or https://"},
+		{"/api", "absolute http:// or https://"},
+		{"ftp://herald.example.com", "absolute http:// or https://"},
+		{"https://", "has no host"},
+		{"https://:8080", "has no host"},
+		{"https://herald.example.com/?a=1", "no query"},
+		{"https://herald.example.com/?", "no query"},
+		{"https://herald.example.com/#top", "no fragment"},
+		{"https://ana:secret@herald.example.com", "user name or password"},
+		{"https://herald example.com", "not a URL"},
+	} {
+		_, err := parse([]string{"--public-url", bad.url}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags)
+		if err == nil || !strings.Contains(err.Error(), "--public-url (HERALD_PUBLIC_URL)") || !strings.Contains(err.Error(), bad.says) {
+			t.Errorf("--public-url %q: %v, want an error saying %q", bad.url, err, bad.says)
+		}
+	}
+	t.Setenv("HERALD_PUBLIC_URL", "herald.example.com")
+	if _, err := parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err == nil || !strings.Contains(err.Error(), "HERALD_PUBLIC_URL") {
+		t.Errorf("a bad variable: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -234,4 +235,92 @@ func (p planResult) actions() map[string]string {
 		m[r.Key] = r.Action
 	}
 	return m
+}
+
+// auditActions reads the audit log through the API, as tm's token, and
+// returns it oldest first as "action target by kind:id (name)" lines (plan
+// changes with their counts: "plan.applied plan dec (3 created) by …"): the
+// workspace ws's log, or with ws "" the instance-level entries of the
+// instance log (tokens, users, failed sign-ins). It follows next_cursor in
+// small pages, so that the tests read the log as a client pages through it.
+func auditActions(tb testing.TB, tm *testMain, ws string) []string {
+	tb.Helper()
+	var lines []string
+	for _, e := range auditEntries(tb, tm, ws) {
+		if ws == "" && e.Workspace != "" {
+			continue
+		}
+		lines = append(lines, auditLine(e))
+	}
+	return lines
+}
+
+// auditEntries is every entry of ws's audit log (the instance log when ws
+// is ""), oldest first.
+func auditEntries(tb testing.TB, tm *testMain, ws string) []herald.AuditEntry {
+	tb.Helper()
+	path := "/api/v1/audit"
+	if ws != "" {
+		path = "/api/v1/workspaces/" + ws + "/audit"
+	}
+	var all []herald.AuditEntry
+	cursor := ""
+	for {
+		var p struct {
+			Items      []herald.AuditEntry `json:"items"`
+			NextCursor string              `json:"next_cursor"`
+		}
+		q := path + "?limit=7"
+		if cursor != "" {
+			q += "&cursor=" + cursor
+		}
+		tm.do(tb, "GET", q, nil, 200, &p)
+		if len(p.Items) == 0 {
+			break
+		}
+		// The log is read newest first; a cursor that does not move back
+		// would loop forever.
+		if n := len(all); n > 0 && p.Items[0].ID >= all[n-1].ID {
+			tb.Fatalf("%s: page at cursor %s starts at entry %d, not before %d", path, cursor, p.Items[0].ID, all[n-1].ID)
+		}
+		all = append(all, p.Items...)
+		if p.NextCursor == "" {
+			break
+		}
+		cursor = p.NextCursor
+	}
+	slices.Reverse(all)
+	return all
+}
+
+// auditLine is e as auditActions lists it.
+func auditLine(e herald.AuditEntry) string {
+	line := e.Action + " " + e.Target
+	if strings.HasPrefix(e.Action, "plan.") {
+		var counts []string
+		for _, k := range []string{"created", "updated", "unchanged", "cancelled", "conflicts"} {
+			if n, _ := e.Details[k].(float64); n != 0 {
+				counts = append(counts, fmt.Sprintf("%v %s", n, k))
+			}
+		}
+		if len(counts) > 0 {
+			line += " (" + strings.Join(counts, ", ") + ")"
+		}
+	}
+	line += " by " + e.Actor.Kind
+	if e.Actor.ID != "" {
+		line += ":" + e.Actor.ID
+	}
+	if e.Actor.Name != "" {
+		line += " (" + e.Actor.Name + ")"
+	}
+	return line
+}
+
+// wantAudit fails the test unless got, auditActions' lines, are want.
+func wantAudit(tb testing.TB, what string, got []string, want ...string) {
+	tb.Helper()
+	if !slices.Equal(got, want) {
+		tb.Errorf("%s:\n\t%s\nwant:\n\t%s", what, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +16,8 @@ import (
 // deliveries due over the next 10 s on 5 channels, the workspace paused 3 s
 // in, resumed once everything is due. Nothing is claimed after the pause
 // answered; what was publishing then is listed in flight; on resume the
-// rest goes out, in due order per channel, each exactly once.
+// rest goes out, in due order per channel, each exactly once. The audit
+// log lists each change, the pause and the resume with who made them.
 
 // pauseLatency is how long the receiver takes to answer a post. The proof
 // below leans on it only against the test's own clock (the receiver runs
@@ -175,4 +178,26 @@ func pauseUnderBurst(t *testing.T, c *cluster, via, other *child) {
 	r, details := b.wait(t, c, via, 40*time.Second)
 	b.checkOnce(t, r, details)
 	b.checkOrder(t)
+
+	// The audit log lists each change above with its actor, the pause and
+	// the resume too, whichever replica took them; the channels' secret is
+	// nowhere in it.
+	want := []string{"workspace.created workspace brand by token:1 (replicas)"}
+	for _, name := range b.channels {
+		want = append(want, "channel.created channel "+name+" by token:1 (replicas)")
+	}
+	want = append(want,
+		"plan.applied plan burst (10 created) by token:1 (replicas)",
+		"workspace.paused workspace brand by token:1 (replicas)",
+		"workspace.resumed workspace brand by token:1 (replicas)")
+	wantAudit(t, "brand's audit log", auditActions(t, tm, "brand"), want...)
+	wantAudit(t, "the instance's audit log", auditActions(t, tm, ""), "token.created token 1 by system:cli (herald token create)")
+	for _, e := range auditEntries(t, tm, "brand") {
+		if d, _ := json.Marshal(e.Details); strings.Contains(string(d), fake.Secret) {
+			t.Errorf("the channels' secret in the audit log: %s %s %s", e.Action, e.Target, d)
+		}
+		if e.Action == herald.AuditWorkspacePaused && e.Details["reason"] != "crisis: hold everything" {
+			t.Errorf("the pause's entry does not give its reason: %+v", e.Details)
+		}
+	}
 }

@@ -23,7 +23,8 @@ func runHeraldIn(t *testing.T, args ...string) (int, string, string) {
 // user on the database (herald user create), who signs in and makes a CI
 // token narrowed to one workspace as an editor; herald plan apply with it
 // applies a plan there and is refused for another workspace, as if that
-// did not exist.
+// did not exist. Removed from the workspace, she no longer sees it. The
+// audit log, read through the API, lists each change with who made it.
 func TestPeopleEndToEnd(t *testing.T) {
 	noServer(t)
 	t.Setenv("HERALD_SECRET_KEY", "")
@@ -41,12 +42,17 @@ func TestPeopleEndToEnd(t *testing.T) {
 		t.Fatalf("a second user with that email: exit %d, %q", code, errs)
 	}
 
-	for _, ws := range []string{"brand", "other"} {
+	// Ana manages brand and owns other (a manager, not the last owner, may
+	// be demoted and removed below).
+	for _, w := range []struct{ ws, role string }{{"brand", "manager"}, {"other", "owner"}} {
+		ws, role := w.ws, w.role
 		call(t, srv.URL, admin, "POST", "/api/v1/workspaces", "", map[string]any{"slug": ws, "name": ws}, 201, nil)
 		call(t, srv.URL, admin, "POST", "/api/v1/workspaces/"+ws+"/channels", "", map[string]any{"name": "demo", "platform": "outbox"}, 201, nil)
-		call(t, srv.URL, admin, "PUT", "/api/v1/workspaces/"+ws+"/members/"+url.PathEscape("ana@example.com"), "", map[string]string{"role": "owner"}, 201, nil)
+		call(t, srv.URL, admin, "PUT", "/api/v1/workspaces/"+ws+"/members/"+url.PathEscape("ana@example.com"), "", map[string]string{"role": role}, 201, nil)
 	}
 
+	// A wrong password is refused, and recorded.
+	call(t, srv.URL, "", "POST", "/api/v1/sessions", "", map[string]string{"email": "ana@example.com", "password": "not it"}, 401, nil)
 	var sess struct {
 		Token     string    `json:"token"`
 		ExpiresAt time.Time `json:"expires_at"`
@@ -86,8 +92,43 @@ func TestPeopleEndToEnd(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errs, "revoked") {
 		t.Fatalf("apply with a revoked token: exit %d, %s", code, errs)
 	}
+
+	// The admin demotes her in brand, then removes her: brand is gone for her.
+	member := "/api/v1/workspaces/brand/members/" + url.PathEscape("ana@example.com")
+	call(t, srv.URL, admin, "PUT", member, "", map[string]string{"role": "editor"}, 200, nil)
+	call(t, srv.URL, admin, "DELETE", member, "", nil, 204, nil)
+	call(t, srv.URL, sess.Token, "GET", "/api/v1/workspaces/brand", "", nil, 404, nil)
+
 	call(t, srv.URL, sess.Token, "DELETE", "/api/v1/sessions/current", "", nil, 204, nil)
 	call(t, srv.URL, sess.Token, "GET", "/api/v1/workspaces", "", nil, 401, nil)
+
+	// The audit log lists each change above with its actor: the operator's
+	// command line, the admin's token, Ana by her session, her CI token. A
+	// token narrowed to a workspace is in that workspace's log; what was
+	// refused is in none. A failed sign-in names the email as given.
+	tm := &testMain{Token: admin, URL: srv.URL}
+	const byAdmin, byAna = "by token:1 (e2e)", "by user:1 (Ana)"
+	wantAudit(t, "brand's audit log", auditActions(t, tm, "brand"),
+		"workspace.created workspace brand "+byAdmin,
+		"channel.created channel demo "+byAdmin,
+		"member.added member ana@example.com "+byAdmin,
+		"token.created token 2 "+byAna,
+		"plan.applied plan dec (1 created) by token:2 (ci)",
+		"token.revoked token 2 "+byAna,
+		"member.changed member ana@example.com "+byAdmin,
+		"member.removed member ana@example.com "+byAdmin,
+	)
+	wantAudit(t, "other's audit log", auditActions(t, tm, "other"),
+		"workspace.created workspace other "+byAdmin,
+		"channel.created channel demo "+byAdmin,
+		"member.added member ana@example.com "+byAdmin,
+		"plan.applied plan dec (1 created) "+byAna,
+	)
+	wantAudit(t, "the instance's audit log", auditActions(t, tm, ""),
+		"token.created token 1 by system:cli (herald token create)",
+		"user.created user ana@example.com by system:cli (herald user create)",
+		"login.failed user ana@example.com by user (ana@example.com)",
+	)
 }
 
 func TestUserCreateUsage(t *testing.T) {

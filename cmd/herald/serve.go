@@ -154,6 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return publishers.Check(ctx, m.Publishers, ch)
 		},
 		Platforms: func() any { return platformList(m.Publishers) },
+		PublicURL: m.Config.PublicURL,
 	})
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: m.Config.ReadTimeout, WriteTimeout: m.Config.ReadTimeout + 5*time.Minute, IdleTimeout: 2 * time.Minute}

@@ -32,7 +32,7 @@ func runHerald(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 var serveFlagNames = []string{"addr", "allow-private-media", "allow-private-networks", "data-dir", "db", "lease", "log-level", "max-body",
-	"node", "read-timeout", "retry-backoff", "shutdown-grace", "workers"}
+	"node", "public-url", "read-timeout", "retry-backoff", "shutdown-grace", "workers"}
 
 // Each command's help lists exactly the flags it takes, with its arguments,
 // on stdout with exit 0, for -h and --help alike.
