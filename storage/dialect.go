@@ -56,6 +56,9 @@ type dialect struct {
 	claimGate string
 	lockPause string
 
+	// followEvents orders delivery_events for a follower (EventsAfter).
+	followEvents follow
+
 	// nextIDs reserves n ids of table (posts or deliveries) for rows the
 	// caller inserts, later in the same transaction, with those ids.
 	nextIDs func(ctx context.Context, tx *sqlx.Tx, table string, n int) ([]int64, error)

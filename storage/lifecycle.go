@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/heraldhq/herald"
@@ -322,22 +323,90 @@ func (db *DB) DeliveryEvents(ctx context.Context, wsID, deliveryID int64) ([]her
 	return out, nil
 }
 
-// EventsAfter returns at most limit events of the workspace with an id
-// above after, oldest first: a reader's cursor is the last id it saw.
-func (db *DB) EventsAfter(ctx context.Context, wsID, after int64, limit int) ([]herald.DeliveryEvent, error) {
-	if limit < 1 {
-		return nil, nil
+// EventsAfter returns at most limit events of the workspace that follow
+// cursor ("" for the first), in the order a follower reads them, and the
+// cursor after the last one returned (cursor itself when there is none): a
+// reader that keeps the cursor and asks again sees every event once, none
+// skipped. Cursors are opaque; a malformed one gives EINVALID.
+//
+// Ids alone would not do on PostgreSQL, where transactions commit side by
+// side: an event can take a lower id than another and commit after it. So
+// the dialect says which events are settled and in what order (see
+// dialect.followEvents): on SQLite every committed one, by id; on
+// PostgreSQL those of transactions older than every one still running, by
+// transaction id, then id.
+func (db *DB) EventsAfter(ctx context.Context, wsID int64, cursor string, limit int) ([]herald.DeliveryEvent, string, error) {
+	after, err := parseEventCursor(cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	var rows []eventRow
-	if err := sel(ctx, db.r, &rows, `SELECT id, delivery_id, from_status, to_status, at, node, actor, reason, attempt
-		FROM delivery_events WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?`, wsID, after, limit); err != nil {
-		return nil, fmt.Errorf("delivery events: %w", err)
+	if limit < 1 {
+		return nil, cursor, nil
+	}
+	f := db.d.followEvents
+	where, args := f.after(after)
+	var rows []struct {
+		eventRow
+		Tx uint64 `db:"tx"`
+	}
+	if err := sel(ctx, db.r, &rows, `SELECT `+f.tx+` AS tx, id, delivery_id, from_status, to_status, at, node, actor, reason, attempt
+		FROM delivery_events WHERE workspace_id = ? AND `+where+` ORDER BY `+f.order+` LIMIT ?`,
+		append(append([]any{wsID}, args...), limit)...); err != nil {
+		return nil, "", fmt.Errorf("delivery events: %w", err)
 	}
 	out := make([]herald.DeliveryEvent, len(rows))
 	for i, r := range rows {
 		out[i] = r.event()
 	}
-	return out, nil
+	if len(rows) == 0 {
+		return out, cursor, nil
+	}
+	last := rows[len(rows)-1]
+	return out, eventCursor{tx: last.Tx, id: last.ID}.String(), nil
+}
+
+// eventCursor is where a follower of delivery_events stands: after the
+// event id of transaction tx (0 on SQLite, which orders by id alone).
+type eventCursor struct {
+	tx uint64
+	id int64
+}
+
+// String is the cursor as EventsAfter gives it: "id", or "tx.id" when the
+// transaction orders.
+func (c eventCursor) String() string {
+	if c.tx == 0 {
+		return strconv.FormatInt(c.id, 10)
+	}
+	return strconv.FormatUint(c.tx, 10) + "." + strconv.FormatInt(c.id, 10)
+}
+
+func parseEventCursor(s string) (eventCursor, error) {
+	if s == "" {
+		return eventCursor{}, nil
+	}
+	tx, id, dotted := strings.Cut(s, ".")
+	if !dotted {
+		tx, id = "0", s
+	}
+	var c eventCursor
+	var err1, err2 error
+	c.tx, err1 = strconv.ParseUint(tx, 10, 64)
+	c.id, err2 = strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || c.id < 0 {
+		return eventCursor{}, herald.Errorf(herald.EINVALID, "cursor %q is not one this server gave: start again without a cursor", s)
+	}
+	return c, nil
+}
+
+// follow is how a dialect orders delivery_events for a follower: tx is the
+// SQL of an event's transaction key (as an unsigned number), order the
+// ORDER BY, and after the condition (and its binds) that an event is past
+// the cursor and settled — no event yet to commit will sort before it.
+type follow struct {
+	tx    string
+	order string
+	after func(eventCursor) (string, []any)
 }
 
 // each is a guarded status change of many deliveries at once, each from

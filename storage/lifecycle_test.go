@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,10 +77,105 @@ func TestEveryStatusChangeIsAnEvent(t *testing.T) {
 	other := mustWorkspace(t, db, "other")
 	wantCode(t, func() error { _, err := db.DeliveryEvents(ctx, other.ID, id); return err }(), herald.ENOTFOUND)
 
-	// The workspace's events follow with a cursor.
-	page, err := db.EventsAfter(ctx, ws.ID, evs[1].ID, 2)
-	if err != nil || len(page) != 2 || page[0].ID != evs[2].ID || page[1].ID != evs[3].ID {
-		t.Errorf("events after %d: %+v %v", evs[1].ID, page, err)
+	// The workspace's events follow with a cursor: pages of two, each
+	// once, in order, then none; a cursor not given by the server is
+	// refused.
+	var got []int64
+	cursor := ""
+	for range 10 {
+		page, next, err := db.EventsAfter(ctx, ws.ID, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			if next != cursor {
+				t.Errorf("an empty page moved the cursor %q → %q", cursor, next)
+			}
+			break
+		}
+		for _, e := range page {
+			got = append(got, e.ID)
+		}
+		cursor = next
+	}
+	var ids []int64
+	for _, e := range evs {
+		ids = append(ids, e.ID)
+	}
+	if !slices.Equal(got, ids) {
+		t.Errorf("followed %v, want %v", got, ids)
+	}
+	_, _, err = db.EventsAfter(ctx, ws.ID, "x1", 2)
+	wantCode(t, err, herald.EINVALID)
+}
+
+// On PostgreSQL an event can take a lower id than another and commit
+// after it. A follower that had passed the higher id must still get it:
+// it sees nothing of a transaction newer than one still running, and the
+// late event comes after the cursor once committed.
+func TestPostgresEventsFollowedInCommitOrder(t *testing.T) {
+	postgresOnly(t)
+	db := MustOpenDB(t)
+	ws := mustWorkspace(t, db, "acme")
+	mustChannel(t, db, ws.ID, "tg", "telegram")
+	mustApply(t, db, ws.ID, "p", []herald.Post{mkPost("a", 2, t0, "A", "tg")})
+	id := deliveryIDs(t, db, ws.ID)[[2]string{"a", "tg"}]
+	_, cursor, err := db.EventsAfter(ctx, ws.ID, "", 100) // the creation
+	if err != nil {
+		t.Fatal(err)
+	}
+	event := func(tx *sqlx.Tx, reason string) {
+		mustExecTx(t, tx, `INSERT INTO delivery_events (delivery_id, workspace_id, from_status, to_status, at, reason)
+			VALUES (?, ?, 'scheduled', 'scheduled', ?, ?)`, id, ws.ID, ms(t0), reason)
+	}
+	begin := func() *sqlx.Tx {
+		tx, err := db.w.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tx.Rollback() })
+		return tx
+	}
+	follow := func() []string {
+		page, next, err := db.EventsAfter(ctx, ws.ID, cursor, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor = next
+		var out []string
+		for _, e := range page {
+			out = append(out, e.Reason)
+		}
+		return out
+	}
+	// B takes its transaction id first; A writes the lower event id; B
+	// writes the higher one and commits while A runs.
+	b := begin()
+	mustExecTx(t, b, `SELECT pg_current_xact_id()`)
+	a := begin()
+	event(a, "a: lower id, commits last")
+	event(b, "b: higher id, commits first")
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := follow(); !slices.Equal(got, []string{"b: higher id, commits first"}) {
+		t.Errorf("while a runs: %q, want b's alone (its transaction is older than a's)", got)
+	}
+	// C starts after A and commits: newer than A, which still runs, so not
+	// settled yet.
+	c := begin()
+	event(c, "c: after a")
+	if err := c.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := follow(); len(got) != 0 {
+		t.Errorf("while a runs: %q, want nothing newer than a", got)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := follow(); !slices.Equal(got, []string{"a: lower id, commits last", "c: after a"}) {
+		t.Errorf("after a commits: %q, want a's then c's", got)
 	}
 }
 

@@ -41,6 +41,13 @@ var postgresDialect = dialect{
 	claimGate: `SELECT EXISTS (SELECT 1 FROM pauses WHERE until_at <= ?) FROM pg_advisory_xact_lock_shared(` + strconv.FormatInt(pauseLockKey, 10) + `)`,
 	lockPause: `SELECT pg_advisory_xact_lock(` + strconv.FormatInt(pauseLockKey, 10) + `)`,
 	nextIDs:   postgresNextIDs,
+	// Transactions commit side by side: only the events of transactions
+	// older than every one still running are settled, and whatever commits
+	// later has a later txid (migrations/postgres/0014).
+	followEvents: follow{tx: "CAST(CAST(txid AS TEXT) AS BIGINT)", order: "txid, id", after: func(c eventCursor) (string, []any) {
+		return "(txid, id) > (CAST(CAST(? AS TEXT) AS xid8), ?) AND txid < pg_snapshot_xmin(pg_current_snapshot())",
+			[]any{strconv.FormatUint(c.tx, 10), c.id}
+	}},
 }
 
 // postgresNextIDs takes n values of table's id sequence: never given to

@@ -41,6 +41,10 @@ var sqliteDialect = dialect{
 	isUnique:    sqliteUnique,
 	claimGate:   `SELECT EXISTS (SELECT 1 FROM pauses WHERE until_at <= ?)`,
 	nextIDs:     sqliteNextIDs,
+	// One write transaction commits at a time: ids come in commit order.
+	followEvents: follow{tx: "0", order: "id", after: func(c eventCursor) (string, []any) {
+		return "id > ?", []any{c.id}
+	}},
 }
 
 func (db *DB) openSQLite(dsn string) error {
