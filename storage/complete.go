@@ -195,8 +195,10 @@ func (db *DB) applyBatch(ctx context.Context, tx *sqlx.Tx, batch []*completion) 
 	}
 	if len(depends) > 0 {
 		var rows []moveRow
+		// Locked as moveDeliveries locks what it reads: the removal a plan
+		// apply makes meanwhile is judged as it would be one by one.
 		q, args, err := in(tx, `SELECT d.id, d.status, d.attempts, p.removed FROM deliveries d JOIN posts p ON p.id = d.post_id
-			WHERE d.id IN (?)`, depends)
+			WHERE d.id IN (?)`+db.lockRows("d"), depends)
 		if err == nil {
 			err = sqlx.SelectContext(ctx, tx, &rows, q, args...)
 		}
