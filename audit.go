@@ -95,6 +95,7 @@ const (
 	AuditMemberRemoved = "member.removed"
 
 	AuditUserCreated = "user.created"
+	AuditUserRemoved = "user.removed" // details: name, memberships, tokens (revoked), sessions (ended)
 	AuditLoginFailed = "login.failed"
 
 	AuditTokenCreated = "token.created" // details: name, role
@@ -115,7 +116,7 @@ var AuditActions = []string{
 	AuditWorkspaceCreated, AuditWorkspaceChanged, AuditWorkspaceDeleted, AuditWorkspacePaused, AuditWorkspaceResumed,
 	AuditInstancePaused, AuditInstanceResumed,
 	AuditMemberAdded, AuditMemberChanged, AuditMemberRemoved,
-	AuditUserCreated, AuditLoginFailed,
+	AuditUserCreated, AuditUserRemoved, AuditLoginFailed,
 	AuditTokenCreated, AuditTokenRevoked,
 	AuditReviewLinkCreated, AuditReviewLinkUsed, AuditReviewLinkRevoked,
 }

@@ -15,14 +15,17 @@ import (
 
 // User is a person who signs in. The instance admin (Admin) may do
 // everything everywhere; anyone else only what their role in a workspace
-// grants there.
+// grants there. A removed user (DisabledAt set: someone who left) signs in
+// no more and holds nothing, but is kept so that what they did still names
+// them.
 type User struct {
-	ID        int64     `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Admin     bool      `json:"admin"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID         int64      `json:"id"`
+	Email      string     `json:"email"`
+	Name       string     `json:"name"`
+	Admin      bool       `json:"admin"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
 
 // Bounds on people's details and passwords.
@@ -89,8 +92,13 @@ type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// DefaultSessionTTL is how long a sign-in lasts unless configured.
-const DefaultSessionTTL = 12 * time.Hour
+// DefaultSessionTTL is how long a sign-in lasts unless configured; a
+// configured one is MinSessionTTL to MaxSessionTTL.
+const (
+	DefaultSessionTTL = 12 * time.Hour
+	MinSessionTTL     = 5 * time.Minute
+	MaxSessionTTL     = 30 * 24 * time.Hour
+)
 
 // Member is a user's role in one workspace.
 type Member struct {
@@ -100,6 +108,50 @@ type Member struct {
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Membership is one workspace a user is a member of, and their role there.
+type Membership struct {
+	Workspace string `json:"workspace"` // its slug
+	Role      Role   `json:"role"`
+}
+
+// Person is a user with their memberships, as the instance admin lists
+// them (GET /api/v1/users): never a password hash.
+type Person struct {
+	User
+	Memberships []Membership `json:"memberships"`
+}
+
+// Identity is who a request's credential acts for (GET /api/v1/users/me):
+// its kind, "session" (with Session) or "token" (with Token: its name, id,
+// workspace and role narrowing); the user behind it (nil for the instance
+// admin's own tokens, which are nobody's); whether it may do what only the
+// instance admin may (Caller.InstanceAdmin); and the user's memberships —
+// for a token narrowed to a workspace, that one alone.
+type Identity struct {
+	Kind        string       `json:"kind"`
+	Admin       bool         `json:"admin"`
+	User        *User        `json:"user"`
+	Session     *Session     `json:"session,omitempty"`
+	Token       *Token       `json:"token,omitempty"`
+	Memberships []Membership `json:"memberships"`
+}
+
+// The kinds of Identity.
+const (
+	IdentitySession = "session"
+	IdentityToken   = "token"
+)
+
+// UserRemoval is what removing a user (someone who left) undid, all in one
+// transaction: their memberships, their API tokens (revoked), their
+// sign-in sessions (ended). User is the user as removed, DisabledAt set.
+type UserRemoval struct {
+	User        *User `json:"user"`
+	Memberships int   `json:"memberships_removed"`
+	Tokens      int   `json:"tokens_revoked"`
+	Sessions    int   `json:"sessions_ended"`
 }
 
 // CheckMemberChange tells whether a member holding by may change a member

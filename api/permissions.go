@@ -17,8 +17,11 @@ var routePermissions = map[string]herald.Permission{
 	"GET /api/v1/platforms":         herald.PermNone,
 
 	"POST /api/v1/users":                           herald.PermAdmin,
-	"POST /api/v1/users/me/password":               herald.PermNone, // the caller's own
-	"POST /api/v1/sessions":                        herald.PermNone, // public: signing in (publicRoutes)
+	"GET /api/v1/users":                            herald.PermAdmin, // every user, with their memberships
+	"GET /api/v1/users/me":                         herald.PermNone,  // the caller's own
+	"DELETE /api/v1/users/:email":                  herald.PermAdmin, // someone left: sessions, tokens, memberships go
+	"POST /api/v1/users/me/password":               herald.PermNone,  // the caller's own
+	"POST /api/v1/sessions":                        herald.PermNone,  // public: signing in (publicRoutes)
 	"DELETE /api/v1/sessions/current":              herald.PermNone,
 	"GET /api/v1/tokens":                           herald.PermNone, // the caller's own (the admin: all)
 	"POST /api/v1/tokens":                          herald.PermNone, // never more than the caller

@@ -60,6 +60,9 @@ var wantAccess = map[string]string{
 	"POST /api/v1/workspaces/:ws/deliveries/:id/resolve": editors,
 
 	"POST /api/v1/users":                           adminOnly,
+	"GET /api/v1/users":                            adminOnly,
+	"GET /api/v1/users/me":                         anyone,
+	"DELETE /api/v1/users/:email":                  adminOnly,
 	"POST /api/v1/users/me/password":               anyone,
 	"POST /api/v1/sessions":                        public,
 	"DELETE /api/v1/sessions/current":              anyone,

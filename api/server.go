@@ -30,6 +30,9 @@ type Store interface {
 	CreateSession(ctx context.Context, email, password string, ttl time.Duration) (string, *herald.Session, error)
 	EndSession(ctx context.Context, id int64) error
 	ChangePassword(ctx context.Context, userID int64, current, next string, keepSession int64) error
+	Identity(ctx context.Context, by herald.Caller) (*herald.Identity, error)
+	ListUsers(ctx context.Context, after string, limit int) ([]*herald.Person, error)
+	RemoveUser(ctx context.Context, email string) (*herald.UserRemoval, error)
 
 	CreateTokenFor(ctx context.Context, by herald.Caller, req herald.TokenRequest) (string, *herald.Token, error)
 	ListTokens(ctx context.Context, by herald.Caller, after int64, limit int) ([]*herald.Token, error)
@@ -230,6 +233,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/platforms", s.listPlatforms)
 
 	v1.POST("/users", s.createUser)
+	v1.GET("/users", s.listUsers)
+	v1.GET("/users/me", s.me)
+	v1.DELETE("/users/:email", s.removeUser)
 	v1.POST("/users/me/password", s.changePassword)
 	v1.POST("/sessions", s.createSession)
 	v1.DELETE("/sessions/current", s.deleteSession)

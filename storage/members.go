@@ -128,7 +128,8 @@ func (db *DB) ListMembers(ctx context.Context, wsID int64, after string, limit i
 // (herald.CheckMemberChange: EFORBIDDEN otherwise), and records
 // member.added or member.changed in the audit log. It gives ENOTFOUND for
 // an unknown workspace or email (saying how to create the user), and
-// ECONFLICT when it would demote the workspace's last owner.
+// ECONFLICT when it would demote the workspace's last owner or the user
+// was removed.
 func (db *DB) PutMember(ctx context.Context, wsID int64, email string, role, by herald.Role) (m *herald.Member, created bool, err error) {
 	if _, err := herald.ParseRole(string(role)); err != nil {
 		return nil, false, err
@@ -140,6 +141,9 @@ func (db *DB) PutMember(ctx context.Context, wsID int64, email string, role, by 
 		}
 		if err := herald.CheckMemberChange(by, from, role); err != nil {
 			return err
+		}
+		if u.DisabledAt.Valid {
+			return herald.Errorf(herald.ECONFLICT, "%s was removed from Herald (DELETE /api/v1/users/{email}) and cannot be a member again", u.Email)
 		}
 		if from == herald.RoleOwner && role != herald.RoleOwner {
 			if err := db.keepAnOwner(ctx, tx, wsID, slug, u.Email); err != nil {
@@ -210,15 +214,18 @@ func (db *DB) DeleteMember(ctx context.Context, wsID int64, email string, by her
 	return memberErr("delete member", err)
 }
 
-// memberForChange locks the workspace (changes of its members take turns,
-// so two owners demoting each other at once cannot leave none) and reads
-// the user with this email and the role they hold there ("" for none).
+// memberForChange locks the user with this email, then the workspace
+// (changes of its members take turns, so two owners demoting each other at
+// once cannot leave none), and reads the role the user holds there (""
+// for none). The user first, as RemoveUser locks them (then each of their
+// workspaces): a user being removed is not made a member meanwhile, and
+// the two never wait on each other in a circle.
 func (db *DB) memberForChange(ctx context.Context, tx *sqlx.Tx, wsID int64, email string) (string, userRow, herald.Role, error) {
-	slug, err := db.lockWorkspace(ctx, tx, wsID)
+	u, err := db.lockUser(ctx, tx, email)
 	if err != nil {
-		return "", userRow{}, "", err
+		return "", u, "", err
 	}
-	u, err := db.userByEmail(ctx, tx, email)
+	slug, err := db.lockWorkspace(ctx, tx, wsID)
 	if err != nil {
 		return "", u, "", err
 	}

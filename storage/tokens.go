@@ -31,13 +31,14 @@ type tokenRow struct {
 	UserName    sql.NullString `db:"user_name"`
 	UserEmail   sql.NullString `db:"user_email"`
 	UserAdmin   sql.NullBool   `db:"user_admin"`
+	UserGone    sql.NullInt64  `db:"user_disabled_at"`
 	Workspace   sql.NullString `db:"workspace"`
 }
 
 // tokenCols are a token's columns with its creator's and workspace's (t:
 // api_tokens, u: users, w: workspaces, both LEFT JOINed).
 const tokenCols = `t.id, t.name, t.role, t.created_at, t.last_used_at, t.user_id, t.workspace_id, t.expires_at, t.revoked_at,
-	u.name AS user_name, u.email AS user_email, u.admin AS user_admin, w.slug AS workspace`
+	u.name AS user_name, u.email AS user_email, u.admin AS user_admin, u.disabled_at AS user_disabled_at, w.slug AS workspace`
 
 func (r tokenRow) token() *herald.Token {
 	return &herald.Token{ID: r.ID, Name: r.Name, Role: r.Role, CreatedAt: fromMs(r.CreatedAt), LastUsedAt: fromNullMs(r.LastUsedAt),
@@ -128,7 +129,9 @@ const lastUsedEvery = time.Minute
 // records a token's use (last_used_at, at most once every lastUsedEvery,
 // written in the background). A session comes back as a Token with Session
 // set, ID the session's and UserID its user's. An unknown secret gives
-// EUNAUTHORIZED; an expired or revoked one too, saying so.
+// EUNAUTHORIZED; an expired or revoked one too, saying so, and one of a
+// removed user (whose tokens RemoveUser revoked and sessions ended: this
+// holds for any made meanwhile).
 func (db *DB) Authenticate(ctx context.Context, secret string) (*herald.Token, error) {
 	switch {
 	case strings.HasPrefix(secret, sessionPrefix):
@@ -146,6 +149,8 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*herald.Token, e
 	}
 	now := db.nowMs()
 	switch {
+	case r.UserGone.Valid:
+		return nil, herald.Errorf(herald.EUNAUTHORIZED, "this API token was revoked: its user was removed")
 	case r.RevokedAt.Valid:
 		return nil, herald.Errorf(herald.EUNAUTHORIZED, "this API token was revoked; create another")
 	case r.ExpiresAt.Valid && r.ExpiresAt.Int64 <= now:
@@ -174,7 +179,7 @@ func (db *DB) authenticateSession(ctx context.Context, secret string) (*herald.T
 		Admin     bool   `db:"admin"`
 	}
 	err := get(ctx, db.r, &r, `SELECT s.id, s.user_id, s.created_at, s.expires_at, u.name, u.email, u.admin
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?`, hashSecret(secret))
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ? AND u.disabled_at IS NULL`, hashSecret(secret))
 	if notFound(err) {
 		return nil, herald.Errorf(herald.EUNAUTHORIZED, "this session has ended or never was; sign in again")
 	} else if err != nil {

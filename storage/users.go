@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -19,19 +20,21 @@ const sessionPrefix = "hrls_"
 var maxSessionsPerUser = 100
 
 type userRow struct {
-	ID           int64  `db:"id"`
-	Email        string `db:"email"`
-	Name         string `db:"name"`
-	PasswordHash string `db:"password_hash"`
-	Admin        bool   `db:"admin"`
-	CreatedAt    int64  `db:"created_at"`
-	UpdatedAt    int64  `db:"updated_at"`
+	ID           int64         `db:"id"`
+	Email        string        `db:"email"`
+	Name         string        `db:"name"`
+	PasswordHash string        `db:"password_hash"`
+	Admin        bool          `db:"admin"`
+	CreatedAt    int64         `db:"created_at"`
+	UpdatedAt    int64         `db:"updated_at"`
+	DisabledAt   sql.NullInt64 `db:"disabled_at"`
 }
 
-const userCols = `id, email, name, password_hash, admin, created_at, updated_at`
+const userCols = `id, email, name, password_hash, admin, created_at, updated_at, disabled_at`
 
 func (r userRow) user() *herald.User {
-	return &herald.User{ID: r.ID, Email: r.Email, Name: r.Name, Admin: r.Admin, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt)}
+	return &herald.User{ID: r.ID, Email: r.Email, Name: r.Name, Admin: r.Admin, CreatedAt: fromMs(r.CreatedAt), UpdatedAt: fromMs(r.UpdatedAt),
+		DisabledAt: fromNullMs(r.DisabledAt)}
 }
 
 // CreateUser stores the user u (email, name, admin) with password, or with
@@ -39,7 +42,8 @@ func (r userRow) user() *herald.User {
 // its argon2id hash is stored). It sets u's ID and times. It gives
 // EVALIDATION listing every problem of the email, the name and the password
 // (8 to 256 bytes), and ECONFLICT when a user has this email already
-// (compared case-insensitively). It records user.created in the audit log.
+// (compared case-insensitively), a removed user's too. It records
+// user.created in the audit log.
 func (db *DB) CreateUser(ctx context.Context, u *herald.User, password string) (generated string, err error) {
 	var ps []herald.Problem
 	if err := u.Validate(); err != nil {
@@ -71,6 +75,10 @@ func (db *DB) CreateUser(ctx context.Context, u *herald.User, password string) (
 		return db.audit(ctx, tx, 0, herald.AuditUserCreated, "user "+u.Email, map[string]any{"name": u.Name, "admin": u.Admin})
 	})
 	if isUnique(err) {
+		if r, err := db.userByEmail(ctx, db.r, u.Email); err == nil && r.DisabledAt.Valid {
+			return "", herald.Errorf(herald.ECONFLICT, "the email %q belonged to a user removed at %s, who is kept so that the audit log still names them; use another email",
+				u.Email, fromMs(r.DisabledAt.Int64).Format(time.RFC3339))
+		}
 		return "", herald.Errorf(herald.ECONFLICT, "a user with email %q exists already", u.Email)
 	} else if err != nil {
 		return "", fmt.Errorf("create user: %w", err)
@@ -80,7 +88,8 @@ func (db *DB) CreateUser(ctx context.Context, u *herald.User, password string) (
 }
 
 // UserByEmail returns the user with this email (compared
-// case-insensitively), or ENOTFOUND saying how to create one.
+// case-insensitively), a removed one too (DisabledAt set), or ENOTFOUND
+// saying how to create one.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*herald.User, error) {
 	r, err := db.userByEmail(ctx, db.r, email)
 	if err != nil {
@@ -112,7 +121,8 @@ func errSignIn() error { return herald.Errorf(herald.EUNAUTHORIZED, "wrong email
 // a new session's secret ("hrls_" + 32 random bytes, shown once: only its
 // SHA-256 is stored) and the session, which lasts ttl. A wrong email or
 // password gives EUNAUTHORIZED, after as long a wait either way (an
-// unknown email is checked against a dummy hash).
+// unknown email is checked against a dummy hash); so does a removed user's
+// email, whatever the password: the answer tells nothing.
 func (db *DB) CreateSession(ctx context.Context, email, password string, ttl time.Duration) (string, *herald.Session, error) {
 	if ttl <= 0 {
 		ttl = herald.DefaultSessionTTL
@@ -121,7 +131,7 @@ func (db *DB) CreateSession(ctx context.Context, email, password string, ttl tim
 		return "", nil, errSignIn() // refused unhashed, whoever it names
 	}
 	r, err := db.userByEmail(ctx, db.r, email)
-	if herald.ErrorCode(err) == herald.ENOTFOUND {
+	if herald.ErrorCode(err) == herald.ENOTFOUND || err == nil && r.DisabledAt.Valid {
 		if _, err := checkPassword(ctx, dummyHash(), password); err != nil {
 			return "", nil, err
 		}
@@ -147,9 +157,14 @@ func (db *DB) CreateSession(ctx context.Context, email, password string, ttl tim
 		if _, err := exec(ctx, tx, `DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?`, r.ID, now); err != nil {
 			return err
 		}
-		s.ID, err = insertID(ctx, tx, `INSERT INTO sessions (user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			r.ID, hashSecret(secret), now, ms(s.ExpiresAt))
-		if err != nil {
+		// Only while the user is still there: removed since the password
+		// was checked, the sign-in fails as any other.
+		s.ID, err = insertID(ctx, tx, `INSERT INTO sessions (user_id, hash, created_at, expires_at)
+			SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE id = ? AND disabled_at IS NULL)`,
+			r.ID, hashSecret(secret), now, ms(s.ExpiresAt), r.ID)
+		if notFound(err) {
+			return errSignIn()
+		} else if err != nil {
 			return err
 		}
 		// A user holds maxSessionsPerUser sessions at most: the oldest end.
@@ -157,7 +172,9 @@ func (db *DB) CreateSession(ctx context.Context, email, password string, ttl tim
 			(SELECT id FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT ?)`, r.ID, r.ID, maxSessionsPerUser)
 		return err
 	})
-	if err != nil {
+	if herald.ErrorCode(err) == herald.EUNAUTHORIZED {
+		return "", nil, err
+	} else if err != nil {
 		return "", nil, fmt.Errorf("create session: %w", err)
 	}
 	return secret, s, nil

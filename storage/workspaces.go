@@ -79,8 +79,13 @@ func (db *DB) CreateWorkspace(ctx context.Context, ws *herald.Workspace) error {
 		if owner == 0 {
 			return nil
 		}
+		// Locked, as RemoveUser locks them: a user removed meanwhile owns
+		// nothing.
 		var email string
-		if err := get(ctx, tx, &email, `SELECT email FROM users WHERE id = ?`, owner); err != nil {
+		err = get(ctx, tx, &email, `SELECT email FROM users WHERE id = ? AND disabled_at IS NULL`+db.d.forUpdate, owner)
+		if notFound(err) {
+			return herald.Errorf(herald.EUNAUTHORIZED, "your user was removed meanwhile")
+		} else if err != nil {
 			return fmt.Errorf("create workspace: owner %d: %w", owner, err)
 		}
 		if _, err := exec(ctx, tx, `INSERT INTO members (workspace_id, user_id, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,

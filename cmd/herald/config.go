@@ -49,6 +49,10 @@ type Config struct {
 	// proxy); review links are built on it. Empty: on each request's own
 	// host (see api.Config.PublicURL).
 	PublicURL string
+	// SessionTTL is how long a sign-in lasts (herald.MinSessionTTL to
+	// herald.MaxSessionTTL).
+	SessionTTL    time.Duration
+	sessionTTLErr error // a HERALD_SESSION_TTL that is no duration
 }
 
 // network is what outbound calls may reach besides public addresses.
@@ -79,6 +83,17 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return v
 	}
 	return def
+}
+
+// checkEnvDuration is an error naming the variable when it is set to
+// something that is no duration (envDuration would fall back to the
+// default without a word).
+func checkEnvDuration(name string) error {
+	v := os.Getenv(name)
+	if _, err := time.ParseDuration(v); v != "" && err != nil {
+		return fmt.Errorf("%s %q is not a duration such as 30m, 12h or 720h", name, v)
+	}
+	return nil
 }
 
 func envBool(name string, def bool) bool {
@@ -117,6 +132,8 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	durationFlag(fs, &c.ReadTimeout, "read-timeout", "HERALD_READ_TIMEOUT", 2*time.Minute, "how long a client may take to send a request, its body included")
 	stringFlag(fs, &c.PublicURL, "public-url", "HERALD_PUBLIC_URL", "", "the URL clients reach this server at, such as https://herald.example.com behind a proxy: review links point there")
 	durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")
+	c.sessionTTLErr = checkEnvDuration("HERALD_SESSION_TTL")
+	durationFlag(fs, &c.SessionTTL, "session-ttl", "HERALD_SESSION_TTL", herald.DefaultSessionTTL, "how long a sign-in session lasts, 5m to 720h (30 days)")
 	c.networksErr = c.AllowPrivateNetworks.Set(os.Getenv("HERALD_ALLOW_PRIVATE_NETWORKS"))
 	fs.Var(&c.AllowPrivateNetworks, "allow-private-networks", envUsage("let channel endpoints and media reach loopback, private or link-local addresses: true, or a comma list of CIDRs and host names", "HERALD_ALLOW_PRIVATE_NETWORKS", "none"))
 	boolFlag(fs, &c.AllowPrivateMedia, "allow-private-media", "HERALD_ALLOW_PRIVATE_MEDIA", false, "older name of --allow-private-networks=true")
@@ -188,6 +205,11 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("--shutdown-grace must not be negative")
 	case has("public-url") && checkPublicURL(c.PublicURL) != nil:
 		return checkPublicURL(c.PublicURL)
+	case has("session-ttl") && c.sessionTTLErr != nil:
+		return fmt.Errorf("--session-ttl (HERALD_SESSION_TTL): %w", c.sessionTTLErr)
+	case has("session-ttl") && (c.SessionTTL < herald.MinSessionTTL || c.SessionTTL > herald.MaxSessionTTL):
+		return fmt.Errorf("--session-ttl (HERALD_SESSION_TTL) is %s; a sign-in session lasts %s to %s (30 days)",
+			shortDuration(c.SessionTTL), shortDuration(herald.MinSessionTTL), shortDuration(herald.MaxSessionTTL))
 	case has("db"):
 		return c.checkDatabase()
 	}
@@ -232,4 +254,16 @@ func checkPublicURL(s string) error {
 		return fail("must have no fragment (#…)")
 	}
 	return nil
+}
+
+// shortDuration is d as a flag takes it, without zero units: 5m, 720h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

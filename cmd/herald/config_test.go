@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAllowPrivateMediaConfig(t *testing.T) {
@@ -94,5 +95,44 @@ func TestPublicURLConfig(t *testing.T) {
 	t.Setenv("HERALD_PUBLIC_URL", "herald.example.com")
 	if _, err := parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err == nil || !strings.Contains(err.Error(), "HERALD_PUBLIC_URL") {
 		t.Errorf("a bad variable: %v", err)
+	}
+}
+
+// --session-ttl and HERALD_SESSION_TTL: 12h by default, the flag over the
+// variable, 5m to 30 days; anything else refused with an error naming both
+// and the bounds.
+func TestSessionTTLConfig(t *testing.T) {
+	t.Setenv("HERALD_SESSION_TTL", "")
+	cfg, err := parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags)
+	if err != nil || cfg.SessionTTL != 12*time.Hour {
+		t.Fatalf("default: %v %v, want 12h", cfg.SessionTTL, err)
+	}
+	t.Setenv("HERALD_SESSION_TTL", "30m")
+	if cfg, err = parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err != nil || cfg.SessionTTL != 30*time.Minute {
+		t.Fatalf("variable: %v %v", cfg.SessionTTL, err)
+	}
+	if cfg, err = parse([]string{"--session-ttl", "720h"}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err != nil || cfg.SessionTTL != 720*time.Hour {
+		t.Fatalf("flag over variable, at the most: %v %v", cfg.SessionTTL, err)
+	}
+	if cfg, err = parse([]string{"--session-ttl", "5m"}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err != nil || cfg.SessionTTL != 5*time.Minute {
+		t.Fatalf("the least: %v %v", cfg.SessionTTL, err)
+	}
+	for _, bad := range []string{"4m59s", "0s", "-1h", "720h1s", "8760h"} {
+		_, err := parse([]string{"--session-ttl", bad}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags)
+		if err == nil || !strings.Contains(err.Error(), "--session-ttl (HERALD_SESSION_TTL)") || !strings.Contains(err.Error(), "5m to 720h (30 days)") {
+			t.Errorf("--session-ttl %s: %v, want an error naming the flag, the variable and the bounds", bad, err)
+		}
+	}
+	for _, bad := range []string{"1m", "twelve hours", "12"} {
+		t.Setenv("HERALD_SESSION_TTL", bad)
+		_, err := parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags)
+		if err == nil || !strings.Contains(err.Error(), "HERALD_SESSION_TTL") || !strings.Contains(err.Error(), "--session-ttl") {
+			t.Errorf("HERALD_SESSION_TTL=%s: %v, want an error naming it", bad, err)
+		}
+	}
+	// A flag value that is no duration is a usage error naming the flag.
+	t.Setenv("HERALD_SESSION_TTL", "")
+	if _, err := parse([]string{"--session-ttl", "soon"}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err == nil {
+		t.Error("--session-ttl soon is accepted")
 	}
 }

@@ -1,6 +1,6 @@
 // Command herald runs the Herald service (serve), applies its database
 // migrations (migrate), manages API tokens (token create) and users (user
-// create), checks a running
+// create, user remove), checks a running
 // server's readiness (healthcheck) and is the command-line client for CI
 // (plan lint, plan apply, plan status).
 package main
@@ -37,6 +37,9 @@ var (
 	userCreateHelp = help{Synopsis: "herald user create --email EMAIL --name NAME [--admin] [flags]",
 		Summary: "create a user and print a generated one-time password alone on stdout", DB: true,
 		About: "The password is shown only this once: hand it to the person, who signs in with it\n(POST /api/v1/sessions) and changes it (POST /api/v1/users/me/password). --admin makes an\ninstance admin, who may do everything everywhere; anyone else gets workspaces by being made\na member (PUT /api/v1/workspaces/{ws}/members/{email})."}
+	userRemoveHelp = help{Synopsis: "herald user remove --email EMAIL [flags]",
+		Summary: "remove a user who left: end their sessions, revoke their tokens, drop their memberships", DB: true,
+		About: "All at once, in one transaction (works while the server runs): their sessions and API tokens\nanswer 401 from then on, and signing in is refused as for a wrong password. They are kept,\nmarked removed, so the audit log still names them. The last owner of a workspace is not\nremoved: make someone else owner there first (PUT /api/v1/workspaces/{ws}/members/{email})."}
 	healthcheckHelp = help{Synopsis: "herald healthcheck [flags]",
 		Summary: "exit 0 when the server at --addr is ready (GET /readyz), 1 otherwise",
 		About:   "Meant for Docker's HEALTHCHECK: the image has no curl. An address on every interface\n(0.0.0.0:8080) is asked on loopback."}
@@ -55,7 +58,7 @@ func mainUsage() string {
 		}
 		fmt.Fprintf(&b, "  herald %-36s %s\n", synopsis, summary)
 	}
-	for _, h := range []help{serveHelp, migrateHelp, tokenCreateHelp, userCreateHelp, healthcheckHelp} {
+	for _, h := range []help{serveHelp, migrateHelp, tokenCreateHelp, userCreateHelp, userRemoveHelp, healthcheckHelp} {
 		item(h.Synopsis, h.Summary)
 	}
 	item("plan lint|apply|status ...", "the client for CI (herald plan help)")

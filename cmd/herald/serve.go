@@ -153,8 +153,9 @@ func (m *Main) Run(ctx context.Context) error {
 		CheckChannel: func(ctx context.Context, ch *herald.Channel) error {
 			return publishers.Check(ctx, m.Publishers, ch)
 		},
-		Platforms: func() any { return platformList(m.Publishers) },
-		PublicURL: m.Config.PublicURL,
+		Platforms:  func() any { return platformList(m.Publishers) },
+		PublicURL:  m.Config.PublicURL,
+		SessionTTL: m.Config.SessionTTL,
 	})
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: m.Config.ReadTimeout, WriteTimeout: m.Config.ReadTimeout + 5*time.Minute, IdleTimeout: 2 * time.Minute}

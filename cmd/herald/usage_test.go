@@ -32,7 +32,7 @@ func runHerald(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 var serveFlagNames = []string{"addr", "allow-private-media", "allow-private-networks", "data-dir", "db", "lease", "log-level", "max-body",
-	"node", "public-url", "read-timeout", "retry-backoff", "shutdown-grace", "workers"}
+	"node", "public-url", "read-timeout", "retry-backoff", "session-ttl", "shutdown-grace", "workers"}
 
 // Each command's help lists exactly the flags it takes, with its arguments,
 // on stdout with exit 0, for -h and --help alike.
@@ -47,6 +47,8 @@ func TestHelpListsEachCommandsFlags(t *testing.T) {
 		{[]string{"serve"}, "usage: herald serve [flags]", serveFlagNames, true},
 		{[]string{"migrate"}, "usage: herald migrate [flags]", []string{"data-dir", "db", "log-level"}, true},
 		{[]string{"token", "create"}, "usage: herald token create --name NAME", []string{"data-dir", "db", "log-level", "name", "role"}, true},
+		{[]string{"user", "create"}, "usage: herald user create --email EMAIL", []string{"admin", "data-dir", "db", "email", "log-level", "name"}, true},
+		{[]string{"user", "remove"}, "usage: herald user remove --email EMAIL", []string{"data-dir", "db", "email", "log-level"}, true},
 		{[]string{"healthcheck"}, "usage: herald healthcheck [flags]", []string{"addr", "timeout"}, false},
 		{[]string{"plan", "lint"}, "usage: herald plan lint FILE [flags]",
 			[]string{"annotations", "channels", "date-order", "encoding", "format", "sheet", "timezone"}, false},
@@ -82,8 +84,8 @@ func TestMainHelp(t *testing.T) {
 	if got := listedFlags(out); !slices.Equal(got, serveFlagNames) {
 		t.Errorf("herald --help lists flags %v, want serve's %v", got, serveFlagNames)
 	}
-	for _, want := range []string{"herald serve", "herald migrate", "herald token create --name NAME", "herald healthcheck", "herald plan lint|apply|status",
-		"HERALD_LEASE", "HERALD_RETRY_BACKOFF", "HERALD_SHUTDOWN_GRACE", "HERALD_SECRET_KEY", "HERALD_ALLOW_PRIVATE_MEDIA"} {
+	for _, want := range []string{"herald serve", "herald migrate", "herald token create --name NAME", "herald user create", "herald user remove --email EMAIL",
+		"herald healthcheck", "herald plan lint|apply|status", "HERALD_LEASE", "HERALD_SESSION_TTL", "HERALD_RETRY_BACKOFF", "HERALD_SHUTDOWN_GRACE", "HERALD_SECRET_KEY", "HERALD_ALLOW_PRIVATE_MEDIA"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("herald --help does not mention %q:\n%s", want, out)
 		}
@@ -109,6 +111,7 @@ func TestBadFlagPrintsOneErrorAndUsage(t *testing.T) {
 		{"migrate", "--bogus"},
 		{"migrate", "--workers", "4"},
 		{"token", "create", "--name", "x", "--addr", "127.0.0.1:1"},
+		{"user", "remove", "--email", "a@example.com", "--name", "A"},
 		{"healthcheck", "--bogus"},
 		{"plan", "lint", "p.csv", "--bogus"},
 		{"plan", "apply", "p.csv", "--bogus"},
@@ -116,7 +119,7 @@ func TestBadFlagPrintsOneErrorAndUsage(t *testing.T) {
 	} {
 		code, out, errs := runHerald(t, args...)
 		name := args[0]
-		if args[0] == "plan" || args[0] == "token" {
+		if args[0] == "plan" || args[0] == "token" || args[0] == "user" {
 			name = args[0] + " " + args[1]
 		}
 		lines := strings.Split(errs, "\n")
