@@ -173,6 +173,9 @@ func TestPostgresSchemaMirrorsSQLite(t *testing.T) {
 			if c.Type == "INTEGER" && (c.Name == "id" || strings.HasSuffix(c.Name, "_id")) {
 				want = "bigint" // ids and references to them
 			}
+			if table == "delivery_events" && c.Name == "txid" {
+				want = "xid8" // the transaction's id there; always 0 on SQLite (migrations/*/0014)
+			}
 			if p.Name != c.Name || p.Type != want || (p.Nullable == "NO") != (c.NotNull || c.PK == 1) || (p.Identity == "YES") != (c.PK == 1 && c.Name == "id") {
 				t.Errorf("%s column %d: SQLite %s %s not null %v pk %v; PostgreSQL %s %s nullable %s identity %s",
 					table, i, c.Name, c.Type, c.NotNull, c.PK, p.Name, p.Type, p.Nullable, p.Identity)

@@ -41,9 +41,10 @@ var sqliteDialect = dialect{
 	isUnique:    sqliteUnique,
 	claimGate:   `SELECT EXISTS (SELECT 1 FROM pauses WHERE until_at <= ?)`,
 	nextIDs:     sqliteNextIDs,
-	// One write transaction commits at a time: ids come in commit order.
-	followEvents: follow{tx: "0", order: "id", after: func(c eventCursor) (string, []any) {
-		return "id > ?", []any{c.id}
+	// One write transaction commits at a time: ids come in commit order
+	// (txid is always 0; naming it lets delivery_events_follow serve).
+	followEvents: follow{tx: "txid", order: "txid, id", after: func(c eventCursor) (string, []any) {
+		return "txid = 0 AND id > ?", []any{c.id}
 	}},
 }
 
