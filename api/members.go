@@ -30,13 +30,19 @@ func (s *Server) listMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return emailPage(c, list, n, func(m *herald.Member) string { return m.Email })
+}
+
+// emailPage answers a page of a list ordered by email and read one past
+// n: its first n items, with the cursor of the last when there is more.
+func emailPage[T any](c echo.Context, list []*T, n int, email func(*T) string) error {
 	next := ""
 	if len(list) > n {
 		list = list[:n]
-		next = herald.EmailKey(list[n-1].Email)
+		next = herald.EmailKey(email(list[n-1]))
 	}
 	if list == nil {
-		list = []*herald.Member{}
+		list = []*T{}
 	}
 	return c.JSON(http.StatusOK, page{Items: list, NextCursor: next})
 }

@@ -28,15 +28,7 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	next := ""
-	if len(list) > n {
-		list = list[:n]
-		next = herald.EmailKey(list[n-1].Email)
-	}
-	if list == nil {
-		list = []*herald.Person{}
-	}
-	return c.JSON(http.StatusOK, page{Items: list, NextCursor: next})
+	return emailPage(c, list, n, func(p *herald.Person) string { return p.Email })
 }
 
 // removeUser removes a user who left (DELETE /api/v1/users/{email}) and
