@@ -38,8 +38,11 @@ type Options struct {
 	Network outbound.Allow
 	// Timeout bounds each HTTP call; outbound.DefaultTimeout when 0.
 	Timeout time.Duration
+	// Concurrency is how many publishes may run at once (the scheduler's
+	// workers): the client keeps that many connections to one host open.
+	Concurrency int
 	// HTTPClient is the client every HTTP adapter uses; when nil New
-	// builds it: outbound.New with Network and Timeout. One given must be
+	// builds it: outbound.New with Network, Timeout and Concurrency. One given must be
 	// built by outbound.New too (or it has no guard).
 	HTTPClient *http.Client
 	// SaveCredentials stores refreshed credentials of a channel at once
@@ -111,7 +114,7 @@ func New(opts Options) map[string]Publisher {
 		opts.DataDir = "data"
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = outbound.New(outbound.Options{Allow: opts.Network, Timeout: opts.Timeout})
+		opts.HTTPClient = outbound.New(outbound.Options{Allow: opts.Network, Timeout: opts.Timeout, Concurrency: opts.Concurrency})
 	}
 	if opts.Now == nil {
 		opts.Now = herald.Now

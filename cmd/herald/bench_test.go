@@ -200,7 +200,7 @@ func benchBurstHTTP(b *testing.B, channels int) {
 	)
 	floor := time.Duration(perChan) * latency
 	cfg := testConfig(b.TempDir())
-	pub := webhook.New(webhook.Options{HTTPClient: outbound.New(outbound.Options{Allow: cfg.network()}), Logger: zerolog.Nop()})
+	pub := webhook.New(webhook.Options{HTTPClient: outbound.New(outbound.Options{Allow: cfg.network(), Concurrency: channels}), Logger: zerolog.Nop()})
 	var ratios, cpus []float64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()

@@ -111,6 +111,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Publishers = publishers.New(publishers.Options{DataDir: m.Config.DataDir, Logger: m.Log, Now: m.Now,
 		Network:           m.Config.network(),
+		Concurrency:       m.Config.Workers,
 		SaveCredentials:   m.DB.UpdateChannelCredentials,
 		SaveDeliveryState: m.DB.SaveDeliveryState,
 	})

@@ -52,7 +52,17 @@ func (e *RefusedError) Unwrap() error { return ErrRefused }
 type Options struct {
 	Allow   Allow         // the non-public addresses it may reach; none when zero
 	Timeout time.Duration // bound on a whole call; DefaultTimeout when 0
+	// Concurrency is how many calls the caller may make at once (the
+	// scheduler's workers): that many connections to one host are kept
+	// open between calls, at least DefaultIdlePerHost. Many channels post
+	// to one API at once; a connection closed after each call would be
+	// opened again, a TLS handshake each, by the next.
+	Concurrency int
 }
+
+// DefaultIdlePerHost is the connections to one host kept open between
+// calls when Options.Concurrency is lower.
+const DefaultIdlePerHost = 100
 
 // New returns a client whose every connection goes through the guard,
 // which refuses non-public addresses opts.Allow does not allow, and which
@@ -62,13 +72,14 @@ func New(opts Options) *http.Client {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	idle := max(opts.Concurrency, DefaultIdlePerHost)
 	g := &guard{allow: opts.Allow}
 	t := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           g.dial,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          200,
-		MaxIdleConnsPerHost:   100, // many channels publish to one API at once
+		MaxIdleConns:          2 * idle, // a few hosts, one of them the busiest
+		MaxIdleConnsPerHost:   idle,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,

@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -147,5 +148,73 @@ func TestFollowRedirects(t *testing.T) {
 	var re *RefusedError
 	if !errors.As(err, &re) || re.IP.String() != "127.0.0.1" {
 		t.Errorf("refusal %v", err)
+	}
+}
+
+// As many calls at once to one host as Concurrency says (above the
+// default's 100) leave that many connections open for the next round:
+// a second round opens none (each would be a TLS handshake to a real API).
+func TestConcurrentCallsKeepTheirConnections(t *testing.T) {
+	const n = 150
+	for _, c := range []struct {
+		concurrency int
+		reused      bool
+	}{{0, false}, {n, true}} {
+		var opened atomic.Int64
+		var waiting atomic.Int64
+		var release atomic.Pointer[chan struct{}] // this round's
+		first := make(chan struct{})
+		release.Store(&first)
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Every call of a round is held until all n have arrived, so
+			// that n connections are in use at once.
+			ch := *release.Load()
+			if waiting.Add(1)%n == 0 {
+				ch <- struct{}{}
+			}
+			<-ch
+			w.Write([]byte("ok"))
+		}))
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				opened.Add(1)
+			}
+		}
+		srv.Start()
+		client := New(Options{Allow: AllowAll, Concurrency: c.concurrency})
+		round := func() {
+			errs := make(chan error, n)
+			for range n {
+				go func() {
+					resp, err := client.Get(srv.URL)
+					if err == nil {
+						_, err = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+					errs <- err
+				}()
+			}
+			ch := *release.Load()
+			<-ch // the n-th arrived: let every call of the round answer
+			close(ch)
+			for range n {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			next := make(chan struct{})
+			release.Store(&next)
+		}
+		round()
+		once := opened.Load()
+		round()
+		again := opened.Load() - once
+		srv.Close()
+		if once != n {
+			t.Errorf("concurrency %d: the first round opened %d connections, want %d", c.concurrency, once, n)
+		}
+		if (again == 0) != c.reused {
+			t.Errorf("concurrency %d: the second round opened %d more connections; want none: %v", c.concurrency, again, c.reused)
+		}
 	}
 }
