@@ -129,6 +129,9 @@ func (db *DB) runBatch(batch []*completion) {
 		batch[0].err = err
 		return
 	}
+	// Said, not only handled: a batch statement that always fails would
+	// otherwise pass unseen, every result written one by one.
+	db.log.Warn().Err(err).Int("results", len(batch)).Msg("a batch of publish results failed; writing each on its own")
 	for _, c := range batch {
 		c.err = nil
 		if err := db.inTx(ctx, func(tx *sqlx.Tx) error {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/jmoiron/sqlx"
+	"github.com/rs/zerolog"
 )
 
 // oneClaimed sets up one workspace with channels tg (telegram) and masto
@@ -181,9 +183,14 @@ func TestRecoverExpired(t *testing.T) {
 
 // TestCompleteBatch runs completions in one shared transaction: a refused
 // one (wrong owner) and one the database fails (a config update that cannot
-// be stored) fail alone; the others are written.
+// be stored) fail alone; the others are written. The fallback to one by
+// one is logged.
 func TestCompleteBatch(t *testing.T) {
-	db := MustOpenDB(t)
+	var logs syncBuffer
+	db := mustOpenDSN(t, testDSN(t, filepath.Join(t.TempDir(), "herald.db")), zerolog.New(&logs))
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
 	ws := mustWorkspace(t, db, "acme")
 	var posts []herald.Post
 	for _, name := range []string{"a", "b", "c", "d"} {
@@ -221,6 +228,9 @@ func TestCompleteBatch(t *testing.T) {
 	}
 	wantCode(t, batch[1].err, herald.ECONFLICT)
 	wantCode(t, batch[2].err, herald.EINTERNAL)
+	if l := logs.String(); !strings.Contains(l, "a batch of publish results failed; writing each on its own") || !strings.Contains(l, `"results":4`) {
+		t.Errorf("the fallback is not logged: %s", l)
+	}
 	want := []herald.DeliveryStatus{herald.StatusPublished, herald.StatusPublishing, herald.StatusPublishing, herald.StatusPublished}
 	for i, j := range jobs {
 		if got := statusOf(t, db, j.Delivery.ID); got != want[i] {
