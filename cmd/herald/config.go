@@ -51,8 +51,8 @@ type Config struct {
 	PublicURL string
 	// SessionTTL is how long a sign-in lasts (herald.MinSessionTTL to
 	// herald.MaxSessionTTL).
-	SessionTTL    time.Duration
-	sessionTTLErr error // a HERALD_SESSION_TTL that is no duration
+	SessionTTL time.Duration
+	envErrs    []envErr // variables set to what their flag cannot take (see envValue)
 }
 
 // network is what outbound calls may reach besides public addresses.
@@ -71,36 +71,27 @@ func env(name, def string) string {
 	return def
 }
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
+// envErr is a variable set to what its flag cannot take.
+type envErr struct {
+	flag string
+	err  error
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
+// envValue is the variable's value parsed by parse, or def when it is
+// unset. A value parse refuses is recorded in c.envErrs, naming the flag
+// and the variable, for validate to report unless the flag itself is given:
+// a mistyped HERALD_LEASE must not quietly become the default.
+func envValue[T any](c *Config, name, variable string, def T, what string, parse func(string) (T, error)) T {
+	s := os.Getenv(variable)
+	if s == "" {
+		return def
 	}
-	return def
-}
-
-// checkEnvDuration is an error naming the variable when it is set to
-// something that is no duration (envDuration would fall back to the
-// default without a word).
-func checkEnvDuration(name string) error {
-	v := os.Getenv(name)
-	if _, err := time.ParseDuration(v); v != "" && err != nil {
-		return fmt.Errorf("%s %q is not a duration such as 30m, 12h or 720h", name, v)
+	v, err := parse(s)
+	if err != nil {
+		c.envErrs = append(c.envErrs, envErr{name, fmt.Errorf("--%s (%s): %q is not %s; fix it or unset it", name, variable, s, what)})
+		return def
 	}
-	return nil
-}
-
-func envBool(name string, def bool) bool {
-	if v, err := strconv.ParseBool(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
+	return v
 }
 
 // Config's flags come in groups; each command registers those it uses. Each
@@ -123,20 +114,19 @@ func (c *Config) dbFlags(fs *flag.FlagSet) {
 func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.addrFlag(fs)
 	c.dbFlags(fs)
-	intFlag(fs, &c.Workers, "workers", "HERALD_WORKERS", 100, "publishing workers across channels")
+	c.intFlag(fs, &c.Workers, "workers", "HERALD_WORKERS", 100, "publishing workers across channels")
 	stringFlag(fs, &c.Node, "node", "HERALD_NODE", herald.DefaultNode(), "this process's name in logs, leases and delivery events; unique per replica")
 	c.sole = true
-	int64Flag(fs, &c.MaxBodyBytes, "max-body", "HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest accepted request body in bytes")
-	durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", scheduler.DefaultLease, "how long a claim outlives its process: renewed while a publish runs, recovered this long after the process stops")
-	durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
-	durationFlag(fs, &c.ReadTimeout, "read-timeout", "HERALD_READ_TIMEOUT", 2*time.Minute, "how long a client may take to send a request, its body included")
+	c.int64Flag(fs, &c.MaxBodyBytes, "max-body", "HERALD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest accepted request body in bytes")
+	c.durationFlag(fs, &c.Lease, "lease", "HERALD_LEASE", scheduler.DefaultLease, "how long a claim outlives its process: renewed while a publish runs, recovered this long after the process stops")
+	c.durationFlag(fs, &c.RetryBase, "retry-backoff", "HERALD_RETRY_BACKOFF", 5*time.Second, "first retry delay after a retryable error; doubles each attempt, with jitter")
+	c.durationFlag(fs, &c.ReadTimeout, "read-timeout", "HERALD_READ_TIMEOUT", 2*time.Minute, "how long a client may take to send a request, its body included")
 	stringFlag(fs, &c.PublicURL, "public-url", "HERALD_PUBLIC_URL", "", "the URL clients reach this server at, such as https://herald.example.com behind a proxy: review links point there")
-	durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")
-	c.sessionTTLErr = checkEnvDuration("HERALD_SESSION_TTL")
-	durationFlag(fs, &c.SessionTTL, "session-ttl", "HERALD_SESSION_TTL", herald.DefaultSessionTTL, "how long a sign-in session lasts, 5m to 720h (30 days)")
+	c.durationFlag(fs, &c.Shutdown, "shutdown-grace", "HERALD_SHUTDOWN_GRACE", 30*time.Second, "how long in-flight publishes may finish on shutdown")
+	c.durationFlag(fs, &c.SessionTTL, "session-ttl", "HERALD_SESSION_TTL", herald.DefaultSessionTTL, "how long a sign-in session lasts, 5m to 720h (30 days)")
 	c.networksErr = c.AllowPrivateNetworks.Set(os.Getenv("HERALD_ALLOW_PRIVATE_NETWORKS"))
 	fs.Var(&c.AllowPrivateNetworks, "allow-private-networks", envUsage("let channel endpoints and media reach loopback, private or link-local addresses: true, or a comma list of CIDRs and host names", "HERALD_ALLOW_PRIVATE_NETWORKS", "none"))
-	boolFlag(fs, &c.AllowPrivateMedia, "allow-private-media", "HERALD_ALLOW_PRIVATE_MEDIA", false, "older name of --allow-private-networks=true")
+	c.boolFlag(fs, &c.AllowPrivateMedia, "allow-private-media", "HERALD_ALLOW_PRIVATE_MEDIA", false, "older name of --allow-private-networks=true")
 }
 
 func stringFlag(fs *flag.FlagSet, p *string, name, variable, def, usage string) {
@@ -152,20 +142,21 @@ func stringFlag(fs *flag.FlagSet, p *string, name, variable, def, usage string) 
 	fs.StringVar(p, name, env(variable, def), envUsage(usage, variable, shown))
 }
 
-func intFlag(fs *flag.FlagSet, p *int, name, variable string, def int, usage string) {
-	fs.IntVar(p, name, envInt(variable, def), envUsage(usage, variable, strconv.Itoa(def)))
+func (c *Config) intFlag(fs *flag.FlagSet, p *int, name, variable string, def int, usage string) {
+	fs.IntVar(p, name, envValue(c, name, variable, def, "a whole number", strconv.Atoi), envUsage(usage, variable, strconv.Itoa(def)))
 }
 
-func int64Flag(fs *flag.FlagSet, p *int64, name, variable string, def int64, usage string) {
-	fs.Int64Var(p, name, int64(envInt(variable, int(def))), envUsage(usage, variable, strconv.FormatInt(def, 10)))
+func (c *Config) int64Flag(fs *flag.FlagSet, p *int64, name, variable string, def int64, usage string) {
+	parse := func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+	fs.Int64Var(p, name, envValue(c, name, variable, def, "a whole number", parse), envUsage(usage, variable, strconv.FormatInt(def, 10)))
 }
 
-func durationFlag(fs *flag.FlagSet, p *time.Duration, name, variable string, def time.Duration, usage string) {
-	fs.DurationVar(p, name, envDuration(variable, def), envUsage(usage, variable, def.String()))
+func (c *Config) durationFlag(fs *flag.FlagSet, p *time.Duration, name, variable string, def time.Duration, usage string) {
+	fs.DurationVar(p, name, envValue(c, name, variable, def, "a duration such as 30s, 5m or 12h", time.ParseDuration), envUsage(usage, variable, def.String()))
 }
 
-func boolFlag(fs *flag.FlagSet, p *bool, name, variable string, def bool, usage string) {
-	fs.BoolVar(p, name, envBool(variable, def), envUsage(usage, variable, strconv.FormatBool(def)))
+func (c *Config) boolFlag(fs *flag.FlagSet, p *bool, name, variable string, def bool, usage string) {
+	fs.BoolVar(p, name, envValue(c, name, variable, def, "true or false", strconv.ParseBool), envUsage(usage, variable, strconv.FormatBool(def)))
 }
 
 // envUsage is a flag's usage naming its variable and built-in default.
@@ -184,6 +175,13 @@ func (c *Config) dsn() string {
 // validate checks the values of the flags fs registered.
 func (c *Config) validate(fs *flag.FlagSet) error {
 	has := func(name string) bool { return fs.Lookup(name) != nil }
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, e := range c.envErrs {
+		if !given[e.flag] {
+			return e.err
+		}
+	}
 	switch {
 	case has("allow-private-networks") && c.networksErr != nil:
 		return fmt.Errorf("HERALD_ALLOW_PRIVATE_NETWORKS: %w", c.networksErr)
@@ -205,8 +203,6 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("--shutdown-grace must not be negative")
 	case has("public-url") && checkPublicURL(c.PublicURL) != nil:
 		return checkPublicURL(c.PublicURL)
-	case has("session-ttl") && c.sessionTTLErr != nil:
-		return fmt.Errorf("--session-ttl (HERALD_SESSION_TTL): %w", c.sessionTTLErr)
 	case has("session-ttl") && (c.SessionTTL < herald.MinSessionTTL || c.SessionTTL > herald.MaxSessionTTL):
 		return fmt.Errorf("--session-ttl (HERALD_SESSION_TTL) is %s; a sign-in session lasts %s to %s (30 days)",
 			shortDuration(c.SessionTTL), shortDuration(herald.MinSessionTTL), shortDuration(herald.MaxSessionTTL))

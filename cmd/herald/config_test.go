@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,28 @@ func TestSessionTTLConfig(t *testing.T) {
 	t.Setenv("HERALD_SESSION_TTL", "")
 	if _, err := parse([]string{"--session-ttl", "soon"}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err == nil {
 		t.Error("--session-ttl soon is accepted")
+	}
+}
+
+// A variable set to what its flag cannot take is refused at start, naming
+// both, rather than quietly replaced by the default; given, the flag wins.
+func TestMistypedVariablesRefused(t *testing.T) {
+	for variable, c := range map[string]struct{ flag, value, given string }{
+		"HERALD_WORKERS":             {"workers", "many", "10"},
+		"HERALD_MAX_BODY_BYTES":      {"max-body", "1MB", "2048"},
+		"HERALD_LEASE":               {"lease", "30", "30s"},
+		"HERALD_SHUTDOWN_GRACE":      {"shutdown-grace", "half a minute", "5s"},
+		"HERALD_ALLOW_PRIVATE_MEDIA": {"allow-private-media", "yes please", "false"},
+	} {
+		t.Run(variable, func(t *testing.T) {
+			t.Setenv(variable, c.value)
+			_, err := parse(nil, serveHelp, io.Discard, io.Discard, (*Config).serveFlags)
+			if err == nil || !strings.Contains(err.Error(), "--"+c.flag+" ("+variable+")") || !strings.Contains(err.Error(), strconv.Quote(c.value)) {
+				t.Errorf("%s=%s: %v, want an error naming --%s, the variable and its value", variable, c.value, err, c.flag)
+			}
+			if _, err := parse([]string{"--" + c.flag + "=" + c.given}, serveHelp, io.Discard, io.Discard, (*Config).serveFlags); err != nil {
+				t.Errorf("--%s %s over %s=%s: %v", c.flag, c.given, variable, c.value, err)
+			}
+		})
 	}
 }
