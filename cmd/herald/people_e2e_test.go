@@ -133,38 +133,56 @@ func TestPeopleEndToEnd(t *testing.T) {
 
 func TestUserCreateUsage(t *testing.T) {
 	noServer(t)
-	code, out, errs := runHeraldIn(t, "user", "create", "--help")
-	if code != exitOK || errs != "" || !strings.HasPrefix(out, "usage: herald user create --email EMAIL") {
-		t.Fatalf("help: exit %d %q %q", code, out, errs)
-	}
-	for _, want := range []string{"--admin", "--email", "--name", "--data-dir", "HERALD_SECRET_KEY"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("help lacks %s:\n%s", want, out)
-		}
-	}
+	wantHelp(t, []string{"user", "create"}, "usage: herald user create --email EMAIL", "--admin", "--email", "--name", "--data-dir", "HERALD_SECRET_KEY")
 	dir := t.TempDir()
-	for _, c := range []struct {
-		args []string
-		code int
-		says string
-	}{
+	wantRefusals(t, []refusal{
 		{[]string{"user"}, exitUsage, "usage: herald user create"},
 		{[]string{"user", "bogus"}, exitUsage, "unknown command"},
 		{[]string{"user", "create", "--name", "Ana", "--data-dir", dir}, exitUsage, "--email is required"},
 		{[]string{"user", "create", "--email", "a@example.com", "--data-dir", dir}, exitUsage, "--name is required"},
 		{[]string{"user", "create", "--email", "not an email", "--name", "X", "--data-dir", dir}, exitFail, "--email: "},
-	} {
-		code, out, errs := runHeraldIn(t, c.args...)
-		if code != c.code || out != "" || !strings.Contains(errs, c.says) {
-			t.Errorf("herald %v: exit %d, stdout %q, stderr %q; want exit %d saying %q", c.args, code, out, errs, c.code, c.says)
-		}
-	}
+	})
 	if c, o, _ := runHeraldIn(t, "--help"); c != exitOK || !strings.Contains(o, "herald user create") {
 		t.Errorf("herald --help does not list user create:\n%s", o)
 	}
 	// --admin makes an instance admin.
-	code, out, errs = runHeraldIn(t, "user", "create", "--email", "boss@example.com", "--name", "Boss", "--admin", "--data-dir", dir)
+	code, out, errs := runHeraldIn(t, "user", "create", "--email", "boss@example.com", "--name", "Boss", "--admin", "--data-dir", dir)
 	if code != exitOK || !strings.Contains(errs, "instance admin") {
 		t.Fatalf("admin: exit %d %q %q", code, out, errs)
+	}
+}
+
+// wantHelp checks that "herald args... --help" succeeds, starts with
+// prefix and names each of wants.
+func wantHelp(t *testing.T, args []string, prefix string, wants ...string) {
+	t.Helper()
+	code, out, errs := runHeraldIn(t, append(args, "--help")...)
+	if code != exitOK || errs != "" || !strings.HasPrefix(out, prefix) {
+		t.Fatalf("herald %v --help: exit %d %q %q", args, code, out, errs)
+	}
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("herald %v --help lacks %s:\n%s", args, want, out)
+		}
+	}
+}
+
+// refusal is a command line herald refuses: its exit code and what stderr
+// says.
+type refusal struct {
+	args []string
+	code int
+	says string
+}
+
+// wantRefusals runs each command line and checks it is refused as said,
+// with nothing on stdout.
+func wantRefusals(t *testing.T, rs []refusal) {
+	t.Helper()
+	for _, c := range rs {
+		code, out, errs := runHeraldIn(t, c.args...)
+		if code != c.code || out != "" || !strings.Contains(errs, c.says) {
+			t.Errorf("herald %v: exit %d, stdout %q, stderr %q; want exit %d saying %q", c.args, code, out, errs, c.code, c.says)
+		}
 	}
 }

@@ -103,32 +103,15 @@ func contains(list []string, s string) bool {
 
 func TestUserRemoveUsage(t *testing.T) {
 	noServer(t)
-	code, out, errs := runHeraldIn(t, "user", "remove", "--help")
-	if code != exitOK || errs != "" || !strings.HasPrefix(out, "usage: herald user remove --email EMAIL") {
-		t.Fatalf("help: exit %d %q %q", code, out, errs)
-	}
-	for _, want := range []string{"--email", "--data-dir", "HERALD_SECRET_KEY", "last owner", "401"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("help lacks %s:\n%s", want, out)
-		}
-	}
+	wantHelp(t, []string{"user", "remove"}, "usage: herald user remove --email EMAIL", "--email", "--data-dir", "HERALD_SECRET_KEY", "last owner", "401")
 	dir := t.TempDir()
-	for _, c := range []struct {
-		args []string
-		code int
-		says string
-	}{
+	wantRefusals(t, []refusal{
 		{[]string{"user"}, exitUsage, "herald user remove --email EMAIL"},
 		{[]string{"user", "remove", "--data-dir", dir}, exitUsage, "--email is required"},
 		{[]string{"user", "remove", "--email", " ", "--data-dir", dir}, exitUsage, "--email is required"},
 		{[]string{"user", "remove", "--email", "a@example.com", "extra", "--data-dir", dir}, exitUsage, "unexpected argument"},
 		{[]string{"user", "remove", "--email", "ghost@example.com", "--data-dir", dir}, exitFail, "no user has the email"},
-	} {
-		code, out, errs := runHeraldIn(t, c.args...)
-		if code != c.code || out != "" || !strings.Contains(errs, c.says) {
-			t.Errorf("herald %v: exit %d, stdout %q, stderr %q; want exit %d saying %q", c.args, code, out, errs, c.code, c.says)
-		}
-	}
+	})
 	if c, o, _ := runHeraldIn(t, "--help"); c != exitOK || !strings.Contains(o, "herald user remove") {
 		t.Errorf("herald --help does not list user remove:\n%s", o)
 	}
