@@ -105,9 +105,8 @@ func (db *DB) runBatch(batch []*completion) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, c := range batch {
-			c.err = nil
-		}
+		// One result alone takes apply's path: its guarded UPDATE … RETURNING
+		// and the attempt, two statements where a batch's takes three.
 		if len(batch) == 1 {
 			conflict, err := batch[0].apply(ctx, db, tx)
 			if err != nil {
