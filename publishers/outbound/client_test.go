@@ -6,9 +6,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // counting is a loopback server that counts its requests and remembers the
@@ -156,23 +158,31 @@ func TestFollowRedirects(t *testing.T) {
 // a second round opens none (each would be a TLS handshake to a real API).
 func TestConcurrentCallsKeepTheirConnections(t *testing.T) {
 	const n = 150
+	// gate holds a round's calls until all n have arrived, so that n
+	// connections are in use at once.
+	type gate struct {
+		arrived atomic.Int64
+		all     chan struct{} // closed by the n-th arrival
+		release chan struct{}
+	}
+	newGate := func() *gate { return &gate{all: make(chan struct{}), release: make(chan struct{})} }
 	for _, c := range []struct {
 		concurrency int
 		reused      bool
 	}{{0, false}, {n, true}} {
 		var opened atomic.Int64
-		var waiting atomic.Int64
-		var release atomic.Pointer[chan struct{}] // this round's
-		first := make(chan struct{})
-		release.Store(&first)
+		gates := []*gate{newGate(), newGate()}
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// Every call of a round is held until all n have arrived, so
-			// that n connections are in use at once.
-			ch := *release.Load()
-			if waiting.Add(1)%n == 0 {
-				ch <- struct{}{}
+			round, err := strconv.Atoi(r.URL.Query().Get("round"))
+			if err != nil || round < 0 || round >= len(gates) {
+				http.Error(w, "no such round", http.StatusBadRequest)
+				return
 			}
-			<-ch
+			g := gates[round]
+			if g.arrived.Add(1) == n {
+				close(g.all)
+			}
+			<-g.release
 			w.Write([]byte("ok"))
 		}))
 		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -182,11 +192,12 @@ func TestConcurrentCallsKeepTheirConnections(t *testing.T) {
 		}
 		srv.Start()
 		client := New(Options{Allow: AllowAll, Concurrency: c.concurrency})
-		round := func() {
+		round := func(i int) {
+			g := gates[i]
 			errs := make(chan error, n)
 			for range n {
 				go func() {
-					resp, err := client.Get(srv.URL)
+					resp, err := client.Get(srv.URL + "/?round=" + strconv.Itoa(i))
 					if err == nil {
 						_, err = io.Copy(io.Discard, resp.Body)
 						resp.Body.Close()
@@ -194,20 +205,25 @@ func TestConcurrentCallsKeepTheirConnections(t *testing.T) {
 					errs <- err
 				}()
 			}
-			ch := *release.Load()
-			<-ch // the n-th arrived: let every call of the round answer
-			close(ch)
+			select {
+			case <-g.all:
+			case err := <-errs: // a call that ended before all arrived
+				close(g.release)
+				t.Fatalf("concurrency %d, round %d: a call ended before all %d arrived (%d did): %v", c.concurrency, i, n, g.arrived.Load(), err)
+			case <-time.After(time.Minute):
+				close(g.release)
+				t.Fatalf("concurrency %d, round %d: %d of %d calls arrived within a minute", c.concurrency, i, g.arrived.Load(), n)
+			}
+			close(g.release)
 			for range n {
 				if err := <-errs; err != nil {
 					t.Fatal(err)
 				}
 			}
-			next := make(chan struct{})
-			release.Store(&next)
 		}
-		round()
+		round(0)
 		once := opened.Load()
-		round()
+		round(1)
 		again := opened.Load() - once
 		srv.Close()
 		if once != n {
